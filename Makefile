@@ -1,0 +1,150 @@
+# fastflush - fast flush (ETRN) and connection cache tools for a Postfix spool
+#
+# Targets: all check demo bench install clean lint
+# Knobs:   CC=clang  SAN=1 (ASan+UBSan)  VALGRIND=1 (run unit tests and
+#          commands under valgrind)  PREFIX=/usr/local  DESTDIR=
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+LIBDIR    ?= $(PREFIX)/lib
+INCDIR    ?= $(PREFIX)/include
+MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+CC        ?= cc
+B         := build
+DEPS_PKGS := libbsd-overlay libidn2
+PKG_CFLAGS = $(shell pkg-config --cflags $(DEPS_PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(DEPS_PKGS) 2>/dev/null)
+
+WARN      := -Wall -Wextra -Werror -Wformat=2 -Wvla -Wshadow \
+             -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+             -Wcast-qual -Wno-unused-parameter
+OPT       ?= -O2 -g
+CFLAGS    ?=
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -DFF_VERSION='"$(VERSION)"' $(OPT) $(WARN) \
+             -fPIC -fstack-protector-strong -Ilib $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS   ?=
+ALL_LDFLAGS := $(LDFLAGS)
+ifeq ($(SAN),1)
+ALL_CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ALL_LDFLAGS += -fsanitize=address,undefined
+B := build-san
+endif
+
+LIB_SRCS  := $(sort $(wildcard lib/*.c))
+LIB_OBJS  := $(LIB_SRCS:lib/%.c=$(B)/lib/%.o)
+LIB_HDRS  := $(wildcard lib/*.h)
+CMDS      := $(notdir $(basename $(wildcard cmd/*.c)))
+CMD_BINS  := $(CMDS:%=$(B)/bin/%)
+UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(B)/tests/tools/%)
+BATS_FILES := $(sort $(wildcard tests/*.bats))
+INTEROP_BATS := $(sort $(wildcard tests/interop/*.bats))
+
+.PHONY: all check check-run unit bats interop demo demo-run bench bench-run install uninstall clean lint tools
+.DELETE_ON_ERROR:
+
+all: $(B)/libfastflush.a $(B)/libfastflush.so.0 $(CMD_BINS) $(B)/fastflush.pc
+
+$(B)/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libfastflush.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/libfastflush.so.0: $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libfastflush.so.0 $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/fastflush.pc: Makefile
+	@mkdir -p $(B)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)/fastflush' '' \
+	  'Name: fastflush' 'Description: fast flush (ETRN) logfiles and connection cache for a Postfix spool' \
+	  'Version: $(VERSION)' 'Requires.private: libbsd-overlay libidn2' \
+	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lfastflush' > $@
+
+$(B)/bin/%: cmd/%.c $(B)/libfastflush.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(B)/libfastflush.a $(PKG_LIBS)
+
+$(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/libfastflush.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(B)/libfastflush.a $(PKG_LIBS)
+
+$(B)/tests/tools/%: tests/tools/%.c $(B)/libfastflush.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(B)/libfastflush.a $(PKG_LIBS)
+
+tools: $(TOOL_BINS)
+
+# make check: every test. tests/deps.sh installs what is missing (as root,
+# with apt-get) or names it. Unit tests first (fast, precise), then the
+# command tests, then the differential tests against the real Postfix.
+check:
+	@tests/deps.sh test
+	@$(MAKE) --no-print-directory check-run
+
+check-run: all $(UNIT_BINS) $(TOOL_BINS)
+	@B=$(B) tests/run-unit.sh $(UNIT_BINS)
+	FF_BUILD=$(CURDIR)/$(B) bats $(BATS_FILES) $(INTEROP_BATS)
+
+unit: all $(UNIT_BINS)
+	@B=$(B) tests/run-unit.sh $(UNIT_BINS)
+
+bats: all $(TOOL_BINS)
+	FF_BUILD=$(CURDIR)/$(B) bats $(BATS_FILES)
+
+interop: all $(TOOL_BINS)
+	FF_BUILD=$(CURDIR)/$(B) bats $(INTEROP_BATS)
+
+demo:
+	@tests/deps.sh build
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: all $(TOOL_BINS)
+	@FF_BUILD=$(CURDIR)/$(B) examples/demo.sh
+
+bench:
+	@tests/deps.sh test
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: all $(TOOL_BINS)
+	@FF_BUILD=$(CURDIR)/$(B) tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/fastflush \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 755 $(CMD_BINS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(B)/libfastflush.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/libfastflush.so.0 $(DESTDIR)$(LIBDIR)/
+	ln -sf libfastflush.so.0 $(DESTDIR)$(LIBDIR)/libfastflush.so
+	install -m 644 $(LIB_HDRS) $(DESTDIR)$(INCDIR)/fastflush/
+	install -m 644 $(B)/fastflush.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	for m in man/*.[1-8]; do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -m 644 completions/fastflush.bash $(DESTDIR)$(BASHCOMPDIR)/fastflush
+	for c in $(CMDS); do ln -sf fastflush $(DESTDIR)$(BASHCOMPDIR)/$$c; done
+	install -m 644 completions/_fastflush $(DESTDIR)$(ZSHCOMPDIR)/_fastflush
+
+uninstall:
+	for c in $(CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(BASHCOMPDIR)/$$c; done
+	rm -f $(DESTDIR)$(LIBDIR)/libfastflush.* $(DESTDIR)$(PKGCONFIGDIR)/fastflush.pc
+	rm -rf $(DESTDIR)$(INCDIR)/fastflush
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/fastflush $(DESTDIR)$(ZSHCOMPDIR)/_fastflush
+	for m in man/*.[1-8]; do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+
+lint:
+	for m in man/*.[1-8]; do mandoc -Tlint -W warning $$m || exit 1; done
+	shellcheck -x tests/*.sh tests/bench/*.sh examples/*.sh completions/fastflush.bash .ci/run
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJS:.o=.d) $(CMD_BINS:=.d) $(UNIT_BINS:=.d) $(TOOL_BINS:=.d)

@@ -1,0 +1,138 @@
+/*
+ * cli.c - what every fastflush command shares (see cli.h)
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "msg.h"
+
+void
+ff_cli_init(struct ff_cli *cli, const char *argv0)
+{
+	int fd;
+
+	/* a closed 0, 1 or 2 would make our first open take its place */
+	while ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0 && fd <= 2)
+		fcntl(fd, F_SETFD, 0);
+	if (fd > 2)
+		close(fd);
+	umask(077);
+	memset(cli, 0, sizeof(*cli));
+	ff_msg_open(argv0, NULL);
+}
+
+int
+ff_cli_option(struct ff_cli *cli, int opt, const char *arg)
+{
+	const char **nv;
+
+	switch (opt) {
+	case 'c':
+		cli->config_dir = arg;
+		return 1;
+	case 'o':
+		if (strchr(arg, '=') == NULL)
+			return -1;
+		nv = reallocarray(cli->overrides, cli->noverrides + 1, sizeof(*nv));
+		if (nv == NULL)
+			return -1;
+		cli->overrides = nv;
+		cli->overrides[cli->noverrides++] = arg;
+		return 1;
+	case 'q':
+		cli->quiet = 1;
+		ff_msg_stderr(FF_MSG_STDERR_ERRORS);
+		return 1;
+	case 'v':
+		ff_verbose++;
+		if (!cli->quiet)
+			ff_msg_stderr(FF_MSG_STDERR_ALL);
+		return 1;
+	case FF_OPT_JSON:
+		cli->json = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+ff_cli_open(struct ff_cli *cli, struct ff_err *e)
+{
+	if ((cli->conf = ff_conf_new()) == NULL)
+		return ff_err_sys(e, ENOMEM, "configuration");
+	if (ff_conf_load(cli->conf, cli->config_dir, e) < 0)
+		return -1;
+	for (size_t i = 0; i < cli->noverrides; i++)
+		if (ff_conf_override(cli->conf, cli->overrides[i], e) < 0)
+			return -1;
+	if (!ff_msg_open(NULL, ff_conf_get(cli->conf, "syslog_facility")))
+		ff_msg_warn("unknown syslog_facility \"%.100s\"; using mail",
+		    ff_conf_get(cli->conf, "syslog_facility"));
+	if ((cli->sp = ff_spool_open(cli->conf, e)) == NULL)
+		return -1;
+	return ff_spool_drop_privileges(cli->sp, e);
+}
+
+void
+ff_cli_close(struct ff_cli *cli)
+{
+	ff_spool_close(cli->sp);
+	ff_conf_free(cli->conf);
+	free(cli->overrides);
+	cli->sp = NULL;
+	cli->conf = NULL;
+	cli->overrides = NULL;
+}
+
+int
+ff_cli_fail(const struct ff_err *e)
+{
+	ff_msg_error("%s", e->msg[0] ? e->msg : ff_status_name(e->status));
+	return ff_status_exit(e->status);
+}
+
+void
+ff_cli_version(void)
+{
+	printf("%s (fastflush) %s\n", ff_progname, FF_VERSION);
+}
+
+void
+ff_json_str(FILE *fp, const char *key, const char *s, size_t len)
+{
+	if (key != NULL)
+		fprintf(fp, "\"%s\":", key);
+	putc('"', fp);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		switch (ch) {
+		case '"': fputs("\\\"", fp); break;
+		case '\\': fputs("\\\\", fp); break;
+		case '\n': fputs("\\n", fp); break;
+		case '\t': fputs("\\t", fp); break;
+		case '\r': fputs("\\r", fp); break;
+		default:
+			if (ch < 0x20 || ch == 0x7f)
+				fprintf(fp, "\\u%04x", ch);
+			else
+				putc(ch, fp);
+		}
+	}
+	putc('"', fp);
+}
+
+const char *
+ff_fmt_time(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL || strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, size, "%lld", (long long)t);
+	return buf;
+}

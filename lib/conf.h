@@ -1,0 +1,68 @@
+/*
+ * conf.h - Postfix main.cf parameters
+ *
+ * SYNOPSIS
+ *	struct ff_conf *ff_conf_new(void);
+ *	void ff_conf_free(struct ff_conf *c);
+ *	int ff_conf_load(struct ff_conf *c, const char *dir, struct ff_err *e);
+ *	int ff_conf_override(struct ff_conf *c, const char *assign, struct ff_err *e);
+ *	int ff_conf_set(struct ff_conf *c, const char *name, const char *value);
+ *	const char *ff_conf_get(struct ff_conf *c, const char *name);
+ *	const char *ff_conf_dir(const struct ff_conf *c);
+ *	int ff_conf_time(struct ff_conf *c, const char *name, long *secs, struct ff_err *e);
+ *	int ff_conf_long(struct ff_conf *c, const char *name, long min, long max, long *val, struct ff_err *e);
+ *	int ff_conf_bool(struct ff_conf *c, const char *name, int *val, struct ff_err *e);
+ *	int ff_list_has(const char *list, const char *word);
+ *	const char *ff_list_next(const char **cursor, size_t *len);
+ *
+ * DESCRIPTION
+ *	ff_conf_load() reads main.cf from dir, else $MAIL_CONFIG, else
+ *	/etc/postfix. A missing main.cf is not an error: built-in
+ *	defaults (Postfix 3.7's) apply. Syntax as Postfix: "name = value",
+ *	lines that start with white space continue the previous line,
+ *	lines whose first non-blank is '#' are comments. Parameters that
+ *	fastflush does not use are kept (for $name expansion) and
+ *	otherwise ignored.
+ *
+ *	ff_conf_override() takes "name=value" (the -o option) and wins
+ *	over main.cf. ff_conf_get() returns the value with $name,
+ *	${name}, $(name), ${name?text}, ${name:text}, ${name?{a}:{b}} and
+ *	$$ expanded; unknown names expand to "". The string stays valid
+ *	until the next ff_conf_set()/ff_conf_override().
+ *
+ *	ff_conf_time() converts a time value with Postfix's suffixes
+ *	(s, m, h, d, w); a bare number takes the unit of the parameter's
+ *	default (fast_flush_refresh_time: hours, fast_flush_purge_time:
+ *	days, everything else seconds).
+ *
+ *	ff_list_next() walks a comma/white-space separated list;
+ *	ff_list_has() tests membership, ignoring case.
+ *
+ * DIAGNOSTICS
+ *	Functions that take a struct ff_err return -1 and set FF_CONFIG
+ *	(bad syntax or value) or a system error (unreadable main.cf).
+ */
+#ifndef FF_CONF_H
+#define FF_CONF_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+struct ff_conf;
+
+struct ff_conf *ff_conf_new(void);
+void ff_conf_free(struct ff_conf *);
+int ff_conf_load(struct ff_conf *, const char *, struct ff_err *);
+int ff_conf_override(struct ff_conf *, const char *, struct ff_err *);
+int ff_conf_set(struct ff_conf *, const char *, const char *);
+const char *ff_conf_get(struct ff_conf *, const char *);
+const char *ff_conf_dir(const struct ff_conf *);
+int ff_conf_time(struct ff_conf *, const char *, long *, struct ff_err *);
+int ff_conf_long(struct ff_conf *, const char *, long, long, long *, struct ff_err *);
+int ff_conf_bool(struct ff_conf *, const char *, int *, struct ff_err *);
+int ff_list_has(const char *, const char *);
+const char *ff_list_next(const char **, size_t *);
+int ff_parse_time(const char *, int, long *);
+
+#endif

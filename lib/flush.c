@@ -1,0 +1,369 @@
+/*
+ * flush.c - deliver what a fast flush logfile lists, or one message (see flush.h)
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "flush.h"
+#include "logread.h"
+#include "map.h"
+#include "msg.h"
+#include "qid.h"
+#include "sfile.h"
+#include "trigger.h"
+
+#define MODE_READY	0700	/* owner rwx: the queue file is complete */
+#define MODE_UNTHROTTLE	0040	/* group read: qmgr unthrottles this message */
+
+static const char *const where_names[] = {
+	[FF_W_MOVED] = "moved",
+	[FF_W_INCOMING] = "incoming",
+	[FF_W_GONE] = "gone",
+	[FF_W_NOTREADY] = "notready",
+	[FF_W_FAILED] = "failed",
+	[FF_W_BAD] = "bad",
+	[FF_W_DUP] = "duplicate",
+};
+
+const char *
+ff_where_name(enum ff_where w)
+{
+	return (unsigned)w < sizeof(where_names) / sizeof(where_names[0]) ? where_names[w] : "?";
+}
+
+/* first_error - keep the first failure of a batch for the caller */
+static void
+first_error(struct ff_err *keep, const struct ff_err *now)
+{
+	if (keep != NULL && keep->status == FF_OK)
+		*keep = *now;
+}
+
+/* find_queue_file - deferred first, then incoming; touch it unless dry-run */
+static int
+find_queue_file(struct ff_spool *sp, const char *id, size_t len, const struct timespec ts[2],
+    int dryrun, struct ff_dirref *ref, struct ff_err *e)
+{
+	static const int order[] = { FF_Q_DEFERRED, FF_Q_INCOMING };
+	struct stat st;
+	int rc;
+
+	for (size_t i = 0; i < 2; i++) {
+		if (ff_spool_dir(sp, order[i], id, len, 0, ref, e) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -2;
+		}
+		if (dryrun)
+			rc = fstatat(ref->fd, id, &st, AT_SYMLINK_NOFOLLOW);
+		else
+			rc = utimensat(ref->fd, id, ts, AT_SYMLINK_NOFOLLOW);
+		if (rc == 0)
+			return order[i];
+		rc = errno;
+		ff_dirref_release(ref);
+		if (rc != ENOENT) {
+			ff_err_sys(e, rc, "update %s/%s time stamps", ff_queue_name(order[i]), id);
+			return -2;
+		}
+	}
+	return -1;
+}
+
+/* unthrottle - send_file: only complete files; set group-read on the open file */
+static enum ff_where
+unthrottle(struct ff_dirref *ref, int *q, struct ff_spool *sp, const char *id, int dryrun,
+    struct ff_err *e)
+{
+	char what[FF_QID_MAX + 32];
+	struct stat st;
+	int fd;
+
+	snprintf(what, sizeof(what), "%s/%s", ff_queue_name(*q), id);
+	fd = ff_open_at(ref->fd, id, dryrun ? O_RDONLY : O_RDWR, 0, &st, what, e);
+	if (fd < 0 && errno == ENOENT && *q == FF_Q_DEFERRED) {
+		/* someone else just moved it: look in incoming */
+		ff_dirref_release(ref);
+		*q = FF_Q_INCOMING;
+		if (ff_spool_dir(sp, *q, id, strlen(id), 0, ref, e) < 0)
+			return errno == ENOENT ? FF_W_GONE : FF_W_FAILED;
+		snprintf(what, sizeof(what), "%s/%s", ff_queue_name(*q), id);
+		fd = ff_open_at(ref->fd, id, dryrun ? O_RDONLY : O_RDWR, 0, &st, what, e);
+	}
+	if (fd < 0)
+		return errno == ENOENT ? FF_W_GONE : FF_W_FAILED;
+	if ((st.st_mode & MODE_READY) != MODE_READY) {
+		close(fd);
+		return FF_W_NOTREADY;
+	}
+	/* fchmod on the descriptor we checked: a path could be swapped under us */
+	if (!dryrun && fchmod(fd, (st.st_mode & 07777) | MODE_UNTHROTTLE) < 0)
+		ff_msg_warn("fchmod %s: %s", what, strerror(errno));
+	close(fd);
+	return FF_W_MOVED;
+}
+
+/* send_one - schedule one queue file for delivery */
+static enum ff_where
+send_one(struct ff_spool *sp, const char *id, const struct timespec ts[2], int dryrun,
+    int ready_check, struct ff_err *e)
+{
+	struct ff_dirref from, to;
+	struct stat st;
+	enum ff_where w;
+	size_t len = strlen(id);
+	int q, saved;
+
+	q = find_queue_file(sp, id, len, ts, dryrun, &from, e);
+	if (q == -1)
+		return FF_W_GONE;
+	if (q < 0)
+		return FF_W_FAILED;
+	if (ready_check && (w = unthrottle(&from, &q, sp, id, dryrun, e)) != FF_W_MOVED) {
+		ff_dirref_release(&from);
+		return w;
+	}
+	if (q == FF_Q_INCOMING || dryrun) {
+		ff_dirref_release(&from);
+		return q == FF_Q_INCOMING ? FF_W_INCOMING : FF_W_MOVED;
+	}
+	if (ff_spool_dir(sp, FF_Q_INCOMING, id, len, 1, &to, e) < 0) {
+		ff_dirref_release(&from);
+		return FF_W_FAILED;
+	}
+	w = FF_W_MOVED;
+	if (renameat(from.fd, id, to.fd, id) < 0) {
+		saved = errno;
+		if (saved != ENOENT) {
+			ff_err_sys(e, saved, "move %s from deferred to incoming", id);
+			w = FF_W_FAILED;
+		} else if (fstatat(to.fd, id, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			w = FF_W_INCOMING;	/* another flush moved it first */
+		} else {
+			w = FF_W_GONE;		/* delivered or deleted meanwhile */
+		}
+	}
+	ff_dirref_release(&to);
+	ff_dirref_release(&from);
+	return w;
+}
+
+static void
+count(struct ff_counts *c, enum ff_where w)
+{
+	switch (w) {
+	case FF_W_MOVED: c->moved++; break;
+	case FF_W_INCOMING: c->incoming++; break;
+	case FF_W_GONE: c->gone++; break;
+	case FF_W_NOTREADY: c->notready++; break;
+	case FF_W_FAILED: c->failed++; break;
+	case FF_W_BAD: c->bad++; break;
+	case FF_W_DUP: c->dups++; break;
+	}
+}
+
+/* keep_id - remember an ID whose move failed, to write it back */
+static int
+keep_id(char **buf, size_t *len, size_t *cap, const char *id, size_t n)
+{
+	char *nb;
+
+	if (*len + n + 1 > *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4096;
+		while (ncap < *len + n + 1)
+			ncap *= 2;
+		if ((nb = realloc(*buf, ncap)) == NULL)
+			return -1;
+		*buf = nb;
+		*cap = ncap;
+	}
+	memcpy(*buf + *len, id, n);
+	(*buf)[*len + n] = '\n';
+	*len += n + 1;
+	return 0;
+}
+
+/* process_lines - the loop over a locked logfile */
+static int
+process_lines(struct ff_spool *sp, int fd, const char *what, unsigned flags,
+    struct ff_counts *c, ff_id_cb *cb, void *arg, char **keep, size_t *keep_len,
+    struct ff_err *failure, struct ff_err *e)
+{
+	struct timespec ts[2] = { { time(NULL), 0 }, { 0, 0 } };
+	struct ff_logread *rd = malloc(sizeof(*rd));
+	struct ff_map seen;
+	struct ff_err one;
+	char idbuf[FF_QID_MAX + 1], quoted[160];
+	const char *id;
+	size_t len, keep_cap = 0;
+	int ok, r, dryrun = (flags & FF_SEND_DRYRUN) != 0;
+	enum ff_where w;
+
+	ts[1] = ts[0];
+	if (rd == NULL || ff_map_init(&seen, FF_DEDUP_MAX) < 0) {
+		free(rd);
+		return ff_err_sys(e, ENOMEM, "%s", what);
+	}
+	ff_logread_init(rd, fd);
+	while ((r = ff_logread_next(rd, &id, &len, &ok)) == 1) {
+		c->lines++;
+		if (!ok) {
+			ff_msg_warn("bad queue id \"%s\" in fast flush logfile %s",
+			    ff_msg_safe(id, len, quoted, 130), what);
+			w = FF_W_BAD;
+		} else if (ff_map_put(&seen, id, len, NULL) == 0) {
+			w = FF_W_DUP;
+		} else {
+			memcpy(idbuf, id, len);
+			idbuf[len] = 0;
+			ff_err_clear(&one);
+			w = send_one(sp, idbuf, ts, dryrun, 0, &one);
+			if (w == FF_W_FAILED) {
+				ff_msg_warn("%s", one.msg);
+				first_error(failure, &one);
+				if (keep_id(keep, keep_len, &keep_cap, idbuf, len) < 0)
+					r = -2;
+			}
+		}
+		count(c, w);
+		if (cb != NULL)
+			cb(arg, id, len, w);
+		if (r == -2)
+			break;
+	}
+	free(rd);
+	ff_map_free(&seen);
+	if (r == -2)
+		return ff_err_sys(e, ENOMEM, "%s", what);
+	if (r < 0)
+		return ff_err_sys(e, errno, "read %s", what);
+	return 0;
+}
+
+int
+ff_send_log(struct ff_spool *sp, const char *logname, unsigned flags, struct ff_counts *c,
+    ff_id_cb *cb, void *arg, struct ff_err *e)
+{
+	char what[FF_QID_MAX + 16], *keep = NULL;
+	struct ff_err failure = { .status = FF_OK };
+	struct ff_dirref dir;
+	size_t len = strlen(logname), keep_len = 0;
+	int fd, dryrun = (flags & FF_SEND_DRYRUN) != 0, rc = 0;
+
+	if (!ff_qid_ok(logname, len))
+		return ff_err_set(e, FF_BAD, "bad fast flush log name");
+	snprintf(what, sizeof(what), "flush/%s", logname);
+	if (ff_spool_dir(sp, FF_Q_FLUSH, logname, len, 0, &dir, e) < 0) {
+		if (errno != ENOENT)
+			return -1;
+		c->nolog = 1;
+		return 0;
+	}
+	fd = ff_open_at(dir.fd, logname, dryrun ? O_RDONLY | O_NOATIME : O_RDWR, 0, NULL, what, e);
+	if (fd < 0 && errno == EPERM && dryrun)	/* O_NOATIME needs ownership */
+		fd = ff_open_at(dir.fd, logname, O_RDONLY, 0, NULL, what, e);
+	ff_dirref_release(&dir);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			return -1;
+		c->nolog = 1;
+		return 0;
+	}
+	if (ff_lock(fd, dryrun ? LOCK_SH : LOCK_EX, sp->lock_timeout_ms, what, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	/* tell qmgr to forget dead sites before the mail arrives (ETRN only) */
+	if (!dryrun && !(flags & FF_SEND_REFRESH))
+		ff_trigger_qmgr(sp, FF_QMGR_FLUSH_DEAD);
+	if (process_lines(sp, fd, what, flags, c, cb, arg, &keep, &keep_len, &failure, e) < 0) {
+		/* read error: leave the log alone; re-sending what moved is harmless */
+		close(fd);
+		free(keep);
+		return -1;
+	}
+	if (!dryrun && c->lines > 0) {
+		/* truncate only now that every ID is handled; keep the failed ones */
+		if ((keep_len > 0 && pwrite(fd, keep, keep_len, 0) != (ssize_t)keep_len) ||
+		    ftruncate(fd, (off_t)keep_len) < 0)
+			rc = ff_err_sys(e, errno, "rewrite %s", what);
+	}
+	free(keep);
+	/* the noatime workaround: "last read" is recorded explicitly */
+	if (!dryrun && futimens(fd, NULL) < 0)
+		ff_msg_warn("update %s time stamps: %s", what, strerror(errno));
+	close(fd);
+	if (!dryrun && c->lines > 0)
+		ff_trigger_qmgr(sp, FF_QMGR_SCAN_INCOMING);
+	if (rc == 0 && failure.status != FF_OK) {
+		if (e != NULL)
+			*e = failure;
+		rc = -1;
+	}
+	return rc;
+}
+
+int
+ff_send_site(struct ff_spool *sp, const char *site, unsigned flags, struct ff_counts *c,
+    ff_id_cb *cb, void *arg, char *logname, struct ff_err *e)
+{
+	if (ff_spool_policy(sp, site, logname, e) < 0)
+		return -1;
+	return ff_send_log(sp, logname, flags, c, cb, arg, e);
+}
+
+int
+ff_send_file(struct ff_spool *sp, const char *id, unsigned flags, struct ff_counts *c,
+    ff_id_cb *cb, void *arg, struct ff_err *e)
+{
+	struct timespec ts[2] = { { time(NULL), 0 }, { 0, 0 } };
+	char quoted[128];
+	size_t len = strlen(id);
+	enum ff_where w;
+	int dryrun = (flags & FF_SEND_DRYRUN) != 0;
+
+	if (!ff_qid_ok(id, len))
+		return ff_err_set(e, FF_BAD, "invalid queue ID \"%s\"",
+		    ff_msg_safe(id, len, quoted, sizeof(quoted)));
+	ts[1] = ts[0];
+	w = send_one(sp, id, ts, dryrun, 1, e);
+	count(c, w);
+	if (cb != NULL)
+		cb(arg, id, len, w);
+	if (!dryrun && (w == FF_W_MOVED || w == FF_W_INCOMING))
+		ff_trigger_qmgr(sp, FF_QMGR_SCAN_INCOMING);
+	return w == FF_W_FAILED ? -1 : 0;
+}
+
+int
+ff_locate(struct ff_spool *sp, const char *id, size_t len)
+{
+	static const int order[] = { FF_Q_DEFERRED, FF_Q_INCOMING, FF_Q_ACTIVE, FF_Q_HOLD,
+		FF_Q_CORRUPT };
+	struct ff_dirref ref;
+	struct stat st;
+	char idbuf[FF_QID_MAX + 1];
+	int found;
+
+	if (!ff_qid_ok(id, len))
+		return -1;
+	memcpy(idbuf, id, len);
+	idbuf[len] = 0;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (ff_spool_dir(sp, order[i], idbuf, len, 0, &ref, NULL) < 0)
+			continue;
+		found = fstatat(ref.fd, idbuf, &st, AT_SYMLINK_NOFOLLOW) == 0;
+		ff_dirref_release(&ref);
+		if (found)
+			return order[i];
+	}
+	return -1;
+}

@@ -1,0 +1,50 @@
+/*
+ * inspect.h - what the fast flush logfiles hold, for admins
+ *
+ * SYNOPSIS
+ *	int ff_list_logs(struct ff_spool *sp, ff_list_cb *cb, void *arg, struct ff_err *e);
+ *	int ff_show_log(struct ff_spool *sp, const char *logname, ff_show_cb *cb, void *arg,
+ *	    struct ff_loginfo *info, struct ff_err *e);
+ *
+ * DESCRIPTION
+ *	ff_list_logs() calls cb(arg, info) for every logfile (see
+ *	logscan.h) with its name, size, times, number of lines (entries),
+ *	distinct queue IDs (unique), distinct IDs whose queue file is in
+ *	no queue any more (stale) and lines that are not queue IDs (bad).
+ *
+ *	ff_show_log() calls cb(arg, id, count, queue) for each distinct
+ *	queue ID of one logfile, in order of first appearance, with how
+ *	often it is listed and the queue (FF_Q_*) that holds its file now
+ *	(-1: gone), and fills info. It returns 0 and sets info->exists = 0
+ *	when there is no such logfile.
+ *
+ *	Both read under a shared lock and, where the caller owns the
+ *	files, without updating atime, so looking never resets the
+ *	refresh clock.
+ */
+#ifndef FF_INSPECT_H
+#define FF_INSPECT_H
+
+#include <sys/types.h>
+#include <time.h>
+
+#include "qid.h"
+#include "spool.h"
+#include "status.h"
+
+struct ff_loginfo {
+	char name[FF_QID_MAX + 1];
+	int exists;
+	unsigned long entries, unique, stale, bad;
+	off_t size;
+	struct timespec mtime, atime;
+};
+
+typedef void ff_list_cb(void *, const struct ff_loginfo *);
+typedef void ff_show_cb(void *, const char *, unsigned long, int);
+
+int ff_list_logs(struct ff_spool *, ff_list_cb *, void *, struct ff_err *);
+int ff_show_log(struct ff_spool *, const char *, ff_show_cb *, void *, struct ff_loginfo *,
+    struct ff_err *);
+
+#endif

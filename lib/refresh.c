@@ -1,0 +1,235 @@
+/*
+ * refresh.c - refresh, purge and compact fast flush logfiles (see refresh.h)
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "flush.h"
+#include "logread.h"
+#include "logscan.h"
+#include "map.h"
+#include "msg.h"
+#include "refresh.h"
+#include "sfile.h"
+
+struct refresh_ctx {
+	struct ff_spool *sp;
+	unsigned flags;
+	ff_refresh_cb *cb;
+	void *arg;
+	struct ff_refresh_totals *t;
+	time_t now;
+	long max_age;
+};
+
+static const char *const action_names[] = {
+	[FF_R_KEPT] = "kept",
+	[FF_R_REFRESHED] = "refreshed",
+	[FF_R_PURGED] = "purged",
+	[FF_R_COMPACTED] = "compacted",
+	[FF_R_FAILED] = "failed",
+};
+
+const char *
+ff_refresh_action_name(enum ff_refresh_action a)
+{
+	return (unsigned)a < sizeof(action_names) / sizeof(action_names[0]) ?
+	    action_names[a] : "?";
+}
+
+/* open_quietly - read without touching atime (the refresh clock) if we may */
+static int
+open_log(int dirfd, const char *name, int flags, struct stat *st, const char *what,
+    struct ff_err *e)
+{
+	int fd = ff_open_at(dirfd, name, flags | O_NOATIME, 0, st, what, e);
+
+	if (fd < 0 && errno == EPERM)
+		fd = ff_open_at(dirfd, name, flags, 0, st, what, e);
+	return fd;
+}
+
+/* purge_one - delete an empty logfile, if it still is empty and still ours */
+static int
+purge_one(struct refresh_ctx *x, int dirfd, const char *name, struct ff_err *e)
+{
+	char what[FF_QID_MAX + 16];
+	struct stat st, now;
+	int fd, rc = 0;
+
+	if (x->flags & FF_SEND_DRYRUN)
+		return 1;
+	snprintf(what, sizeof(what), "flush/%s", name);
+	if ((fd = open_log(dirfd, name, O_RDONLY, &st, what, e)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	/* an adder holding the lock may be about to write: wait for it */
+	if (ff_lock(fd, LOCK_EX, x->sp->lock_timeout_ms, what, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && st.st_size == 0 && st.st_nlink == 1 &&
+	    fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    now.st_dev == st.st_dev && now.st_ino == st.st_ino) {
+		if (unlinkat(dirfd, name, 0) < 0)
+			rc = ff_err_sys(e, errno, "remove %s", what);
+		else
+			rc = 1;
+	}
+	close(fd);
+	return rc;
+}
+
+/* compact_one - keep one line per queue ID that still has a queue file */
+static int
+compact_one(struct refresh_ctx *x, int dirfd, const char *name, unsigned long *dropped,
+    struct ff_err *e)
+{
+	char what[FF_QID_MAX + 16], *out = NULL, *nb;
+	struct ff_logread *rd = NULL;
+	struct ff_map seen = { 0 };
+	const char *id;
+	size_t len, olen = 0, ocap = 0;
+	int fd, ok, r, rc = -1, dryrun = (x->flags & FF_SEND_DRYRUN) != 0;
+
+	*dropped = 0;
+	snprintf(what, sizeof(what), "flush/%s", name);
+	if ((fd = open_log(dirfd, name, dryrun ? O_RDONLY : O_RDWR, NULL, what, e)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (ff_lock(fd, dryrun ? LOCK_SH : LOCK_EX, x->sp->lock_timeout_ms, what, e) < 0)
+		goto out;
+	if ((rd = malloc(sizeof(*rd))) == NULL || ff_map_init(&seen, 0) < 0) {
+		ff_err_sys(e, ENOMEM, "%s", what);
+		goto out;
+	}
+	ff_logread_init(rd, fd);
+	while ((r = ff_logread_next(rd, &id, &len, &ok)) == 1) {
+		if (!ok || ff_map_put(&seen, id, len, NULL) != 1 ||
+		    ff_locate(x->sp, id, len) < 0) {
+			(*dropped)++;
+			continue;
+		}
+		if (olen + len + 1 > ocap) {
+			ocap = ocap ? ocap * 2 : 4096;
+			while (ocap < olen + len + 1)
+				ocap *= 2;
+			if ((nb = realloc(out, ocap)) == NULL) {
+				ff_err_sys(e, ENOMEM, "%s", what);
+				goto out;
+			}
+			out = nb;
+		}
+		memcpy(out + olen, id, len);
+		out[olen + len] = '\n';
+		olen += len + 1;
+	}
+	if (r < 0) {
+		ff_err_sys(e, errno, "read %s", what);
+		goto out;
+	}
+	/*
+	 * Rewrite in place: renaming a new file over the log would strand
+	 * adders (ours and Postfix's) waiting on the old file's lock. The
+	 * kept lines are a subset, written over the start before the cut.
+	 */
+	if (*dropped > 0 && !dryrun &&
+	    ((olen > 0 && pwrite(fd, out, olen, 0) != (ssize_t)olen) ||
+	    ftruncate(fd, (off_t)olen) < 0)) {
+		ff_err_sys(e, errno, "rewrite %s", what);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(out);
+	free(rd);
+	ff_map_free(&seen);
+	close(fd);
+	return rc;
+}
+
+static void
+report(struct refresh_ctx *x, const char *name, enum ff_refresh_action a,
+    const struct ff_counts *c, unsigned long dropped, const struct ff_err *e)
+{
+	struct ff_refresh_totals *t = x->t;
+
+	switch (a) {
+	case FF_R_KEPT: t->kept++; break;
+	case FF_R_REFRESHED: t->refreshed++; break;
+	case FF_R_PURGED: t->purged++; break;
+	case FF_R_COMPACTED: t->compacted++; break;
+	case FF_R_FAILED:
+		t->errors++;
+		t->worst = ff_status_worse(t->worst, e->status);
+		ff_msg_warn("%s", e->msg);
+		break;
+	}
+	if (c != NULL) {
+		t->c.lines += c->lines;
+		t->c.bad += c->bad;
+		t->c.dups += c->dups;
+		t->c.moved += c->moved;
+		t->c.incoming += c->incoming;
+		t->c.gone += c->gone;
+		t->c.failed += c->failed;
+	}
+	t->dropped += dropped;
+	if (x->cb != NULL)
+		x->cb(x->arg, name, a, c, dropped, e);
+}
+
+static int
+refresh_one(void *arg, int dirfd, const char *name, const struct stat *st, struct ff_err *unused)
+{
+	struct refresh_ctx *x = arg;
+	struct ff_counts c = { 0 };
+	struct ff_err e = { .status = FF_OK };
+	unsigned long dropped = 0;
+	int r;
+
+	x->t->logs++;
+	if (st->st_size == 0) {
+		if (st->st_mtime + x->sp->purge_time >= x->now) {
+			report(x, name, FF_R_KEPT, NULL, 0, &e);
+		} else if ((r = purge_one(x, dirfd, name, &e)) < 0) {
+			report(x, name, FF_R_FAILED, NULL, 0, &e);
+		} else {
+			report(x, name, r ? FF_R_PURGED : FF_R_KEPT, NULL, 0, &e);
+		}
+	} else if (st->st_atime + x->max_age < x->now) {
+		unsigned flags = FF_SEND_REFRESH | (x->flags & FF_SEND_DRYRUN);
+		if (ff_send_log(x->sp, name, flags, &c, NULL, NULL, &e) < 0)
+			report(x, name, FF_R_FAILED, &c, 0, &e);
+		else
+			report(x, name, FF_R_REFRESHED, &c, 0, &e);
+	} else if (x->flags & FF_REFRESH_COMPACT) {
+		if (compact_one(x, dirfd, name, &dropped, &e) < 0)
+			report(x, name, FF_R_FAILED, NULL, 0, &e);
+		else
+			report(x, name, dropped ? FF_R_COMPACTED : FF_R_KEPT, NULL, dropped, &e);
+	} else {
+		report(x, name, FF_R_KEPT, NULL, 0, &e);
+	}
+	return 0;
+}
+
+int
+ff_refresh(struct ff_spool *sp, unsigned flags, ff_refresh_cb *cb, void *arg,
+    struct ff_refresh_totals *t, struct ff_err *e)
+{
+	struct refresh_ctx x = {
+		.sp = sp, .flags = flags, .cb = cb, .arg = arg, .t = t,
+		.now = time(NULL),
+		.max_age = (flags & FF_REFRESH_PURGE) ? 0 : sp->refresh_time,
+	};
+
+	memset(t, 0, sizeof(*t));
+	return ff_logscan(sp, refresh_one, &x, e);
+}

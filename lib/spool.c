@@ -1,0 +1,244 @@
+/*
+ * spool.c - a Postfix-layout queue directory (see spool.h)
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "qid.h"
+#include "site.h"
+#include "spool.h"
+
+static const char *const queue_names[FF_Q_COUNT] = {
+	[FF_Q_DEFERRED] = "deferred",
+	[FF_Q_INCOMING] = "incoming",
+	[FF_Q_ACTIVE] = "active",
+	[FF_Q_HOLD] = "hold",
+	[FF_Q_CORRUPT] = "corrupt",
+	[FF_Q_MAILDROP] = "maildrop",
+	[FF_Q_FLUSH] = "flush",
+};
+
+const char *
+ff_queue_name(int q)
+{
+	return q >= 0 && q < FF_Q_COUNT ? queue_names[q] : "?";
+}
+
+/* spool_owner - owner of flush/, else mail_owner, else the queue directory */
+static void
+spool_owner(struct ff_spool *sp)
+{
+	struct stat st;
+	struct passwd *pw;
+
+	if (fstatat(sp->qfd, "flush", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+		sp->uid = st.st_uid;
+		sp->gid = st.st_gid;
+	} else if ((pw = getpwnam(ff_conf_get(sp->conf, "mail_owner"))) != NULL) {
+		sp->uid = pw->pw_uid;
+		sp->gid = pw->pw_gid;
+	} else if (fstat(sp->qfd, &st) == 0) {
+		sp->uid = st.st_uid;
+		sp->gid = st.st_gid;
+	}
+}
+
+struct ff_spool *
+ff_spool_open(struct ff_conf *conf, struct ff_err *e)
+{
+	struct ff_spool *sp = calloc(1, sizeof(*sp));
+	long depth, lock_timeout, trigger_timeout;
+	const char *names;
+
+	if (sp == NULL) {
+		ff_err_sys(e, ENOMEM, "spool");
+		return NULL;
+	}
+	sp->conf = conf;
+	sp->qfd = -1;
+	for (int q = 0; q < FF_Q_COUNT; q++)
+		sp->qbase[q] = -1;
+	sp->queue_dir = ff_conf_get(conf, "queue_directory");
+	if (ff_conf_long(conf, "hash_queue_depth", 1, FF_HASH_MAX_DEPTH, &depth, e) < 0 ||
+	    ff_conf_time(conf, "fastflush_lock_timeout", &lock_timeout, e) < 0 ||
+	    ff_conf_time(conf, "trigger_timeout", &trigger_timeout, e) < 0 ||
+	    ff_conf_time(conf, "fast_flush_refresh_time", &sp->refresh_time, e) < 0 ||
+	    ff_conf_time(conf, "fast_flush_purge_time", &sp->purge_time, e) < 0)
+		goto fail;
+	sp->depth = (int)depth;
+	sp->lock_timeout_ms = lock_timeout * 1000;
+	sp->trigger_timeout_ms = trigger_timeout * 1000;
+	names = ff_conf_get(conf, "hash_queue_names");
+	for (int q = 0; q < FF_Q_COUNT; q++) {
+		sp->hashed[q] = ff_list_has(names, queue_names[q]);
+		if (ff_map_init(&sp->dircache[q], 0) < 0) {
+			ff_err_sys(e, ENOMEM, "spool");
+			goto fail;
+		}
+	}
+	if (sp->queue_dir[0] != '/') {
+		ff_err_set(e, FF_CONFIG, "queue_directory must be an absolute path: \"%.200s\"",
+		    sp->queue_dir);
+		goto fail;
+	}
+	sp->qfd = open(sp->queue_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->qfd < 0) {
+		ff_err_sys(e, errno, "open queue directory %s", sp->queue_dir);
+		goto fail;
+	}
+	spool_owner(sp);
+	return sp;
+fail:
+	ff_spool_close(sp);
+	return NULL;
+}
+
+void
+ff_spool_close(struct ff_spool *sp)
+{
+	if (sp == NULL)
+		return;
+	for (int q = 0; q < FF_Q_COUNT; q++) {
+		struct ff_map *m = &sp->dircache[q];
+		for (size_t i = 0; i < m->count; i++)
+			close((int)(intptr_t)m->ent[i].value - 1);
+		ff_map_free(m);
+		if (sp->qbase[q] >= 0)
+			close(sp->qbase[q]);
+	}
+	if (sp->qfd >= 0)
+		close(sp->qfd);
+	ff_domlist_free(sp->domains);
+	free(sp);
+}
+
+int
+ff_spool_drop_privileges(struct ff_spool *sp, struct ff_err *e)
+{
+	uid_t r, eu, s;
+
+	if (geteuid() != 0 || sp->uid == 0)
+		return 0;
+	if (setgroups(1, &sp->gid) < 0 || setresgid(sp->gid, sp->gid, sp->gid) < 0 ||
+	    setresuid(sp->uid, sp->uid, sp->uid) < 0)
+		return ff_err_sys(e, errno, "switch to the spool owner (uid %lu, gid %lu)",
+		    (unsigned long)sp->uid, (unsigned long)sp->gid);
+	if (getresuid(&r, &eu, &s) < 0 || r != sp->uid || eu != sp->uid || s != sp->uid)
+		return ff_err_set(e, FF_SYSERR, "could not switch to the spool owner");
+	ff_msg_debug("running as the spool owner, uid %lu", (unsigned long)sp->uid);
+	return 0;
+}
+
+/* open_subdir - one directory level, never through a symlink */
+static int
+open_subdir(int dirfd, const char *name, int create)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+			return -1;
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	return fd;
+}
+
+int
+ff_spool_qbase(struct ff_spool *sp, int q, int create, struct ff_err *e)
+{
+	if (sp->qbase[q] < 0) {
+		sp->qbase[q] = open_subdir(sp->qfd, queue_names[q], create);
+		if (sp->qbase[q] < 0)
+			return ff_err_sys(e, errno == ELOOP ? ENOTDIR : errno, "open %s/%s",
+			    sp->queue_dir, queue_names[q]);
+	}
+	return sp->qbase[q];
+}
+
+int
+ff_spool_dir(struct ff_spool *sp, int q, const char *id, size_t len, int create,
+    struct ff_dirref *ref, struct ff_err *e)
+{
+	char dirs[2 * FF_HASH_MAX_DEPTH + 1], comp[2];
+	size_t dlen;
+	void **slot;
+	int fd, next;
+
+	ref->fd = -1;
+	ref->owned = 0;
+	if ((fd = ff_spool_qbase(sp, q, create, e)) < 0)
+		return -1;
+	if (!sp->hashed[q]) {
+		ref->fd = fd;
+		return 0;
+	}
+	dlen = ff_qid_hash(id, len, sp->depth, dirs, sizeof(dirs));
+	if ((slot = ff_map_get(&sp->dircache[q], dirs, dlen)) != NULL) {
+		ref->fd = (int)(intptr_t)*slot - 1;
+		return 0;
+	}
+	/* walk down one level at a time, each with O_NOFOLLOW */
+	comp[1] = 0;
+	for (size_t i = 0; i < dlen; i += 2) {
+		comp[0] = dirs[i];
+		next = open_subdir(fd, comp, create);
+		if (i > 0)
+			close(fd);
+		if (next < 0)
+			return ff_err_sys(e, errno == ELOOP ? ENOTDIR : errno, "open %s/%s/%.*s",
+			    sp->queue_dir, queue_names[q], (int)(i + 1), dirs);
+		fd = next;
+	}
+	ref->fd = fd;
+	if (sp->ncached < FF_DIRCACHE_MAX &&
+	    ff_map_put(&sp->dircache[q], dirs, dlen, &slot) == 1) {
+		*slot = (void *)(intptr_t)(fd + 1);
+		sp->ncached++;
+	} else {
+		ref->owned = 1;
+	}
+	return 0;
+}
+
+void
+ff_dirref_release(struct ff_dirref *ref)
+{
+	if (ref->owned && ref->fd >= 0)
+		close(ref->fd);
+	ref->fd = -1;
+	ref->owned = 0;
+}
+
+int
+ff_spool_policy(struct ff_spool *sp, const char *site, char *logname, struct ff_err *e)
+{
+	int match;
+
+	if (sp->domains == NULL) {
+		int parent = ff_list_has(ff_conf_get(sp->conf, "parent_domain_matches_subdomains"),
+		    "fast_flush_domains");
+		sp->domains = ff_domlist_new("fast_flush_domains",
+		    ff_conf_get(sp->conf, "fast_flush_domains"), parent, e);
+		if (sp->domains == NULL)
+			return -1;
+	}
+	if ((match = ff_domlist_match(sp->domains, site, e)) < 0)
+		return -1;
+	if (match == 0) {
+		char quoted[300];
+		return ff_err_set(e, FF_DENY, "fast flush service is not configured for"
+		    " destination \"%s\" (fast_flush_domains)",
+		    ff_msg_safe(site, strlen(site), quoted, sizeof(quoted)));
+	}
+	return ff_site_to_logname(site, strlen(site), logname, e);
+}

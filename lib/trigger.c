@@ -1,0 +1,162 @@
+/*
+ * trigger.c - wake up the queue manager (see trigger.h)
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "sfile.h"
+#include "spool.h"
+#include "trigger.h"
+
+static long
+elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* socket_path - sun_path for public/<service>, via /proc when too long */
+static int
+socket_path(struct ff_spool *sp, int pubfd, const char *service, struct sockaddr_un *sun)
+{
+	int n;
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	n = snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/public/%s", sp->queue_dir, service);
+	if (n > 0 && (size_t)n < sizeof(sun->sun_path))
+		return 0;
+	n = snprintf(sun->sun_path, sizeof(sun->sun_path), "/proc/self/fd/%d/%s", pubfd, service);
+	return n > 0 && (size_t)n < sizeof(sun->sun_path) ? 0 : -1;
+}
+
+static int
+trigger_socket(struct ff_spool *sp, int pubfd, const char *service, const char *req, size_t len)
+{
+	struct sockaddr_un sun;
+	struct timespec start;
+	struct pollfd pfd;
+	char buf[64];
+	size_t off = 0, total;
+	ssize_t n;
+	int fd, rc = -1;
+
+	if (len + 1 > sizeof(buf) || socket_path(sp, pubfd, service, &sun) < 0)
+		return -1;
+	memcpy(buf, req, len);
+	buf[len] = 0;
+	total = len + 1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
+		ff_msg_warn("public/%s: socket: %s", service, strerror(errno));
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	/* a full listen queue says EAGAIN: retry until the time-out */
+	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		if (errno != EAGAIN && errno != EINTR) {
+			ff_msg_warn("connect to public/%s: %s", service, strerror(errno));
+			goto out;
+		}
+		if (elapsed_ms(&start) >= sp->trigger_timeout_ms) {
+			ff_msg_warn("connect to public/%s: timed out", service);
+			goto out;
+		}
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	}
+	while (off < total) {
+		if ((n = send(fd, buf + off, total - off, MSG_NOSIGNAL)) >= 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (errno != EAGAIN && errno != EINTR) {
+			ff_msg_warn("write to public/%s: %s", service, strerror(errno));
+			goto out;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		long left = sp->trigger_timeout_ms - elapsed_ms(&start);
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+			ff_msg_warn("write to public/%s: timed out", service);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+static int
+trigger_fifo(int pubfd, const char *service, const char *req, size_t len)
+{
+	struct stat st;
+	int fd, rc = 0;
+
+	fd = openat(pubfd, service, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENXIO)	/* nobody reads the FIFO: qmgr is not running */
+			ff_msg_info("public/%s: no reader", service);
+		else
+			ff_msg_warn("open public/%s: %s", service, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode) || st.st_nlink > 1) {
+		ff_msg_warn("public/%s: not a FIFO with one link; not writing", service);
+		rc = -1;
+	} else if (ff_write_all(fd, req, len) < 0) {
+		ff_msg_warn("write public/%s: %s", service, strerror(errno));
+		rc = -1;
+	}
+	close(fd);
+	return rc;
+}
+
+int
+ff_trigger(struct ff_spool *sp, const char *service, const char *req, size_t len)
+{
+	struct stat st;
+	int pubfd, rc;
+
+	if (service[0] == 0 || service[0] == '.' || strchr(service, '/') != NULL) {
+		ff_msg_warn("bad service name \"%.100s\"; not sending a trigger", service);
+		return -1;
+	}
+	pubfd = openat(sp->qfd, "public", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pubfd < 0) {
+		ff_msg_warn("unable to look up public/%s: %s", service, strerror(errno));
+		return -1;
+	}
+	if (fstatat(pubfd, service, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		ff_msg_warn("unable to look up public/%s: %s", service, strerror(errno));
+		rc = -1;
+	} else if (S_ISSOCK(st.st_mode)) {
+		rc = trigger_socket(sp, pubfd, service, req, len);
+	} else if (S_ISFIFO(st.st_mode)) {
+		rc = trigger_fifo(pubfd, service, req, len);
+	} else {
+		ff_msg_warn("public/%s is not a socket or a fifo", service);
+		rc = -1;
+	}
+	close(pubfd);
+	if (rc == 0)
+		ff_msg_debug("trigger public/%s: %.*s", service, (int)len, req);
+	return rc;
+}
+
+int
+ff_trigger_qmgr(struct ff_spool *sp, char request)
+{
+	return ff_trigger(sp, ff_conf_get(sp->conf, "queue_service_name"), &request, 1);
+}

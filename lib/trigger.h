@@ -1,0 +1,35 @@
+/*
+ * trigger.h - wake up the queue manager
+ *
+ * SYNOPSIS
+ *	int ff_trigger(struct ff_spool *sp, const char *service, const char *req, size_t len);
+ *	int ff_trigger_qmgr(struct ff_spool *sp, char request);
+ *
+ * DESCRIPTION
+ *	ff_trigger() sends req to public/<service> the way Postfix's
+ *	mail_trigger() does: to a UNIX socket the bytes plus one NUL, to a
+ *	FIFO the bytes alone (opened non-blocking; refusing symlinks and
+ *	multiply-linked FIFOs). Connect and write are bounded by
+ *	trigger_timeout. ff_trigger_qmgr() sends one request byte to
+ *	public/$queue_service_name: 'F' (forget dead sites, before an ETRN
+ *	moves mail) or 'I' (scan incoming, after).
+ *
+ * DIAGNOSTICS
+ *	A trigger is advice: failures are logged as warnings (a missing
+ *	endpoint, a FIFO without reader only with -v) and the call returns
+ *	-1; callers carry on. It never blocks past the time-out.
+ */
+#ifndef FF_TRIGGER_H
+#define FF_TRIGGER_H
+
+#include <stddef.h>
+
+struct ff_spool;
+
+#define FF_QMGR_FLUSH_DEAD	'F'
+#define FF_QMGR_SCAN_INCOMING	'I'
+
+int ff_trigger(struct ff_spool *, const char *, const char *, size_t);
+int ff_trigger_qmgr(struct ff_spool *, char);
+
+#endif
