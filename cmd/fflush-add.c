@@ -1,0 +1,211 @@
+/*
+ * fflush-add - append deferred queue IDs to a destination's fast flush logfile
+ *
+ *	fflush-add [-qv] [-c dir] [-o name=value] [--json] site queue_id...
+ *	fflush-add [-qv] [-c dir] [-o name=value] [--json] -
+ *
+ * See fflush-add(1).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "fastflush.h"
+
+#define BATCH_LINE_MAX	4096		/* longer batch lines are refused */
+#define BATCH_COMMIT	1000000		/* IDs held in memory before writing */
+
+static struct ff_cli cli;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: fflush-add [-qv] [-c dir] [-o name=value] [--json] site queue_id...\n"
+	    "       fflush-add [-qv] [-c dir] [-o name=value] [--json] -\n"
+	    "\n"
+	    "Append deferred queue IDs to the fast flush logfile of a destination.\n"
+	    "With \"-\", read \"site queue_id\" lines from standard input.\n"
+	    "\n"
+	    "  -c, --config DIR     Postfix configuration directory (main.cf)\n"
+	    "  -o NAME=VALUE        override a main.cf parameter (repeatable)\n"
+	    "  -q, --quiet          report errors only\n"
+	    "  -v, --verbose        more detail; log to stderr too\n"
+	    "      --json           one JSON object per logfile written\n"
+	    "  -h, --help           this help\n"
+	    "  -V, --version        version\n"
+	    "\n"
+	    "Exit: 0 added, 64 usage, 65 bad queue ID or site, 77 site not in\n"
+	    "fast_flush_domains, 75 temporary failure, 71 system error, 78 configuration.\n");
+}
+
+/* report - one line (or JSON object) per logfile written */
+static void
+report(void *arg, const char *logname, const char *site, unsigned long n,
+    enum ff_status st, const struct ff_err *e)
+{
+	if (st != FF_OK)
+		ff_msg_error("%s: %s", site, e->msg);
+	if (cli.json) {
+		putchar('{');
+		ff_json_str(stdout, "site", site, strlen(site));
+		putchar(',');
+		ff_json_str(stdout, "log", logname, strlen(logname));
+		printf(",\"status\":\"%s\",\"added\":%lu", ff_status_name(st), st == FF_OK ? n : 0);
+		if (st != FF_OK) {
+			putchar(',');
+			ff_json_str(stdout, "error", e->msg, strlen(e->msg));
+		}
+		puts("}");
+	} else if (st == FF_OK && ff_verbose > 0 && !cli.quiet) {
+		printf("%s: %lu queue ID%s added to flush/%s\n", site, n, n == 1 ? "" : "s",
+		    logname);
+	}
+}
+
+/* bad_line - a batch line we refuse; the rest of the batch goes on */
+static enum ff_status
+bad_line(unsigned long lineno, const struct ff_err *e, enum ff_status worst)
+{
+	ff_msg_error("standard input, line %lu: %s", lineno, e->msg);
+	if (cli.json) {
+		printf("{\"line\":%lu,\"status\":\"%s\",", lineno, ff_status_name(e->status));
+		ff_json_str(stdout, "error", e->msg, strlen(e->msg));
+		puts("}");
+	}
+	return ff_status_worse(worst, e->status);
+}
+
+/* parse_line - "site queue_id": two fields separated by blanks */
+static int
+parse_line(char *line, size_t len, char **site, char **id, size_t *idlen, struct ff_err *e)
+{
+	char *f[3];
+	int n = 0;
+	char *p = line, *end = line + len;
+
+	if (memchr(line, 0, len) != NULL)
+		return ff_err_set(e, FF_BAD, "line contains a NUL byte");
+	while (p < end && n < 3) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+			p++;
+		if (p == end)
+			break;
+		f[n++] = p;
+		while (p < end && *p != ' ' && *p != '\t' && *p != '\r')
+			p++;
+		*p++ = 0;
+	}
+	if (n != 2)
+		return ff_err_set(e, FF_BAD, "expected \"site queue_id\"");
+	*site = f[0];
+	*id = f[1];
+	*idlen = strlen(f[1]);
+	return 0;
+}
+
+static enum ff_status
+batch(void)
+{
+	struct ff_batch *b = ff_batch_new(cli.sp);
+	enum ff_status worst = FF_OK;
+	struct ff_err e;
+	unsigned long lineno = 0;
+	char *line = NULL, *site = NULL, *id = NULL;
+	size_t cap = 0, idlen = 0;
+	ssize_t n;
+
+	if (b == NULL) {
+		ff_msg_error("out of memory");
+		return FF_TEMP;
+	}
+	while ((n = getline(&line, &cap, stdin)) >= 0) {
+		lineno++;
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = 0;
+		if (n > BATCH_LINE_MAX) {
+			ff_err_set(&e, FF_BAD, "line longer than %d bytes", BATCH_LINE_MAX);
+			worst = bad_line(lineno, &e, worst);
+			continue;
+		}
+		if (n == 0 || line[strspn(line, " \t\r")] == '#' || line[strspn(line, " \t\r")] == 0)
+			continue;
+		ff_err_clear(&e);
+		if (parse_line(line, (size_t)n, &site, &id, &idlen, &e) < 0 ||
+		    ff_batch_add(b, site, id, idlen, &e) < 0) {
+			worst = bad_line(lineno, &e, worst);
+			continue;
+		}
+		if (ff_batch_pending(b) >= BATCH_COMMIT)
+			worst = ff_status_worse(worst, ff_batch_commit(b, report, NULL));
+	}
+	if (ferror(stdin)) {
+		ff_msg_error("read standard input: %s", strerror(errno));
+		worst = ff_status_worse(worst, FF_TEMP);
+	}
+	worst = ff_status_worse(worst, ff_batch_commit(b, report, NULL));
+	free(line);
+	ff_batch_free(b);
+	return worst;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = { FF_CLI_LONG, { NULL, 0, NULL, 0 } };
+	char logname[FF_QID_MAX + 1];
+	struct ff_err e = { .status = FF_OK };
+	enum ff_status st = FF_OK;
+	int opt, r;
+
+	ff_cli_init(&cli, argv[0]);
+	while ((opt = getopt_long(argc, argv, "+" FF_CLI_SHORT "hV", longopts, NULL)) != -1) {
+		if ((r = ff_cli_option(&cli, opt, optarg)) == 1)
+			continue;
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case 'V':
+			ff_cli_version();
+			return EX_OK;
+		default:
+			if (r < 0)
+				fprintf(stderr, "fflush-add: -o needs name=value\n");
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1 || (argc < 2 && strcmp(argv[0], "-") != 0) ||
+	    (strcmp(argv[0], "-") == 0 && argc != 1)) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (ff_cli_open(&cli, &e) < 0)
+		return ff_cli_fail(&e);
+	if (strcmp(argv[0], "-") == 0) {
+		st = batch();
+	} else if (ff_add(cli.sp, argv[0], argv + 1, (size_t)argc - 1, logname, &e) < 0) {
+		st = e.status;
+		ff_msg_error("%s", e.msg);
+		if (cli.json) {
+			putchar('{');
+			ff_json_str(stdout, "site", argv[0], strlen(argv[0]));
+			printf(",\"status\":\"%s\",\"added\":0,", ff_status_name(st));
+			ff_json_str(stdout, "error", e.msg, strlen(e.msg));
+			puts("}");
+		}
+	} else {
+		report(NULL, logname, argv[0], (unsigned long)argc - 1, FF_OK, &e);
+	}
+	ff_cli_close(&cli);
+	if (fflush(stdout) != 0 && st == FF_OK)
+		st = FF_SYSERR;
+	return ff_status_exit(st);
+}

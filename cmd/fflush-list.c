@@ -1,0 +1,181 @@
+/*
+ * fflush-list - show what the fast flush logfiles hold
+ *
+ *	fflush-list [-qv] [-c dir] [-o name=value] [--json] [site...]
+ *
+ * See fflush-list(1).
+ */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "fastflush.h"
+
+static struct ff_cli cli;
+static int header_done;
+static const char *cur_site;
+static const char *cur_log;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: fflush-list [-qv] [-c dir] [-o name=value] [--json] [site...]\n"
+	    "\n"
+	    "Without arguments, list every fast flush logfile: entries, distinct queue\n"
+	    "IDs, stale IDs (queue file gone), size, last change and last read. With\n"
+	    "destinations (or logfile names), list each queue ID in their logfiles and\n"
+	    "the queue that holds it now.\n"
+	    "\n"
+	    "  -c, --config DIR     Postfix configuration directory (main.cf)\n"
+	    "  -o NAME=VALUE        override a main.cf parameter (repeatable)\n"
+	    "  -q, --quiet          no header line\n"
+	    "  -v, --verbose        log to stderr too\n"
+	    "      --json           one JSON object per line\n"
+	    "  -h, --help           this help\n"
+	    "  -V, --version        version\n"
+	    "\n"
+	    "Exit: 0 done, 1 a destination has no logfile, 64 usage, 65 bad site,\n"
+	    "75 temporary failure, 71 system error, 78 configuration.\n");
+}
+
+static void
+list_one(void *arg, const struct ff_loginfo *li)
+{
+	char mt[32], at[32];
+
+	if (cli.json) {
+		putchar('{');
+		ff_json_str(stdout, "log", li->name, strlen(li->name));
+		printf(",\"entries\":%lu,\"unique\":%lu,\"stale\":%lu,\"bad\":%lu,\"size\":%lld"
+		    ",\"mtime\":%lld,\"atime\":%lld}\n", li->entries, li->unique, li->stale,
+		    li->bad, (long long)li->size, (long long)li->mtime.tv_sec,
+		    (long long)li->atime.tv_sec);
+		return;
+	}
+	if (!header_done && !cli.quiet)
+		printf("%-32s %8s %8s %6s %4s %10s  %-19s  %-19s\n", "LOGFILE", "ENTRIES",
+		    "UNIQUE", "STALE", "BAD", "SIZE", "MODIFIED", "LAST READ");
+	header_done = 1;
+	printf("%-32s %8lu %8lu %6lu %4lu %10lld  %-19s  %-19s\n", li->name, li->entries,
+	    li->unique, li->stale, li->bad, (long long)li->size,
+	    ff_fmt_time(li->mtime.tv_sec, mt, sizeof(mt)),
+	    ff_fmt_time(li->atime.tv_sec, at, sizeof(at)));
+}
+
+static void
+show_one(void *arg, const char *id, unsigned long count, int queue)
+{
+	const char *where = queue < 0 ? "gone" : ff_queue_name(queue);
+
+	if (cli.json) {
+		putchar('{');
+		ff_json_str(stdout, "site", cur_site, strlen(cur_site));
+		putchar(',');
+		ff_json_str(stdout, "log", cur_log, strlen(cur_log));
+		putchar(',');
+		ff_json_str(stdout, "queue_id", id, strlen(id));
+		printf(",\"count\":%lu,\"queue\":\"%s\"}\n", count, where);
+		return;
+	}
+	if (!header_done && !cli.quiet)
+		printf("%-20s %6s  %s\n", "QUEUE_ID", "COUNT", "QUEUE");
+	header_done = 1;
+	printf("%-20s %6lu  %s\n", id, count, where);
+}
+
+/* logname_of - a destination, or already a logfile name */
+static int
+logname_of(const char *arg, char *logname, struct ff_err *e)
+{
+	if (ff_site_to_logname(arg, strlen(arg), logname, e) == 0)
+		return 0;
+	if (ff_qid_ok(arg, strlen(arg))) {
+		strlcpy(logname, arg, FF_QID_MAX + 1);
+		return 0;
+	}
+	return -1;
+}
+
+static enum ff_status
+show(const char *site)
+{
+	static char logname[FF_QID_MAX + 1];
+	struct ff_loginfo info;
+	struct ff_err e = { .status = FF_OK };
+
+	if (logname_of(site, logname, &e) < 0 ||
+	    ff_show_log(cli.sp, logname, NULL, NULL, &info, &e) < 0) {
+		ff_msg_error("%s: %s", site, e.msg);
+		return e.status;
+	}
+	cur_site = site;
+	cur_log = logname;
+	if (!info.exists) {
+		if (cli.json) {
+			putchar('{');
+			ff_json_str(stdout, "site", site, strlen(site));
+			putchar(',');
+			ff_json_str(stdout, "log", logname, strlen(logname));
+			puts(",\"status\":\"nothing\"}");
+		} else if (!cli.quiet) {
+			printf("%s: no logfile flush/%s (nothing waiting)\n", site, logname);
+		}
+		return FF_NOTHING;
+	}
+	if (!cli.json && !cli.quiet)
+		printf("%s: flush/%s: %lu entries, %lu unique, %lu stale, %lu bad\n", site, logname,
+		    info.entries, info.unique, info.stale, info.bad);
+	header_done = 0;
+	if (ff_show_log(cli.sp, logname, show_one, NULL, &info, &e) < 0) {
+		ff_msg_error("%s: %s", site, e.msg);
+		return e.status;
+	}
+	return FF_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = { FF_CLI_LONG, { NULL, 0, NULL, 0 } };
+	struct ff_err e = { .status = FF_OK };
+	enum ff_status st = FF_OK;
+	int opt, r;
+
+	ff_cli_init(&cli, argv[0]);
+	while ((opt = getopt_long(argc, argv, FF_CLI_SHORT "hV", longopts, NULL)) != -1) {
+		if ((r = ff_cli_option(&cli, opt, optarg)) == 1)
+			continue;
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case 'V':
+			ff_cli_version();
+			return EX_OK;
+		default:
+			if (r < 0)
+				fprintf(stderr, "fflush-list: -o needs name=value\n");
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (ff_cli_open(&cli, &e) < 0)
+		return ff_cli_fail(&e);
+	if (argc == 0) {
+		if (ff_list_logs(cli.sp, list_one, NULL, &e) < 0) {
+			ff_msg_error("%s", e.msg);
+			st = e.status;
+		}
+	}
+	for (int i = 0; i < argc; i++)
+		st = ff_status_worse(st, show(argv[i]));
+	ff_cli_close(&cli);
+	if (fflush(stdout) != 0 && st == FF_OK)
+		st = FF_SYSERR;
+	return ff_status_exit(st);
+}
