@@ -73,7 +73,7 @@ ff_add_log(struct ff_spool *sp, const char *logname, const char *buf, size_t len
 	if (ff_spool_dir(sp, FF_Q_FLUSH, logname, nlen, 1, &dir, e) < 0)
 		return -1;
 	for (int tries = 0;; tries++) {
-		fd = ff_open_at(dir.fd, logname, O_WRONLY | O_APPEND | O_CREAT, 0600, &st, what, e);
+		fd = ff_open_at(dir.fd, logname, O_RDWR | O_APPEND | O_CREAT, 0600, &st, what, e);
 		if (fd < 0)
 			break;
 		if (ff_lock(fd, LOCK_EX, sp->lock_timeout_ms, what, e) < 0) {

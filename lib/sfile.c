@@ -29,6 +29,14 @@ ff_open_at(int dirfd, const char *name, int flags, mode_t mode, struct stat *st,
 			errno = saved;
 			return -1;
 		}
+		/* a FIFO without reader, a socket, a device: say what it is */
+		if (saved != ENOENT && fstatat(dirfd, name, &tmp, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISREG(tmp.st_mode)) {
+			ff_err_set(e, FF_SYSERR, "%s: is not a regular file; refusing to use it",
+			    what);
+			errno = saved;
+			return -1;
+		}
 		return ff_err_sys(e, saved, "open %s", what);
 	}
 	if (fstat(fd, st) < 0) {

@@ -34,17 +34,26 @@ ff_queue_name(int q)
 	return q >= 0 && q < FF_Q_COUNT ? queue_names[q] : "?";
 }
 
-/* spool_owner - owner of flush/, else mail_owner, else the queue directory */
+/*
+ * spool_owner - the owner of flush/ (or of deferred/ or incoming/ when
+ * flush/ is still missing), else mail_owner, else the queue directory's
+ */
 static void
 spool_owner(struct ff_spool *sp)
 {
+	static const char *const dirs[] = { "flush", "deferred", "incoming" };
 	struct stat st;
 	struct passwd *pw;
 
-	if (fstatat(sp->qfd, "flush", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
-		sp->uid = st.st_uid;
-		sp->gid = st.st_gid;
-	} else if ((pw = getpwnam(ff_conf_get(sp->conf, "mail_owner"))) != NULL) {
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (fstatat(sp->qfd, dirs[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode)) {
+			sp->uid = st.st_uid;
+			sp->gid = st.st_gid;
+			return;
+		}
+	}
+	if ((pw = getpwnam(ff_conf_get(sp->conf, "mail_owner"))) != NULL) {
 		sp->uid = pw->pw_uid;
 		sp->gid = pw->pw_gid;
 	} else if (fstat(sp->qfd, &st) == 0) {
@@ -222,6 +231,7 @@ ff_dirref_release(struct ff_dirref *ref)
 int
 ff_spool_policy(struct ff_spool *sp, const char *site, char *logname, struct ff_err *e)
 {
+	struct ff_err bad;
 	int match;
 
 	if (sp->domains == NULL) {
@@ -232,6 +242,18 @@ ff_spool_policy(struct ff_spool *sp, const char *site, char *logname, struct ff_
 		if (sp->domains == NULL)
 			return -1;
 	}
+	/*
+	 * Convert first, so that a site that can never be valid is reported
+	 * as such (BADSITE) rather than as "not configured"; a failing table
+	 * lookup still wins, so Postfix's wire status (4 or -1) is unchanged.
+	 */
+	if (ff_site_to_logname(site, strlen(site), logname, &bad) < 0) {
+		if (ff_domlist_match(sp->domains, site, e) < 0)
+			return -1;
+		if (e != NULL)
+			*e = bad;
+		return -1;
+	}
 	if ((match = ff_domlist_match(sp->domains, site, e)) < 0)
 		return -1;
 	if (match == 0) {
@@ -240,5 +262,5 @@ ff_spool_policy(struct ff_spool *sp, const char *site, char *logname, struct ff_
 		    " destination \"%s\" (fast_flush_domains)",
 		    ff_msg_safe(site, strlen(site), quoted, sizeof(quoted)));
 	}
-	return ff_site_to_logname(site, strlen(site), logname, e);
+	return 0;
 }

@@ -34,11 +34,12 @@
  *	with ff_dirref_release() when done. ff_spool_qbase() gives the
  *	queue's top directory (cached; do not close it).
  *
- *	ff_spool_policy() checks site against fast_flush_domains (built
- *	on first use, with parent-domain matching when
- *	parent_domain_matches_subdomains lists it) and converts it to its
- *	log name (see site.h). It returns FF_OK, or -1 with FF_DENY,
- *	FF_FAIL, FF_BADSITE or FF_CONFIG.
+ *	ff_spool_policy() converts site to its log name (see site.h) and
+ *	checks it against fast_flush_domains (built on first use, with
+ *	parent-domain matching when parent_domain_matches_subdomains lists
+ *	it). It returns 0, or -1 with FF_BADSITE (no valid ASCII form;
+ *	reported before FF_DENY), FF_DENY, FF_FAIL (a table lookup failed;
+ *	reported before anything else, as Postfix does) or FF_CONFIG.
  */
 #ifndef FF_SPOOL_H
 #define FF_SPOOL_H

@@ -1,0 +1,328 @@
+#!/usr/bin/env bats
+# fflush-add: every option, exit status and hostile input
+
+load helpers
+
+setup() { mkspool; }
+teardown() { rmspool; }
+
+@test "add: --help and -h print usage and exit 0" {
+	run fflush-add --help
+	assert_success
+	assert_output --partial "usage: fflush-add"
+	run fflush-add -h
+	assert_success
+	assert_output --partial "--json"
+}
+
+@test "add: -V and --version print the version" {
+	run fflush-add -V
+	assert_success
+	assert_output --regexp '^fflush-add \(fastflush\) [0-9]+\.[0-9]+\.[0-9]+$'
+	run fflush-add --version
+	assert_success
+}
+
+@test "add: usage errors exit 64" {
+	run fflush-add
+	assert_failure 64
+	run fflush-add example.com
+	assert_failure 64
+	run fflush-add --bogus example.com ABC
+	assert_failure 64
+	run fflush-add - extra
+	assert_failure 64
+	run fflush-add -o novalue example.com ABC
+	assert_failure 64
+	assert_output --partial "name=value"
+	assert_file_not_exists "$Q/flush/example_com"
+}
+
+@test "add: appends queue IDs, one per line, mode 0600" {
+	run fflush-add example.com 9FBF11234 ABCDEF
+	assert_success
+	assert_output ""
+	run fflush-add example.com 12345
+	assert_success
+	run cat "$Q/flush/example_com"
+	assert_output $'9FBF11234\nABCDEF\n12345'
+	[ "$(mode "$Q/flush/example_com")" = 600 ]
+	[ "$(stat -c %s "$Q/flush/example_com")" = 23 ]
+}
+
+@test "add: -v says what was written; -q is silent" {
+	run fflush-add -v example.com A1 B2
+	assert_success
+	assert_output --partial "example.com: 2 queue IDs added to flush/example_com"
+	run fflush-add -q -v example.com C3
+	assert_success
+	assert_output ""
+}
+
+@test "add: --json reports site, logfile and count" {
+	run fflush-add --json Example.COM A1 B2
+	assert_success
+	assert_output '{"site":"Example.COM","log":"example_com","status":"ok","added":2}'
+}
+
+@test "add: site case and IDNA map to Postfix's logfile names" {
+	conf "fast_flush_domains = example.com, bücher.example.com"
+	run fflush-add EXAMPLE.COM A1
+	assert_success
+	run fflush-add Sub.Example.COM A2
+	assert_success
+	run fflush-add bücher.example.com A3
+	assert_success
+	run fflush-add BÜCHER.example.com A4
+	assert_success
+	run cat "$Q/flush/example_com"
+	assert_output A1
+	run cat "$Q/flush/sub_example_com"
+	assert_output A2
+	run cat "$Q/flush/xn__bcher_kva_example_com"
+	assert_output $'A3\nA4'
+}
+
+@test "add: missing flush/ is created with mode 0700" {
+	rmdir "$Q/flush"
+	run fflush-add example.com A1
+	assert_success
+	[ "$(mode "$Q/flush")" = 700 ]
+	assert_file_exists "$Q/flush/example_com"
+}
+
+@test "add: a site not in fast_flush_domains is denied with 77" {
+	run fflush-add other.net A1
+	assert_failure 77
+	assert_output --partial 'not configured for destination "other.net"'
+	assert_file_not_exists "$Q/flush/other_net"
+	run fflush-add --json other.net A1
+	assert_failure 77
+	assert_output --partial '"status":"denied"'
+}
+
+@test "add: an invalid queue ID refuses the whole call with 65" {
+	for bad in ../x / 'AB.CD' '' 'a b' "$(printf 'x%.0s' {1..256})"; do
+		run fflush-add example.com GOOD1 "$bad"
+		assert_failure 65
+		assert_output --partial "invalid queue ID"
+	done
+	assert_file_not_exists "$Q/flush/example_com"
+	run fflush-add example.com "$(printf 'x%.0s' {1..255})"
+	assert_success
+}
+
+@test "add: hostile sites never become paths outside flush/" {
+	conf "fast_flush_domains = static:all"
+	for bad in ../x / ../../etc/passwd '.' '..' 'a/b' "$(printf 'a\tb')" ''; do
+		run fflush-add "$bad" A1
+		assert_failure 65
+	done
+	run find "$T" -type f -newer "$C/main.cf" -not -path "$C/*"
+	assert_output ""
+	[ -z "$(ls -A "$Q/flush")" ]
+}
+
+@test "add: a 100 KB site argument is refused quickly, never stored" {
+	big=$(head -c 100000 /dev/zero | tr '\0' a)
+	run fflush-add "$big.example.com" A1
+	assert_failure 65
+	[ "${#output}" -lt 2000 ]
+	conf "fast_flush_domains = static:all"
+	run fflush-add "$big" A1
+	assert_failure 65
+	assert_output --partial "too long"
+	[ "${#output}" -lt 2000 ]
+	[ -z "$(ls -A "$Q/flush")" ]
+}
+
+@test "add: invalid UTF-8 in a site is refused with 65" {
+	conf "fast_flush_domains = static:all"
+	run fflush-add "$(printf 'b\xfc\xfcer.example.com')" A1
+	assert_failure 65
+	run fflush-add "$(printf '\xc0\xaf.example.com')" A1
+	assert_failure 65
+	[ -z "$(ls -A "$Q/flush")" ]
+}
+
+@test "add: a symlink planted at flush/<site> is not followed" {
+	echo "precious" > "$T/target"
+	ln -s "$T/target" "$Q/flush/example_com"
+	run fflush-add example.com A1
+	assert_failure 71
+	assert_output --partial "symbolic link"
+	run cat "$T/target"
+	assert_output precious
+}
+
+@test "add: a hard link or FIFO planted at flush/<site> is refused, no hang" {
+	echo "precious" > "$T/target"
+	ln "$T/target" "$Q/flush/example_com"
+	run fflush-add example.com A1
+	assert_failure 71
+	assert_output --partial "hard link"
+	run cat "$T/target"
+	assert_output precious
+	mkfifo "$Q/flush/example_org"
+	run timeout 5 fflush-add example.org A1
+	assert_failure 71
+	assert_output --partial "not a regular file"
+}
+
+@test "add: a torn last line is ended before appending" {
+	printf 'ABC' > "$Q/flush/example_com"
+	chmod 600 "$Q/flush/example_com"
+	run fflush-add example.com DEF
+	assert_success
+	run cat "$Q/flush/example_com"
+	assert_output $'ABC\nDEF'
+}
+
+@test "add: parent domains, .domain patterns and negation follow Postfix" {
+	run fflush-add a.b.example.com A1
+	assert_success
+	assert_file_exists "$Q/flush/a_b_example_com"
+	run fflush-add -o parent_domain_matches_subdomains= a.b.example.com A2
+	assert_failure 77
+	run fflush-add -o parent_domain_matches_subdomains= -o fast_flush_domains=.example.com \
+		a.example.com A3
+	assert_success
+	run fflush-add -o fast_flush_domains=.example.com a.example.com A4
+	assert_failure 77
+	run fflush-add -o 'fast_flush_domains=!sub.example.com, example.com' x.sub.example.com A5
+	assert_failure 77
+	run fflush-add -o 'fast_flush_domains=!sub.example.com, example.com' other.example.com A6
+	assert_success
+	# a trailing dot never matches; it is not even a valid host name
+	run fflush-add example.com. A7
+	assert_failure 65
+}
+
+@test "add: fast_flush_domains from a file and tables" {
+	printf '# sites\nexample.net\n!bad.example.info example.info\n' > "$T/domains"
+	conf "fast_flush_domains = $T/domains, inline:{{a.test=1}, b.test=2}"
+	run fflush-add x.example.net A1
+	assert_success
+	run fflush-add bad.example.info A2
+	assert_failure 77
+	run fflush-add ok.example.info A3
+	assert_success
+	run fflush-add sub.b.test A4
+	assert_success
+	printf 'c.test OK\n' > "$T/th"
+	run fflush-add -o "fast_flush_domains=texthash:$T/th" c.test A5
+	assert_success
+}
+
+@test "add: lookup failures and bad lists are configuration errors (78)" {
+	run fflush-add -o 'fast_flush_domains=example.com, /nonexistent/file' other.com A1
+	assert_failure 78
+	assert_output --partial "/nonexistent/file"
+	run fflush-add -o 'fast_flush_domains=example.com, fail:x' example.com A1
+	assert_success
+	run fflush-add -o 'fast_flush_domains=hash:/etc/postfix/relay' example.com A1
+	assert_failure 78
+	assert_output --partial "not supported"
+	run fflush-add -o 'fast_flush_domains=!' example.com A1
+	assert_failure 78
+	run fflush-add -o hash_queue_depth=zero example.com A1
+	assert_failure 78
+	run fflush-add -o queue_directory=relative/path example.com A1
+	assert_failure 78
+	run fflush-add -o fastflush_lock_timeout=5x example.com A1
+	assert_failure 78
+}
+
+@test "add: -c, MAIL_CONFIG and -o choose the configuration" {
+	mkdir "$T/other"
+	printf 'queue_directory = %s\nfast_flush_domains = other.test\n' "$Q" > "$T/other/main.cf"
+	run fflush-add -c "$T/other" other.test A1
+	assert_success
+	run env MAIL_CONFIG="$T/other" fflush-add other.test A2
+	assert_success
+	run fflush-add other.test A3
+	assert_failure 77
+	run fflush-add -c /nonexistent -o queue_directory="$Q" -o fast_flush_domains=x.test x.test A4
+	assert_success
+	run cat "$Q/flush/other_test"
+	assert_output $'A1\nA2'
+}
+
+@test "add: \$name expansion and continuation lines in main.cf" {
+	cat > "$C/main.cf" <<-EOF
+	# comment
+	spool = $Q
+	queue_directory = \$spool
+	my_sites = one.test,
+	    two.test
+	fast_flush_domains = \${my_sites}, \${undefined?never.test}, \${undefined:three.test}
+	EOF
+	run fflush-add two.test A1
+	assert_success
+	run fflush-add three.test A2
+	assert_success
+	run fflush-add never.test A3
+	assert_failure 77
+}
+
+@test "add: an address literal listed in fast_flush_domains is served" {
+	conf "fast_flush_domains = [192.0.2.1], [ipv6:2001:db8::1]"
+	run fflush-add '[192.0.2.1]' A1
+	assert_success
+	assert_file_exists "$Q/flush/_192_0_2_1_"
+	run fflush-add '[IPv6:2001:db8::1]' A2
+	assert_success
+	assert_file_exists "$Q/flush/_ipv6_2001_db8__1_"
+	run fflush-add '[192.0.2.2]' A3
+	assert_failure 77
+}
+
+@test "add: a one-letter site gets a one-letter logfile" {
+	conf "fast_flush_domains = x"
+	run fflush-add x A1
+	assert_success
+	assert_file_exists "$Q/flush/x"
+}
+
+@test "add: lock time-out is a temporary failure (75)" {
+	fflush-add example.com A1
+	flock "$Q/flush/example_com" sleep 5 &
+	sleep 0.3
+	start=$(date +%s)
+	run fflush-add -o fastflush_lock_timeout=1s example.com A2
+	assert_failure 75
+	assert_output --partial "timed out"
+	[ $(( $(date +%s) - start )) -le 3 ]
+	wait
+	run cat "$Q/flush/example_com"
+	assert_output A1
+}
+
+@test "add: run as root on a postfix-owned spool, files stay the spool owner's" {
+	need_postfix_user
+	chown -R postfix:postfix "$Q"
+	rm -rf "$Q/flush"
+	mkdir -m 700 "$Q/flush"
+	chown postfix:postfix "$Q/flush"
+	run fflush-add example.com A1
+	assert_success
+	[ "$(owner "$Q/flush/example_com")" = postfix:postfix ]
+	rmdir "$Q/hold"
+	printf 'example.org A2\n' | fflush-add -
+	[ "$(owner "$Q/flush/example_org")" = postfix:postfix ]
+}
+
+@test "add: many concurrent adders lose no queue ID" {
+	for p in $(seq 1 20); do
+		(
+			for i in $(seq 1 25); do
+				fflush-add example.com "P${p}x$i" || echo "fail P${p}x$i" >> "$T/fail"
+			done
+		) &
+	done
+	wait
+	assert_file_not_exists "$T/fail"
+	[ "$(wc -l < "$Q/flush/example_com")" = 500 ]
+	[ "$(sort -u "$Q/flush/example_com" | wc -l)" = 500 ]
+	for p in 1 7 20; do grep -qx "P${p}x25" "$Q/flush/example_com"; done
+}
