@@ -56,10 +56,10 @@ list_one(void *arg, const struct ff_loginfo *li)
 		return;
 	}
 	if (!header_done && !cli.quiet)
-		printf("%-32s %8s %8s %6s %4s %10s  %-19s  %-19s\n", "LOGFILE", "ENTRIES",
+		printf("%-32s %8s %8s %6s %4s %10s  %-19s  %s\n", "LOGFILE", "ENTRIES",
 		    "UNIQUE", "STALE", "BAD", "SIZE", "MODIFIED", "LAST READ");
 	header_done = 1;
-	printf("%-32s %8lu %8lu %6lu %4lu %10lld  %-19s  %-19s\n", li->name, li->entries,
+	printf("%-32s %8lu %8lu %6lu %4lu %10lld  %-19s  %s\n", li->name, li->entries,
 	    li->unique, li->stale, li->bad, (long long)li->size,
 	    ff_fmt_time(li->mtime.tv_sec, mt, sizeof(mt)),
 	    ff_fmt_time(li->atime.tv_sec, at, sizeof(at)));

@@ -168,7 +168,7 @@ report(struct refresh_ctx *x, const char *name, enum ff_refresh_action a,
 	case FF_R_FAILED:
 		t->errors++;
 		t->worst = ff_status_worse(t->worst, e->status);
-		ff_msg_warn("%s", e->msg);
+		ff_msg_error("%s", e->msg);
 		break;
 	}
 	if (c != NULL) {
