@@ -35,7 +35,7 @@ teardown() { rmspool; }
 	run fflush-list
 	assert_success
 	assert_line --index 0 --regexp '^LOGFILE +ENTRIES +UNIQUE +STALE +BAD +SIZE +MODIFIED +LAST READ$'
-	assert_line --index 1 --regexp '^example_com +5 +3 +1 +1 +30 +[0-9-]+ [0-9:]+ +[0-9-]+ [0-9:]+$'
+	assert_line --index 1 --regexp '^example_com +5 +3 +1 +1 +24 +[0-9-]+ [0-9:]+ +[0-9-]+ [0-9:]+$'
 	assert_line --index 2 --regexp '^example_org +0 +0 +0 +0 +0 '
 	run fflush-list -q
 	assert_line --index 0 --regexp '^example_com '
