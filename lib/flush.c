@@ -267,9 +267,10 @@ ff_send_log(struct ff_spool *sp, const char *logname, unsigned flags, struct ff_
 		c->nolog = 1;
 		return 0;
 	}
-	fd = ff_open_at(dir.fd, logname, dryrun ? O_RDONLY | O_NOATIME : O_RDWR, 0, NULL, what, e);
-	if (fd < 0 && errno == EPERM && dryrun)	/* O_NOATIME needs ownership */
-		fd = ff_open_at(dir.fd, logname, O_RDONLY, 0, NULL, what, e);
+	/* the refresh clock (atime) moves only when the log has been handled */
+	fd = ff_open_at(dir.fd, logname, (dryrun ? O_RDONLY : O_RDWR) | O_NOATIME, 0, NULL, what, e);
+	if (fd < 0 && errno == EPERM)	/* O_NOATIME needs ownership */
+		fd = ff_open_at(dir.fd, logname, dryrun ? O_RDONLY : O_RDWR, 0, NULL, what, e);
 	ff_dirref_release(&dir);
 	if (fd < 0) {
 		if (errno != ENOENT)
