@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# examples/demo.sh - fast flush on a throw-away spool under the build tree.
+# Run by "make demo": builds a Postfix-layout spool with deferred mail for
+# two destinations, then adds, lists, sends and refreshes with the tools.
+set -euo pipefail
+
+B=${FF_BUILD:?run me through make demo}
+D=$B/demo
+export PATH="$B/bin:$B/tests/tools:$PATH"
+export MAIL_CONFIG=$D/cfg
+Q=$D/q
+
+say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+run() { say "$*"; "$@" || echo "(exit $?)"; }
+
+rm -rf "$D"
+mkdir -p "$Q"/{flush,deferred,incoming,active,public} "$MAIL_CONFIG"
+chmod 700 "$Q"/{flush,deferred,incoming,active}
+cat > "$MAIL_CONFIG/main.cf" <<CF
+queue_directory = $Q
+fast_flush_domains = example.com, bücher.example
+CF
+
+# deferred mail: 3 messages for example.com, 2 for bücher.example, 1 other
+mkmsg() {
+	local rel
+	rel=$(qpath deferred "$1")
+	mkdir -p "$(dirname "$Q/$rel")"
+	printf 'demo message %s\n' "$1" > "$Q/$rel"
+	chmod 700 "$Q/$rel"
+	touch -d '+1 hour' "$Q/$rel"	# deferred mail waits for its retry time
+}
+for id in 3F2A10001 3F2A10002 3F2A10003 5B7C20001 5B7C20002 9D9E30001; do mkmsg "$id"; done
+
+echo "Demo spool: $Q (configuration: $MAIL_CONFIG/main.cf)"
+listener=
+if command -v trigger-listen >/dev/null; then
+	: > "$D/triggers"
+	listener=$(trigger-listen "$Q/public/qmgr" "$D/triggers")
+	trap 'kill $listener 2>/dev/null || true' EXIT
+	echo "A stand-in queue manager listens on public/qmgr and logs triggers to $D/triggers"
+fi
+
+say "find $Q/deferred -type f"
+(cd "$Q" && find deferred -type f | sort)
+
+run fflush-add -v example.com 3F2A10001 3F2A10002
+say "printf 'example.com 3F2A10003\\nbücher.example 5B7C20001\\nbücher.example 5B7C20002\\n' | fflush-add -v -"
+printf 'example.com 3F2A10003\nbücher.example 5B7C20001\nbücher.example 5B7C20002\n' | fflush-add -v -
+run fflush-add other.test 9D9E30001
+run fflush-list
+run fflush-list bücher.example
+run fflush-send -n example.com
+run fflush-send -v example.com
+run fflush-send example.com
+run fflush-list --json
+say "touch -a -d '-13 hours' $Q/flush/xn__bcher_kva_example    # last read 13 hours ago"
+touch -a -d '-13 hours' "$Q/flush/xn__bcher_kva_example"
+run fflush-refresh -v
+say "find $Q/incoming $Q/deferred -type f"
+(cd "$Q" && find incoming deferred -type f | sort)
+if [ -n "$listener" ]; then
+	sleep 0.2
+	say "cat $D/triggers    # what the queue manager was told"
+	cat "$D/triggers"
+fi
+echo
+echo "Done. Everything above happened under $D; remove it with: rm -rf $D"
