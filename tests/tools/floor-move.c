@@ -1,0 +1,44 @@
+/*
+ * floor-move - the system-call floor for a fast flush send
+ *
+ *	floor-move QUEUE_DIR HASH_DEPTH < ids
+ *
+ * For each queue ID on standard input: utime(deferred/<hash>/ID, now) and
+ * rename() it to incoming/ID, with plain paths and nothing else: the least
+ * work any implementation of send_site must do. make bench compares
+ * fflush-send and Postfix's flush against it.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <utime.h>
+
+#include "qid.h"
+
+int
+main(int argc, char **argv)
+{
+	char line[512], dirs[2 * FF_HASH_MAX_DEPTH + 1], from[PATH_MAX], to[PATH_MAX];
+	struct utimbuf tb;
+	unsigned long moved = 0;
+	int depth;
+
+	if (argc != 3 || (depth = atoi(argv[2])) < 1 || depth > FF_HASH_MAX_DEPTH) {
+		fprintf(stderr, "usage: floor-move queue_dir depth < ids\n");
+		return 64;
+	}
+	tb.actime = tb.modtime = time(NULL);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		size_t len = strcspn(line, "\n");
+		line[len] = 0;
+		ff_qid_hash(line, len, depth, dirs, sizeof(dirs));
+		snprintf(from, sizeof(from), "%s/deferred/%s%s", argv[1], dirs, line);
+		snprintf(to, sizeof(to), "%s/incoming/%s", argv[1], line);
+		if (utime(from, &tb) == 0 && rename(from, to) == 0)
+			moved++;
+	}
+	printf("%lu\n", moved);
+	return 0;
+}
