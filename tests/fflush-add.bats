@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 # fflush-add: every option, exit status and hostile input
 
 load helpers
@@ -325,4 +326,11 @@ teardown() { rmspool; }
 	[ "$(wc -l < "$Q/flush/example_com")" = 500 ]
 	[ "$(sort -u "$Q/flush/example_com" | wc -l)" = 500 ]
 	for p in 1 7 20; do grep -qx "P${p}x25" "$Q/flush/example_com"; done
+}
+
+@test "add: --json stays valid JSON for sites that are not UTF-8" {
+	conf "fast_flush_domains = static:all"
+	run --separate-stderr fflush-add --json "$(printf 'b\xfcer.example.com')" A1
+	assert_failure 65
+	assert_output --partial '"site":"b\u00fcer.example.com","status":"bad"'
 }
