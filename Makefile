@@ -92,14 +92,14 @@ check:
 	@$(MAKE) --no-print-directory check-run
 
 check-run: all $(UNIT_BINS) $(TOOL_BINS)
-	@B=$(B) tests/run-unit.sh $(UNIT_BINS)
-	FF_BUILD=$(CURDIR)/$(B) bats $(BATS_FILES) $(INTEROP_BATS)
+	@VALGRIND=$(VALGRIND) tests/run-unit.sh $(UNIT_BINS)
+	FF_BUILD=$(CURDIR)/$(B) FF_VALGRIND=$(VALGRIND) bats $(BATS_FILES) $(INTEROP_BATS)
 
 unit: all $(UNIT_BINS)
-	@B=$(B) tests/run-unit.sh $(UNIT_BINS)
+	@VALGRIND=$(VALGRIND) tests/run-unit.sh $(UNIT_BINS)
 
 bats: all $(TOOL_BINS)
-	FF_BUILD=$(CURDIR)/$(B) bats $(BATS_FILES)
+	FF_BUILD=$(CURDIR)/$(B) FF_VALGRIND=$(VALGRIND) bats $(BATS_FILES)
 
 interop: all $(TOOL_BINS)
 	FF_BUILD=$(CURDIR)/$(B) bats $(INTEROP_BATS)

@@ -314,6 +314,7 @@ teardown() { rmspool; }
 }
 
 @test "add: many concurrent adders lose no queue ID" {
+	slow_test
 	for p in $(seq 1 20); do
 		(
 			for i in $(seq 1 25); do

@@ -177,6 +177,7 @@ log() {
 }
 
 @test "refresh: purge never loses an ID added concurrently" {
+	slow_test
 	for i in $(seq 1 100); do
 		: > "$Q/flush/site${i}_test"
 		touch -m -d '-30 days' "$Q/flush/site${i}_test"

@@ -314,6 +314,7 @@ teardown() { rmspool; }
 }
 
 @test "send: concurrent adds and sends lose no queue ID" {
+	slow_test
 	for i in $(seq 1 300); do queued "ID$i" >/dev/null; done
 	(
 		for i in $(seq 1 300); do fflush-add example.com "ID$i" || echo "add $i" >> "$T/fail"; done

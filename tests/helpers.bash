@@ -12,6 +12,27 @@ FF_BUILD=${FF_BUILD:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)/build}
 PATH="$FF_BUILD/bin:$FF_BUILD/tests/tools:$PATH"
 export PATH FF_BUILD
 
+# make check VALGRIND=1: every command runs under valgrind (memcheck);
+# any error or definite leak makes it exit 99 and the test fail
+if [ -n "${FF_VALGRIND:-}" ]; then
+	vgbin=$BATS_RUN_TMPDIR/vgbin
+	if [ ! -d "$vgbin" ]; then
+		mkdir -p "$vgbin"
+		for c in "$FF_BUILD"/bin/*; do
+			[ -x "$c" ] || continue
+			printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite %s "$@"\n' \
+				"$c" > "$vgbin/${c##*/}"
+			chmod 755 "$vgbin/${c##*/}"
+		done
+	fi
+	PATH="$vgbin:$PATH"
+fi
+
+# slow_test - skip tests that run hundreds of processes when under valgrind
+slow_test() {
+	[ -z "${FF_VALGRIND:-}" ] || skip "hundreds of processes: too slow under valgrind"
+}
+
 # mkspool [main.cf lines...] - a fresh Postfix-layout spool owned by the caller
 mkspool() {
 	T=$(mktemp -d /tmp/fftest.XXXXXX)

@@ -16,6 +16,7 @@ killer() {
 }
 
 @test "kill -9 during sends: every listed message ends up in incoming" {
+	slow_test
 	ids=()
 	for i in $(seq 1 400); do ids+=("K$i"); queued "K$i" >/dev/null; done
 	fflush-add example.com "${ids[@]}"
@@ -27,6 +28,7 @@ killer() {
 }
 
 @test "kill -9 during adds: every add that succeeded is in the log" {
+	slow_test
 	for n in $(seq 1 150); do
 		if [ $((n % 3)) = 0 ]; then
 			killer fflush-add example.com "A$n"
@@ -42,6 +44,7 @@ killer() {
 }
 
 @test "kill -9 during batch adds and compaction: kept IDs survive" {
+	slow_test
 	for i in $(seq 1 300); do queued "L$i" >/dev/null; done
 	for i in $(seq 1 300); do echo "example.com L$i"; echo "example.com STALE$i"; done > "$T/batch"
 	fflush-add - < "$T/batch"
@@ -57,6 +60,7 @@ killer() {
 }
 
 @test "kill -9 during refresh with purges: nothing lost" {
+	slow_test
 	for i in $(seq 1 200); do queued "R$i" >/dev/null; fflush-add "s$i.test" "R$i"; done
 	for i in $(seq 1 50); do : > "$Q/flush/empty$i"; done
 	touch -a -d '-1 day' "$Q"/flush/*
