@@ -47,7 +47,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(B)/tests/tools/%)
 BATS_FILES := $(sort $(wildcard tests/*.bats))
 INTEROP_BATS := $(sort $(wildcard tests/interop/*.bats))
 
-.PHONY: all check check-run unit bats interop demo demo-run bench bench-run install uninstall clean lint tools
+.PHONY: fuzz all check check-run unit bats interop demo demo-run bench bench-run install uninstall clean lint tools
 .DELETE_ON_ERROR:
 
 all: $(B)/libfastflush.a $(B)/libfastflush.so.0 $(CMD_BINS) $(B)/fastflush.pc
@@ -140,11 +140,27 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/fastflush $(DESTDIR)$(ZSHCOMPDIR)/_fastflush
 	for m in man/*.[1-8]; do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 
+# make fuzz: libFuzzer targets for every parser (clang), FUZZ_SECONDS each
+FUZZ_SECONDS ?= 20
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	@mkdir -p build-fuzz
+	@for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
+	  clang -std=c17 -D_GNU_SOURCE -DFF_VERSION='"$(VERSION)"' -g -O1 -Ilib $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -o build-fuzz/$$n $$f $(LIB_SRCS) $(PKG_LIBS) || exit 1; \
+	  mkdir -p build-fuzz/corpus-$$n; cp tests/fuzz/seeds/$$n/* build-fuzz/corpus-$$n/ 2>/dev/null; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+	  build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=5 \
+	    build-fuzz/corpus-$$n 2>build-fuzz/$$n.log || { tail -40 build-fuzz/$$n.log; exit 1; }; \
+	  grep -E '^(#[0-9]+.*DONE|Done)' build-fuzz/$$n.log | tail -1; \
+	done
+
 lint:
 	for m in man/*.[1-8]; do mandoc -Tlint -W warning $$m || exit 1; done
 	shellcheck -x tests/*.sh tests/bench/*.sh examples/*.sh completions/fastflush.bash .ci/run
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(LIB_OBJS:.o=.d) $(CMD_BINS:=.d) $(UNIT_BINS:=.d) $(TOOL_BINS:=.d)

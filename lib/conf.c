@@ -15,6 +15,8 @@
 
 #define CONF_MAX_FILE	(4 << 20)	/* main.cf larger than this is refused */
 #define EXPAND_DEPTH	64
+#define EXPAND_WORK	10000		/* expansion steps per value */
+#define EXPAND_MAX	(1 << 20)	/* longest expanded value */
 
 struct param {
 	char *name;
@@ -362,6 +364,7 @@ struct obuf {
 	char *s;
 	size_t len, cap;
 	int failed;
+	unsigned long *work;	/* shared by nested expansions: bounds the total */
 };
 
 static void
@@ -371,6 +374,10 @@ oput(struct obuf *o, const char *s, size_t n)
 
 	if (o->failed)
 		return;
+	if (o->len + n > EXPAND_MAX) {
+		o->failed = 1;
+		return;
+	}
 	if (o->len + n + 1 > o->cap) {
 		size_t ncap = o->cap ? o->cap : 64;
 		while (ncap < o->len + n + 1)
@@ -444,7 +451,7 @@ expand_braced(struct ff_conf *c, const char *s, size_t n, struct obuf *o, int de
 {
 	size_t nlen = 0, alen, blen;
 	const char *a, *b = NULL;
-	struct obuf val = { 0 };
+	struct obuf val = { .work = o->work };
 	int nonempty;
 
 	while (nlen < n && is_name_char((unsigned char)s[nlen]))
@@ -459,6 +466,8 @@ expand_braced(struct ff_conf *c, const char *s, size_t n, struct obuf *o, int de
 	}
 	expand_name(c, s, nlen, &val, depth);
 	nonempty = val.len > 0;
+	if (val.failed)
+		o->failed = 1;
 	free(val.s);
 	a = s + nlen + 1;
 	alen = n - nlen - 1;
@@ -494,8 +503,11 @@ expand(struct ff_conf *c, const char *s, size_t n, struct obuf *o, int depth)
 {
 	size_t i = 0, start, len;
 
-	if (depth > EXPAND_DEPTH) {
-		ff_msg_warn("parameter expansion loop: %.*s", (int)(n > 100 ? 100 : n), s);
+	if (o->failed)
+		return;
+	if (depth > EXPAND_DEPTH || ++*o->work > EXPAND_WORK) {
+		ff_msg_warn("parameter expansion loop or blow-up: %.*s", (int)(n > 100 ? 100 : n), s);
+		o->failed = 1;
 		return;
 	}
 	while (i < n) {
@@ -540,7 +552,8 @@ ff_conf_get(struct ff_conf *c, const char *name)
 {
 	struct param *p;
 	const char *raw = raw_value(c, name, strlen(name));
-	struct obuf o = { 0 };
+	unsigned long work = 0;
+	struct obuf o = { .work = &work };
 
 	if (raw == NULL)
 		return "";

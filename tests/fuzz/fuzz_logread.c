@@ -1,0 +1,37 @@
+/* fuzz_logread - read a logfile: lines are bounded, "ok" means a valid queue ID */
+#include <sys/mman.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "logread.h"
+#include "qid.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct ff_logread rd;
+	const char *id;
+	size_t len, total = 0;
+	int fd = memfd_create("log", 0), ok;
+
+	if (fd < 0)
+		return 0;
+	if (write(fd, data, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return 0;
+	}
+	ff_logread_init(&rd, fd);
+	while (ff_logread_next(&rd, &id, &len, &ok) == 1) {
+		if (len > size || (ok && !ff_qid_ok(id, len)) || (len > FF_QID_MAX && ok))
+			abort();
+		total += len + 1;
+	}
+	if (total > size + 1)	/* lines never invent bytes */
+		abort();
+	close(fd);
+	return 0;
+}
