@@ -65,7 +65,7 @@ $(B)/libfastflush.so.0: $(LIB_OBJS)
 
 $(B)/fastflush.pc: Makefile
 	@mkdir -p $(B)
-	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)/fastflush' '' \
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
 	  'Name: fastflush' 'Description: fast flush (ETRN) logfiles and connection cache for a Postfix spool' \
 	  'Version: $(VERSION)' 'Requires.private: libbsd-overlay libidn2' \
 	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lfastflush' > $@
@@ -127,7 +127,8 @@ install: all
 	ln -sf libfastflush.so.0 $(DESTDIR)$(LIBDIR)/libfastflush.so
 	install -m 644 $(LIB_HDRS) $(DESTDIR)$(INCDIR)/fastflush/
 	install -m 644 $(B)/fastflush.pc $(DESTDIR)$(PKGCONFIGDIR)/
-	for m in man/*.[1-8]; do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	for m in man/*.[1-8]; do [ -e "$$m" ] || continue; s=$${m##*.}; \
+	  install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	install -m 644 completions/fastflush.bash $(DESTDIR)$(BASHCOMPDIR)/fastflush
 	for c in $(CMDS); do ln -sf fastflush $(DESTDIR)$(BASHCOMPDIR)/$$c; done
