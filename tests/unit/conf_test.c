@@ -1,0 +1,528 @@
+/*
+ * conf_test.c - main.cf parsing, -o overrides, $name expansion, time
+ * values and lists (SPEC 4; POSTFIX-FACTS 5.1, 6.1)
+ *
+ * The main.cf syntax and expansion rows of test_get were also checked
+ * with Postfix 3.7's "postconf -c DIR -xh NAME" (which folds white space
+ * in its output), and the continuation rows with the raw values Postfix
+ * prints in its "unused parameter: name=value" warnings: readllines()
+ * deletes the newline between continued lines and nothing else.
+ */
+#include <sys/stat.h>
+
+#include "unit.h"
+#include "conf.h"
+
+/* conf_dir - a fresh directory holding main.cf (none if text is NULL) */
+static const char *
+conf_dir(const char *text)
+{
+	static unsigned n;
+	char name[32], file[PATH_MAX];
+	const char *dir;
+
+	snprintf(name, sizeof(name), "conf%u", n++);
+	dir = unit_path(name);
+	if (mkdir(dir, 0700) < 0) {
+		perror(dir);
+		exit(2);
+	}
+	if (text != NULL) {
+		snprintf(file, sizeof(file), "%s/main.cf", dir);
+		unit_write(file, text, strlen(text));
+	}
+	return dir;
+}
+
+/* load - a configuration from main.cf text and -o overrides, or NULL */
+static struct ff_conf *
+load(const char *text, const char *const *overrides, size_t n)
+{
+	struct ff_conf *c = ff_conf_new();
+	struct ff_err e;
+
+	if (!CHECK(c != NULL))
+		return NULL;
+	if (!CHECK_INT_EQ(ff_conf_load(c, conf_dir(text), &e), 0)) {
+		CHECK_STR_EQ(e.msg, "");
+		ff_conf_free(c);
+		return NULL;
+	}
+	for (size_t i = 0; i < n && overrides[i] != NULL; i++)
+		if (!CHECK_INT_EQ(ff_conf_override(c, overrides[i], &e), 0))
+			CHECK_STR_EQ(e.msg, "");
+	return c;
+}
+
+#define MAX_O	3
+
+static void
+test_get(void)
+{
+	static const struct {
+		const char *main_cf;	/* NULL: no main.cf at all */
+		const char *o[MAX_O];	/* -o name=value */
+		const char *name;
+		const char *want;
+	} t[] = {
+		/* syntax */
+		{ .main_cf = "# x = 1\nx = 2\n# x = 3\n", .name = "x", .want = "2" },
+		{ .main_cf = "  # indented comment\nx = 2\n", .name = "x", .want = "2" },
+		/* continuation: Postfix deletes the newline and nothing else */
+		{ .main_cf = "x = a\n  b\n\tc\n", .name = "x", .want = "a  b\tc" },
+		{ .main_cf = "x = a   \n  b  \n", .name = "x", .want = "a     b" },
+		{ .main_cf = "x = a\n# comment\n  b\n", .name = "x", .want = "a  b" },
+		{ .main_cf = "x = a\n\n  b\n", .name = "x", .want = "a  b" },
+		{ .main_cf = "x = a,\n b,\n c\n", .name = "x", .want = "a, b, c" },
+		{ .main_cf = "x = a\ny = b\n", .name = "x", .want = "a" },
+		{ .main_cf = "x   =   v  v   \n", .name = "x", .want = "v  v" },
+		{ .main_cf = "x=v", .name = "x", .want = "v" },
+		{ .main_cf = "x =\n", .name = "x", .want = "" },
+		{ .main_cf = "x = a = b\n", .name = "x", .want = "a = b" },
+		{ .main_cf = "x = a # not a comment\n", .name = "x", .want = "a # not a comment" },
+		{ .main_cf = "x = 1\nx = 2\n", .name = "x", .want = "2" },
+		{ .main_cf = "x = last line without newline", .name = "x",
+		  .want = "last line without newline" },
+		{ .main_cf = "", .name = "x", .want = "" },
+		{ .main_cf = "x = 1\n", .name = "nosuch", .want = "" },
+		/* expansion */
+		{ .main_cf = "a = 1\nb = $a/x\n", .name = "b", .want = "1/x" },
+		{ .main_cf = "a = 1\nb = ${a}x\n", .name = "b", .want = "1x" },
+		{ .main_cf = "a = 1\nb = $(a)x\n", .name = "b", .want = "1x" },
+		{ .main_cf = "b = $a\na = later\n", .name = "b", .want = "later" },
+		{ .main_cf = "c = <$b>\nb = [$a]\na = deep\n", .name = "c", .want = "<[deep]>" },
+		{ .main_cf = "a = 1\nb = ${a?yes}\n", .name = "b", .want = "yes" },
+		{ .main_cf = "a =\nb = ${a?yes}\n", .name = "b", .want = "" },
+		{ .main_cf = "b = ${nosuch?yes}\n", .name = "b", .want = "" },
+		{ .main_cf = "a = 1\nb = ${a:no}\n", .name = "b", .want = "" },
+		{ .main_cf = "a =\nb = ${a:no}\n", .name = "b", .want = "no" },
+		{ .main_cf = "b = ${nosuch:no}\n", .name = "b", .want = "no" },
+		{ .main_cf = "a = 1\nb = ${a?{yes}:{no}}\n", .name = "b", .want = "yes" },
+		{ .main_cf = "a =\nb = ${a?{yes}:{no}}\n", .name = "b", .want = "no" },
+		{ .main_cf = "a = 1\nc = v\nb = ${a?$c}\n", .name = "b", .want = "v" },
+		{ .main_cf = "a = 1\nb = ${a?{x, y}}\n", .name = "b", .want = "x, y" },
+		{ .main_cf = "b = $$\n", .name = "b", .want = "$" },
+		{ .main_cf = "b = cost $$5\n", .name = "b", .want = "cost $5" },
+		{ .main_cf = "a = 1\nb = $$a\n", .name = "b", .want = "$a" },
+		{ .main_cf = "b = x${nosuch}y\n", .name = "b", .want = "xy" },
+		{ .main_cf = "b = $nosuch\n", .name = "b", .want = "" },
+		{ .main_cf = "b = a$(nosuch)b\n", .name = "b", .want = "ab" },
+		/* -o overrides win over main.cf and take part in expansion */
+		{ .main_cf = "queue_directory = /q1\n", .o = { "queue_directory=/q2" },
+		  .name = "queue_directory", .want = "/q2" },
+		{ .main_cf = NULL, .o = { "queue_directory=/q2" },
+		  .name = "queue_directory", .want = "/q2" },
+		{ .main_cf = "a = 1\n", .o = { "b=$a-x" }, .name = "b", .want = "1-x" },
+		{ .main_cf = "a = 1\nb = $a\n", .o = { "a=2" }, .name = "b", .want = "2" },
+		{ .main_cf = NULL, .o = { "x = spaced " }, .name = "x", .want = "spaced" },
+		{ .main_cf = NULL, .o = { "x=" }, .name = "x", .want = "" },
+		{ .main_cf = NULL, .o = { "x==y" }, .name = "x", .want = "=y" },
+		{ .main_cf = NULL, .o = { "x=1", "x=2" }, .name = "x", .want = "2" },
+		/* built-in defaults (POSTFIX-FACTS 4.2, 5.1, 6.1) */
+		{ .main_cf = NULL, .name = "queue_directory", .want = "/var/spool/postfix" },
+		{ .main_cf = NULL, .name = "fast_flush_refresh_time", .want = "12h" },
+		{ .main_cf = NULL, .name = "fast_flush_purge_time", .want = "7d" },
+		{ .main_cf = NULL, .name = "hash_queue_names", .want = "deferred, defer" },
+		{ .main_cf = NULL, .name = "hash_queue_depth", .want = "1" },
+		{ .main_cf = "x = 1\n", .name = "queue_directory", .want = "/var/spool/postfix" },
+		{ .main_cf = "x = $queue_directory/x\n", .name = "x",
+		  .want = "/var/spool/postfix/x" },
+		{ .main_cf = NULL, .name = "mail_owner", .want = "postfix" },
+		{ .main_cf = NULL, .name = "connection_cache_ttl_limit", .want = "2s" },
+		{ .main_cf = NULL, .name = "ipc_timeout", .want = "3600s" },
+		{ .main_cf = NULL, .name = "max_idle", .want = "100s" },
+		/* relay_domains depends on compatibility_level */
+		{ .main_cf = "mydestination = d.example\n", .name = "relay_domains",
+		  .want = "d.example" },
+		{ .main_cf = "mydestination = d.example\n", .name = "fast_flush_domains",
+		  .want = "d.example" },
+		{ .main_cf = "compatibility_level = 1\nmydestination = d.example\n",
+		  .name = "fast_flush_domains", .want = "d.example" },
+		{ .main_cf = "compatibility_level = 2\nmydestination = d.example\n",
+		  .name = "relay_domains", .want = "" },
+		{ .main_cf = "compatibility_level = 2\nmydestination = d.example\n",
+		  .name = "fast_flush_domains", .want = "" },
+		{ .main_cf = "compatibility_level = 3.6\nmydestination = d.example\n",
+		  .name = "fast_flush_domains", .want = "" },
+		{ .main_cf = "mydestination = d.example\n", .o = { "compatibility_level=2" },
+		  .name = "fast_flush_domains", .want = "" },
+		{ .main_cf = "relay_domains = r.example\n", .name = "fast_flush_domains",
+		  .want = "r.example" },
+		{ .main_cf = "relay_domains = r.example\nfast_flush_domains = f.example\n",
+		  .name = "fast_flush_domains", .want = "f.example" },
+		{ .main_cf = "mydestination = d.example\n",
+		  .o = { "fast_flush_domains=$relay_domains, x.example" },
+		  .name = "fast_flush_domains", .want = "d.example, x.example" },
+		{ .main_cf = "mydestination = $myhostname\nmyhostname = h.example\n",
+		  .name = "fast_flush_domains", .want = "h.example" },
+	};
+
+	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
+		struct ff_conf *c;
+		char q[100];
+
+		UNIT_CASE("row %zu: %s, main.cf %s", i, t[i].name, t[i].main_cf ?
+		    unit_quote(t[i].main_cf, strlen(t[i].main_cf), q, sizeof(q)) : "none");
+		if ((c = load(t[i].main_cf, t[i].o, MAX_O)) == NULL)
+			continue;
+		/* a second get (cached) says the same */
+		if (CHECK_STR_EQ(ff_conf_get(c, t[i].name), t[i].want))
+			CHECK_STR_EQ(ff_conf_get(c, t[i].name), t[i].want);
+		ff_conf_free(c);
+	}
+}
+
+/* expansion loops end: the test would hang (and time out) otherwise */
+static void
+test_loops(void)
+{
+	static const struct {
+		const char *main_cf;
+		const char *name;
+	} t[] = {
+		{ "a = $b\nb = $a\n", "a" },
+		{ "a = x$a\n", "a" },
+		{ "a = ${a}${a}\n", "a" },
+		{ "a = ${a?$a}\n", "a" },
+		{ "a = $(b)\nb = ${c:$a}\nc =\n", "a" },
+		{ "a = ${unbalanced\n", "a" },
+	};
+
+	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
+		struct ff_conf *c;
+		char q[100];
+
+		UNIT_CASE("main.cf %s", unit_quote(t[i].main_cf, strlen(t[i].main_cf), q,
+		    sizeof(q)));
+		if ((c = load(t[i].main_cf, NULL, 0)) == NULL)
+			continue;
+		CHECK(ff_conf_get(c, t[i].name) != NULL);
+		ff_conf_free(c);
+	}
+}
+
+static void
+test_load_fails(void)
+{
+	static const struct {
+		const char *main_cf;
+		const char *says;	/* in the message */
+	} t[] = {
+		{ .main_cf = "bogus line\n", .says = "line 1" },
+		{ .main_cf = "a = 1\nbogus\n", .says = "line 2" },
+		{ .main_cf = "a = 1\n  b\nbad line\n", .says = "line 3" },
+		{ .main_cf = "= value\n", .says = "line 1" },
+		{ .main_cf = "x y = 1\n", .says = "line 1" },
+	};
+
+	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
+		struct ff_conf *c = ff_conf_new();
+		struct ff_err e;
+		char q[100];
+
+		UNIT_CASE("main.cf %s", unit_quote(t[i].main_cf, strlen(t[i].main_cf), q,
+		    sizeof(q)));
+		memset(&e, 0, sizeof(e));
+		CHECK_INT_EQ(ff_conf_load(c, conf_dir(t[i].main_cf), &e), -1);
+		CHECK_INT_EQ(e.status, FF_CONFIG);
+		if (!CHECK(strstr(e.msg, t[i].says) != NULL))
+			CHECK_STR_EQ(e.msg, t[i].says);
+		ff_conf_free(c);
+	}
+}
+
+/* a NUL byte, and a main.cf that cannot be read */
+static void
+test_load_bad_file(void)
+{
+	struct ff_conf *c = ff_conf_new();
+	struct ff_err e;
+	const char *dir;
+	char path[PATH_MAX];
+
+	UNIT_CASE("NUL byte in main.cf");
+	dir = conf_dir(NULL);
+	snprintf(path, sizeof(path), "%s/main.cf", dir);
+	unit_write(path, "a = 1\nb = x\0y\n", 14);
+	CHECK_INT_EQ(ff_conf_load(c, dir, &e), -1);
+	CHECK_INT_EQ(e.status, FF_CONFIG);
+
+	UNIT_CASE("main.cf is a directory");
+	dir = conf_dir(NULL);
+	snprintf(path, sizeof(path), "%s/main.cf", dir);
+	CHECK_INT_EQ(mkdir(path, 0700), 0);
+	memset(&e, 0, sizeof(e));
+	CHECK_INT_EQ(ff_conf_load(c, dir, &e), -1);
+	CHECK(e.status == FF_SYSERR || e.status == FF_TEMP);
+	CHECK(e.msg[0] != 0);
+	ff_conf_free(c);
+}
+
+static void
+test_override_fails(void)
+{
+	static const char *const t[] = { "noequals", "=x", " = x", "bad name=x", "" };
+	struct ff_conf *c = ff_conf_new();
+
+	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
+		struct ff_err e;
+
+		UNIT_CASE("-o \"%s\"", t[i]);
+		memset(&e, 0, sizeof(e));
+		CHECK_INT_EQ(ff_conf_override(c, t[i], &e), -1);
+		CHECK_INT_EQ(e.status, FF_USAGE);
+		CHECK(e.msg[0] != 0);
+	}
+	ff_conf_free(c);
+}
+
+static void
+test_time(void)
+{
+	static const struct {
+		const char *name;
+		const char *value;	/* NULL: the default */
+		long want;		/* -1: FF_CONFIG */
+	} t[] = {
+		{ "fast_flush_refresh_time", NULL, 12 * 3600 },
+		{ "fast_flush_purge_time", NULL, 7 * 86400 },
+		{ "ipc_timeout", NULL, 3600 },
+		{ "max_idle", NULL, 100 },
+		{ "connection_cache_ttl_limit", NULL, 2 },
+		{ "connection_cache_status_update_time", NULL, 600 },
+		/* a bare number takes the unit of the default's suffix */
+		{ "fast_flush_refresh_time", "10", 36000 },
+		{ "fast_flush_purge_time", "10", 864000 },
+		{ "ipc_timeout", "10", 10 },
+		{ "some_unknown_time", "10", 10 },
+		{ "fast_flush_refresh_time", "0", 0 },
+		{ "max_idle", "5m", 300 },
+		{ "max_idle", "30s", 30 },
+		{ "fast_flush_purge_time", "2d", 172800 },
+		{ "fast_flush_refresh_time", "1w", 604800 },
+		{ "fast_flush_purge_time", "3h", 10800 },
+		{ "fast_flush_purge_time", "0s", 0 },
+		/* bad */
+		{ "max_idle", "5x", -1 },
+		{ "max_idle", "-1", -1 },
+		{ "max_idle", "1hh", -1 },
+		{ "max_idle", "5M", -1 },
+		{ "max_idle", "1.5h", -1 },
+		{ "max_idle", "1 h", -1 },
+		{ "max_idle", "h", -1 },
+		{ "max_idle", "", -1 },
+		{ "max_idle", "99999999999999999999", -1 },
+		{ "fast_flush_purge_time", "9223372036854775807d", -1 },
+	};
+
+	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
+		struct ff_conf *c = ff_conf_new();
+		struct ff_err e;
+		long secs = -42;
+
+		UNIT_CASE("%s = %s", t[i].name, t[i].value ? t[i].value : "<default>");
+		if (t[i].value != NULL)
+			CHECK_INT_EQ(ff_conf_set(c, t[i].name, t[i].value), 0);
+		memset(&e, 0, sizeof(e));
+		if (t[i].want >= 0) {
+			if (CHECK_INT_EQ(ff_conf_time(c, t[i].name, &secs, &e), 0))
+				CHECK_INT_EQ(secs, t[i].want);
+		} else {
+			CHECK_INT_EQ(ff_conf_time(c, t[i].name, &secs, &e), -1);
+			CHECK_INT_EQ(e.status, FF_CONFIG);
+			CHECK(strstr(e.msg, t[i].name) != NULL);
+		}
+		ff_conf_free(c);
+	}
+}
+
+static void
+test_long_bool(void)
+{
+	static const struct {
+		const char *value;
+		long want;	/* -1: FF_CONFIG */
+	} longs[] = {
+		{ "1", 1 }, { "16", 16 }, { "0", -1 }, { "17", -1 }, { "x", -1 }, { "", -1 },
+		{ "2x", -1 },
+	};
+	static const struct {
+		const char *value;
+		int want;	/* -1: FF_CONFIG */
+	} bools[] = {
+		{ "yes", 1 }, { "YES", 1 }, { "no", 0 }, { "No", 0 }, { "maybe", -1 },
+		{ "", -1 }, { "1", -1 },
+	};
+
+	for (size_t i = 0; i < UNIT_COUNT(longs); i++) {
+		struct ff_conf *c = ff_conf_new();
+		struct ff_err e;
+		long v = -42;
+
+		UNIT_CASE("hash_queue_depth = \"%s\" (1..16)", longs[i].value);
+		ff_conf_set(c, "hash_queue_depth", longs[i].value);
+		if (longs[i].want >= 0) {
+			CHECK_INT_EQ(ff_conf_long(c, "hash_queue_depth", 1, 16, &v, &e), 0);
+			CHECK_INT_EQ(v, longs[i].want);
+		} else {
+			CHECK_INT_EQ(ff_conf_long(c, "hash_queue_depth", 1, 16, &v, &e), -1);
+			CHECK_INT_EQ(e.status, FF_CONFIG);
+		}
+		ff_conf_free(c);
+	}
+	for (size_t i = 0; i < UNIT_COUNT(bools); i++) {
+		struct ff_conf *c = ff_conf_new();
+		struct ff_err e;
+		int v = -42;
+
+		UNIT_CASE("flag = \"%s\"", bools[i].value);
+		ff_conf_set(c, "flag", bools[i].value);
+		if (bools[i].want >= 0) {
+			CHECK_INT_EQ(ff_conf_bool(c, "flag", &v, &e), 0);
+			CHECK_INT_EQ(v, bools[i].want);
+		} else {
+			CHECK_INT_EQ(ff_conf_bool(c, "flag", &v, &e), -1);
+			CHECK_INT_EQ(e.status, FF_CONFIG);
+		}
+		ff_conf_free(c);
+	}
+}
+
+/* ff_conf_set() and -o invalidate cached expansions */
+static void
+test_cache(void)
+{
+	static const char *const o[] = { "a=3" };
+	struct ff_conf *c = load("a = 1\nb = <$a>\n", NULL, 0);
+	struct ff_err e;
+
+	if (c == NULL)
+		return;
+	UNIT_CASE("before");
+	CHECK_STR_EQ(ff_conf_get(c, "b"), "<1>");
+	UNIT_CASE("after ff_conf_set");
+	CHECK_INT_EQ(ff_conf_set(c, "a", "2"), 0);
+	CHECK_STR_EQ(ff_conf_get(c, "b"), "<2>");
+	UNIT_CASE("after ff_conf_override");
+	CHECK_INT_EQ(ff_conf_override(c, o[0], &e), 0);
+	CHECK_STR_EQ(ff_conf_get(c, "b"), "<3>");
+	ff_conf_free(c);
+}
+
+/* where main.cf comes from: the argument, else $MAIL_CONFIG */
+static void
+test_dir(void)
+{
+	struct ff_conf *c = ff_conf_new();
+	struct ff_err e;
+	const char *env_dir = conf_dir("x = from env\n");
+	const char *arg_dir = conf_dir("x = from arg\n");
+	char saved[PATH_MAX];
+	const char *old = getenv("MAIL_CONFIG");
+
+	snprintf(saved, sizeof(saved), "%s", old ? old : "");
+	UNIT_CASE("not loaded");
+	CHECK_STR_EQ(ff_conf_dir(c), "/etc/postfix");
+
+	UNIT_CASE("MAIL_CONFIG");
+	setenv("MAIL_CONFIG", env_dir, 1);
+	CHECK_INT_EQ(ff_conf_load(c, NULL, &e), 0);
+	CHECK_STR_EQ(ff_conf_get(c, "x"), "from env");
+	CHECK_STR_EQ(ff_conf_dir(c), env_dir);
+	ff_conf_free(c);
+
+	UNIT_CASE("argument beats MAIL_CONFIG");
+	c = ff_conf_new();
+	CHECK_INT_EQ(ff_conf_load(c, arg_dir, &e), 0);
+	CHECK_STR_EQ(ff_conf_get(c, "x"), "from arg");
+	CHECK_STR_EQ(ff_conf_dir(c), arg_dir);
+	ff_conf_free(c);
+
+	UNIT_CASE("missing main.cf: defaults");
+	c = ff_conf_new();
+	CHECK_INT_EQ(ff_conf_load(c, conf_dir(NULL), &e), 0);
+	CHECK_STR_EQ(ff_conf_get(c, "x"), "");
+	CHECK_STR_EQ(ff_conf_get(c, "queue_directory"), "/var/spool/postfix");
+	ff_conf_free(c);
+
+	if (old != NULL)
+		setenv("MAIL_CONFIG", saved, 1);
+	else
+		unsetenv("MAIL_CONFIG");
+}
+
+static void
+test_list_next(void)
+{
+	static const struct {
+		const char *list;
+		const char *want[4];	/* NULL-terminated */
+	} t[] = {
+		{ .list = "deferred, defer", .want = { "deferred", "defer" } },
+		{ .list = ",, a ,b\t c,,\n", .want = { "a", "b", "c" } },
+		{ .list = "one", .want = { "one" } },
+		{ .list = "", .want = { NULL } },
+		{ .list = " ,\t, ", .want = { NULL } },
+	};
+
+	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
+		const char *cursor = t[i].list, *w;
+		size_t len, n = 0;
+
+		UNIT_CASE("\"%s\"", t[i].list);
+		while ((w = ff_list_next(&cursor, &len)) != NULL && n < 4) {
+			if (CHECK(t[i].want[n] != NULL))
+				CHECK_MEM_EQ(w, len, t[i].want[n], strlen(t[i].want[n]));
+			n++;
+		}
+		CHECK(n == 4 || t[i].want[n] == NULL);
+		/* the end is sticky */
+		CHECK(ff_list_next(&cursor, &len) == NULL);
+	}
+}
+
+static void
+test_list_has(void)
+{
+	static const struct {
+		const char *list, *word;
+		int want;
+	} t[] = {
+		{ "deferred, defer", "deferred", 1 },
+		{ "deferred, defer", "defer", 1 },
+		{ "deferred, defer", "DEFER", 1 },
+		{ "deferred, defer", "def", 0 },
+		{ "deferred, defer", "deferredx", 0 },
+		{ "deferred, defer", "incoming", 0 },
+		{ "deferred,incoming", "incoming", 1 },
+		{ "a b\tc", "c", 1 },
+		{ "", "x", 0 },
+		{ "a, b", "", 0 },
+		{ "a, b", "a, b", 0 },
+	};
+
+	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
+		UNIT_CASE("\"%s\" has \"%s\"", t[i].list, t[i].word);
+		CHECK_INT_EQ(ff_list_has(t[i].list, t[i].word), t[i].want);
+	}
+}
+
+int
+main(void)
+{
+	static const struct unit_test tests[] = {
+		UNIT_TEST(test_get),
+		UNIT_TEST(test_loops),
+		UNIT_TEST(test_load_fails),
+		UNIT_TEST(test_load_bad_file),
+		UNIT_TEST(test_override_fails),
+		UNIT_TEST(test_time),
+		UNIT_TEST(test_long_bool),
+		UNIT_TEST(test_cache),
+		UNIT_TEST(test_dir),
+		UNIT_TEST(test_list_next),
+		UNIT_TEST(test_list_has),
+	};
+
+	return unit_run(tests, UNIT_COUNT(tests));
+}
