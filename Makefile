@@ -50,7 +50,7 @@ INTEROP_BATS := $(sort $(wildcard tests/interop/*.bats))
 .PHONY: fuzz all check check-run unit bats interop demo demo-run bench bench-run install uninstall clean lint tools
 .DELETE_ON_ERROR:
 
-all: $(B)/libfastflush.a $(B)/libfastflush.so.0 $(CMD_BINS) $(B)/fastflush.pc
+all: $(B)/libfastflush.a $(B)/libfastflush.so.0 $(CMD_BINS)
 
 $(B)/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
@@ -63,12 +63,20 @@ $(B)/libfastflush.a: $(LIB_OBJS)
 $(B)/libfastflush.so.0: $(LIB_OBJS)
 	$(CC) -shared -Wl,-soname,libfastflush.so.0 $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/fastflush.pc: Makefile
-	@mkdir -p $(B)
-	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
-	  'Name: fastflush' 'Description: fast flush (ETRN) logfiles and connection cache for a Postfix spool' \
-	  'Version: $(VERSION)' 'Requires.private: libbsd-overlay libidn2' \
-	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lfastflush' > $@
+# the .pc file is written at install time, for the PREFIX given then
+define PCFILE
+prefix=$(PREFIX)
+libdir=$(patsubst $(PREFIX)%,$${prefix}%,$(LIBDIR))
+includedir=$(patsubst $(PREFIX)%,$${prefix}%,$(INCDIR))
+
+Name: fastflush
+Description: fast flush (ETRN) logfiles and connection cache for a Postfix spool
+Version: $(VERSION)
+Requires.private: libbsd-overlay libidn2
+Cflags: -I$${includedir}
+Libs: -L$${libdir} -lfastflush
+endef
+export PCFILE
 
 $(B)/bin/%: cmd/%.c $(B)/libfastflush.a
 	@mkdir -p $(dir $@)
@@ -126,7 +134,7 @@ install: all
 	install -m 755 $(B)/libfastflush.so.0 $(DESTDIR)$(LIBDIR)/
 	ln -sf libfastflush.so.0 $(DESTDIR)$(LIBDIR)/libfastflush.so
 	install -m 644 $(LIB_HDRS) $(DESTDIR)$(INCDIR)/fastflush/
-	install -m 644 $(B)/fastflush.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	printf '%s\n' "$$PCFILE" > $(DESTDIR)$(PKGCONFIGDIR)/fastflush.pc
 	for m in man/*.[1-8]; do [ -e "$$m" ] || continue; s=$${m##*.}; \
 	  install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done

@@ -291,8 +291,7 @@ ff_conf_load(struct ff_conf *c, const char *dir, struct ff_err *e)
 			break;
 		}
 		logical = cp;
-		if (llen > 0)
-			logical[llen++] = ' ';
+		/* as Postfix: only the newline goes; leading blanks stay */
 		memcpy(logical + llen, line, (size_t)n);
 		llen += (size_t)n;
 		logical[llen] = 0;

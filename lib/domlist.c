@@ -142,11 +142,9 @@ load_inline(struct pattern *p, const char *spec)
 		}
 		*eq = 0;
 		key = trimmed(item);
-		if (*key == 0) {
-			rc = broken(p, p->text, "missing name before '='");
-			break;
-		}
-		lower(key);
+		if (*key == 0)
+			continue;	/* Postfix quietly never matches it */
+		/* keys are stored as written: Postfix 3.7 folds only the lookup */
 		if (ff_map_put(&p->keys, key, strlen(key), NULL) < 0)
 			rc = -1;
 	}
@@ -154,15 +152,39 @@ load_inline(struct pattern *p, const char *spec)
 	return rc;
 }
 
-/* load_texthash - "key whitespace value" lines, postmap(1) input style */
+/* texthash_entry - one logical "key whitespace value" line */
+static int
+texthash_entry(struct pattern *p, char *line, const char *path, int lineno)
+{
+	char *key = trimmed(line), *value;
+
+	if (*key == 0)
+		return 0;
+	value = key + strcspn(key, " \t\r\n");
+	if (*value)
+		*value++ = 0;
+	value = trimmed(value);
+	if (*value == 0) {
+		ff_msg_warn("%s, line %d: expected format: key whitespace value"
+		    " -- ignoring this line", path, lineno);
+		return 0;
+	}
+	/* keys are stored as written: Postfix 3.7 folds only the lookup */
+	return ff_map_put(&p->keys, key, strlen(key), NULL) < 0 ? -1 : 0;
+}
+
+/*
+ * load_texthash - postmap(1) input: "key whitespace value", '#' comment
+ * lines, lines that start with white space continue the previous one
+ */
 static int
 load_texthash(struct pattern *p, const char *path)
 {
 	FILE *fp;
-	char *line = NULL, *key, *value;
-	size_t cap = 0;
+	char *line = NULL, *logical = NULL, *nb, *cp;
+	size_t cap = 0, llen = 0;
 	ssize_t n;
-	int lineno = 0, rc = 0;
+	int lineno = 0, start = 0, rc = 0;
 
 	if ((fp = fopen(path, "re")) == NULL)
 		return broken(p, p->text, strerror(errno));
@@ -172,25 +194,31 @@ load_texthash(struct pattern *p, const char *path)
 			rc = broken(p, p->text, "bad line in table file");
 			break;
 		}
-		key = trimmed(line);
-		if (*key == 0 || *key == '#')
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = 0;
+		for (cp = line; isspace((unsigned char)*cp); cp++)
+			;
+		if (*cp == '#' || *cp == 0)
 			continue;
-		value = key + strcspn(key, " \t");
-		if (*value)
-			*value++ = 0;
-		value = trimmed(value);
-		if (*value == 0) {
-			ff_msg_warn("%s, line %d: expected format: key whitespace value"
-			    " -- ignoring this line", path, lineno);
-			continue;
+		if (!isspace((unsigned char)line[0]) && logical != NULL) {
+			if ((rc = texthash_entry(p, logical, path, start)) < 0)
+				break;
+			llen = 0;
 		}
-		lower(key);
-		if (ff_map_put(&p->keys, key, strlen(key), NULL) < 0) {
+		if (llen == 0)
+			start = lineno;
+		if (llen + (size_t)n + 1 > MAX_LINE || (nb = realloc(logical, llen + (size_t)n + 1)) == NULL) {
 			rc = -1;
 			break;
 		}
+		logical = nb;
+		memcpy(logical + llen, line, (size_t)n + 1);
+		llen += (size_t)n;
 	}
+	if (rc == 0 && logical != NULL && llen > 0)
+		rc = texthash_entry(p, logical, path, start);
 	free(line);
+	free(logical);
 	fclose(fp);
 	return rc;
 }

@@ -54,7 +54,7 @@ ff_logread_next(struct ff_logread *r, const char **id, size_t *len, int *ok)
 		if (nl != NULL && have == 0 && !overlong) {
 			r->pos += n + 1;
 			*id = start;
-			*len = n;
+			*len = n > cap ? cap : n;	/* as promised: never longer */
 			*ok = ff_qid_ok(start, n);
 			return 1;
 		}

@@ -11,8 +11,8 @@
  *	a read error (-1, errno set). The line is returned without its
  *	newline; a last line without newline counts too. *ok tells
  *	whether the line is a valid queue ID (see qid.h); an overlong or
- *	NUL-containing line comes back with *ok = 0 (truncated when it
- *	spans chunks), and memory never grows with line length.
+ *	NUL-containing line comes back with *ok = 0, cut to at most
+ *	FF_QID_MAX + 1 bytes; memory never grows with line length.
  */
 #ifndef FF_LOGREAD_H
 #define FF_LOGREAD_H

@@ -82,7 +82,7 @@ want_stderr(int prio)
 	}
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vmsg(int prio, const char *level, const char *fmt, va_list ap)
 {
 	int saved = errno;

@@ -34,7 +34,7 @@ valid(enum ff_status st)
 }
 
 /* ff_err_vset - format a message into an error value */
-static void
+static void __attribute__((format(printf, 4, 0)))
 ff_err_vset(struct ff_err *e, enum ff_status st, int errnum, const char *fmt, va_list ap)
 {
 	if (e == NULL)

@@ -45,6 +45,7 @@ setup(void)
 		{ "bang", "ok.net\n!\n" },
 		{ "th", "# comment\nexample.net   OK\nnovalue.net\nthird.example\tvalue with spaces\n" },
 		{ "crlf", "crlf.example\r\n" },
+		{ "th2", "UPPER2.example OK\ncont.example\n   value\n" },
 	};
 	char text[PATH_MAX + 1024];
 
@@ -192,6 +193,12 @@ test_match(void)
 		{ .list = "inline:a.com=1", .parent = 1, .site = "a.com", .want = -1 },
 		{ .list = "inline:{ a.com = 1 }", .parent = 1, .site = "a.com", .want = -1 },
 		{ .list = "a.com, inline:{a.com}", .parent = 1, .site = "a.com", .want = 1 },
+		/* keys are stored as written; an empty name never matches */
+		{ .list = "inline:{A.COM=1}", .parent = 1, .site = "a.com", .want = 0 },
+		{ .list = "inline:{=1}, a.com", .parent = 1, .site = "a.com", .want = 1 },
+		{ .list = "texthash:@D@/th2", .parent = 1, .site = "upper2.example", .want = 0 },
+		/* a texthash line starting with white space continues the previous */
+		{ .list = "texthash:@D@/th2", .parent = 1, .site = "cont.example", .want = 1 },
 		/* texthash: */
 		{ .list = "texthash:@D@/th", .parent = 1, .site = "example.net", .want = 1 },
 		{ .list = "texthash:@D@/th", .parent = 1, .site = "EXAMPLE.NET", .want = 1 },
