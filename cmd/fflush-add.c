@@ -162,7 +162,7 @@ main(int argc, char **argv)
 	enum ff_status st = FF_OK;
 	int opt, r;
 
-	ff_cli_init(&cli, argv[0]);
+	ff_cli_init(&cli, argv);
 	while ((opt = getopt_long(argc, argv, "+" FF_CLI_SHORT "hV", longopts, NULL)) != -1) {
 		if ((r = ff_cli_option(&cli, opt, optarg)) == 1)
 			continue;

@@ -1,7 +1,7 @@
 /*
  * fflush-list - show what the fast flush logfiles hold
  *
- *	fflush-list [-qv] [-c dir] [-o name=value] [--json] [site...]
+ *	fflush-list [-qv] [-c dir] [-o name=value] [--json] [--brief | site...]
  *
  * See fflush-list(1).
  */
@@ -14,7 +14,7 @@
 #include "fastflush.h"
 
 static struct ff_cli cli;
-static int header_done;
+static int header_done, brief;
 static const char *cur_site;
 static const char *cur_log;
 
@@ -22,13 +22,14 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: fflush-list [-qv] [-c dir] [-o name=value] [--json] [site...]\n"
+	    "usage: fflush-list [-qv] [-c dir] [-o name=value] [--json] [--brief | site...]\n"
 	    "\n"
 	    "Without arguments, list every fast flush logfile: entries, distinct queue\n"
 	    "IDs, stale IDs (queue file gone), size, last change and last read. With\n"
 	    "destinations (or logfile names), list each queue ID in their logfiles and\n"
 	    "the queue that holds it now.\n"
 	    "\n"
+	    "  -b, --brief          names, sizes and times only; no logfile is read\n"
 	    "  -c, --config DIR     Postfix configuration directory (main.cf)\n"
 	    "  -o NAME=VALUE        override a main.cf parameter (repeatable)\n"
 	    "  -q, --quiet          no header line\n"
@@ -49,10 +50,20 @@ list_one(void *arg, const struct ff_loginfo *li)
 	if (cli.json) {
 		putchar('{');
 		ff_json_str(stdout, "log", li->name, strlen(li->name));
-		printf(",\"entries\":%lu,\"unique\":%lu,\"stale\":%lu,\"bad\":%lu,\"size\":%lld"
-		    ",\"mtime\":%lld,\"atime\":%lld}\n", li->entries, li->unique, li->stale,
-		    li->bad, (long long)li->size, (long long)li->mtime.tv_sec,
-		    (long long)li->atime.tv_sec);
+		if (li->counted)
+			printf(",\"entries\":%lu,\"unique\":%lu,\"stale\":%lu,\"bad\":%lu",
+			    li->entries, li->unique, li->stale, li->bad);
+		printf(",\"size\":%lld,\"mtime\":%lld,\"atime\":%lld}\n", (long long)li->size,
+		    (long long)li->mtime.tv_sec, (long long)li->atime.tv_sec);
+		return;
+	}
+	ff_fmt_time(li->mtime.tv_sec, mt, sizeof(mt));
+	ff_fmt_time(li->atime.tv_sec, at, sizeof(at));
+	if (brief) {
+		if (!header_done && !cli.quiet)
+			printf("%-32s %10s  %-19s  %s\n", "LOGFILE", "SIZE", "MODIFIED", "LAST READ");
+		header_done = 1;
+		printf("%-32s %10lld  %-19s  %s\n", li->name, (long long)li->size, mt, at);
 		return;
 	}
 	if (!header_done && !cli.quiet)
@@ -60,9 +71,7 @@ list_one(void *arg, const struct ff_loginfo *li)
 		    "UNIQUE", "STALE", "BAD", "SIZE", "MODIFIED", "LAST READ");
 	header_done = 1;
 	printf("%-32s %8lu %8lu %6lu %4lu %10lld  %-19s  %s\n", li->name, li->entries,
-	    li->unique, li->stale, li->bad, (long long)li->size,
-	    ff_fmt_time(li->mtime.tv_sec, mt, sizeof(mt)),
-	    ff_fmt_time(li->atime.tv_sec, at, sizeof(at)));
+	    li->unique, li->stale, li->bad, (long long)li->size, mt, at);
 }
 
 static void
@@ -139,16 +148,23 @@ show(const char *site)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { FF_CLI_LONG, { NULL, 0, NULL, 0 } };
+	static const struct option longopts[] = {
+		FF_CLI_LONG,
+		{ "brief", no_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct ff_err e = { .status = FF_OK };
 	enum ff_status st = FF_OK;
 	int opt, r;
 
-	ff_cli_init(&cli, argv[0]);
-	while ((opt = getopt_long(argc, argv, FF_CLI_SHORT "hV", longopts, NULL)) != -1) {
+	ff_cli_init(&cli, argv);
+	while ((opt = getopt_long(argc, argv, FF_CLI_SHORT "bhV", longopts, NULL)) != -1) {
 		if ((r = ff_cli_option(&cli, opt, optarg)) == 1)
 			continue;
 		switch (opt) {
+		case 'b':
+			brief = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return EX_OK;
@@ -164,10 +180,14 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (brief && argc > 0) {
+		usage(stderr);
+		return EX_USAGE;
+	}
 	if (ff_cli_open(&cli, &e) < 0)
 		return ff_cli_fail(&e);
 	if (argc == 0) {
-		if (ff_list_logs(cli.sp, list_one, NULL, &e) < 0) {
+		if (ff_list_logs(cli.sp, brief, list_one, NULL, &e) < 0) {
 			ff_msg_error("%s", e.msg);
 			st = e.status;
 		}

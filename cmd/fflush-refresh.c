@@ -95,7 +95,7 @@ main(int argc, char **argv)
 	unsigned flags = 0;
 	int opt, r;
 
-	ff_cli_init(&cli, argv[0]);
+	ff_cli_init(&cli, argv);
 	while ((opt = getopt_long(argc, argv, FF_CLI_SHORT "hVn", longopts, NULL)) != -1) {
 		if ((r = ff_cli_option(&cli, opt, optarg)) == 1)
 			continue;

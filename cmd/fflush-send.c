@@ -14,7 +14,7 @@
 #include "fastflush.h"
 
 static struct ff_cli cli;
-static int dryrun;
+static int dryrun, by_id;
 
 static void
 usage(FILE *fp)
@@ -46,7 +46,7 @@ usage(FILE *fp)
 static void
 show_id(void *arg, const char *id, size_t len, enum ff_where w)
 {
-	if (ff_verbose > 0 && !cli.quiet && !cli.json)
+	if (ff_verbose > 0 && !cli.quiet && !cli.json && !by_id)
 		printf("  %.*s %s%s\n", (int)len, id, dryrun && w == FF_W_MOVED ? "would be " : "",
 		    w == FF_W_INCOMING ? "already incoming" : ff_where_name(w));
 }
@@ -89,7 +89,8 @@ site_result(const char *site, const char *logname, int rc, const struct ff_count
 		else
 			printf("%s: %s%lu, already incoming %lu, gone %lu%s\n", site,
 			    dryrun ? "would move " : "moved ", c->moved, c->incoming, c->gone,
-			    c->failed ? " (some moves failed; kept in the log)" : "");
+			    c->failed ? " (some moves failed; kept in the log)" :
+			    st == FF_NOTHING ? " (nothing waiting)" : "");
 	}
 	return st;
 }
@@ -150,10 +151,10 @@ main(int argc, char **argv)
 	struct ff_err e = { .status = FF_OK };
 	struct ff_counts c;
 	enum ff_status st = FF_OK;
-	int opt, r, by_id = 0;
+	int opt, r;
 	unsigned flags;
 
-	ff_cli_init(&cli, argv[0]);
+	ff_cli_init(&cli, argv);
 	while ((opt = getopt_long(argc, argv, FF_CLI_SHORT "hVin", longopts, NULL)) != -1) {
 		if ((r = ff_cli_option(&cli, opt, optarg)) == 1)
 			continue;

@@ -19,7 +19,7 @@ _fastflush_options()
 	fflush-add) echo "$common" ;;
 	fflush-send) echo "$common -i --queue-id -n --dry-run" ;;
 	fflush-refresh) echo "$common -n --dry-run --purge --compact" ;;
-	fflush-list) echo "$common" ;;
+	fflush-list) echo "$common -b --brief" ;;
 	# fflushd) echo "..." ;;
 	# scache-ctl) echo "..." ;;	(subcommands: complete them in _fastflush)
 	esac
@@ -141,8 +141,8 @@ _fastflush_config_args()
 	done
 }
 
-# _fastflush_logs CMD - "name entries" for every logfile of the spool, from
-# "fflush-list --json" run beside CMD (same directory when CMD was typed
+# _fastflush_logs CMD - "name size" for every logfile of the spool, from
+# "fflush-list --brief --json" (no logfile is read) run beside CMD (same directory when CMD was typed
 # with a path), on the spool of the -c/-o options typed so far. Errors
 # (no spool, no permission) give no candidates. timeout(1) keeps a huge
 # or locked spool from freezing the prompt.
@@ -154,8 +154,8 @@ _fastflush_logs()
 	[[ $1 == */* ]] && lister=${1%/*}/fflush-list
 	command -v timeout >/dev/null 2>&1 && run=(timeout 5)
 	_fastflush_config_args
-	"${run[@]}" "$lister" --json "${_fastflush_cfg[@]}" 2>/dev/null </dev/null |
-	    sed -n 's/^{"log":"\([A-Za-z0-9_]*\)","entries":\([0-9]*\),.*/\1 \2/p'
+	"${run[@]}" "$lister" --brief --json "${_fastflush_cfg[@]}" 2>/dev/null </dev/null |
+	    sed -n 's/^{"log":"\([A-Za-z0-9_]*\)","size":\([0-9]*\),.*/\1 \2/p'
 }
 
 # _fastflush_sites CMD - destinations for fflush-send, from the logfiles.

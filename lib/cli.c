@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,7 +14,7 @@
 #include "msg.h"
 
 void
-ff_cli_init(struct ff_cli *cli, const char *argv0)
+ff_cli_init(struct ff_cli *cli, char **argv)
 {
 	int fd;
 
@@ -24,7 +25,8 @@ ff_cli_init(struct ff_cli *cli, const char *argv0)
 		close(fd);
 	umask(077);
 	memset(cli, 0, sizeof(*cli));
-	ff_msg_open(argv0, NULL);
+	ff_msg_open(argv[0], NULL);
+	argv[0] = (char *)(uintptr_t)ff_progname;	/* getopt's messages say "fflush-add: " */
 }
 
 int

@@ -2,7 +2,7 @@
  * cli.h - what every fastflush command shares
  *
  * SYNOPSIS
- *	void ff_cli_init(struct ff_cli *cli, const char *argv0);
+ *	void ff_cli_init(struct ff_cli *cli, char **argv);
  *	int ff_cli_option(struct ff_cli *cli, int opt, const char *arg);
  *	int ff_cli_open(struct ff_cli *cli, struct ff_err *e);
  *	void ff_cli_close(struct ff_cli *cli);
@@ -12,7 +12,8 @@
  *
  * DESCRIPTION
  *	ff_cli_init() does start-up hygiene (descriptors 0-2 open, umask
- *	077), opens syslog under the command's name and sets defaults.
+ *	077), opens syslog under the command's name, shortens argv[0] to
+ *	that name (for getopt's messages) and sets defaults.
  *	ff_cli_option() handles the options every command takes (-c, -o,
  *	-v, -q, --json; FF_CLI_SHORT and FF_CLI_LONG list them) and returns
  *	1 when it consumed opt, -1 for a bad -o.
@@ -55,7 +56,7 @@ struct ff_cli {
 	struct ff_spool *sp;
 };
 
-void ff_cli_init(struct ff_cli *, const char *);
+void ff_cli_init(struct ff_cli *, char **);
 int ff_cli_option(struct ff_cli *, int, const char *);
 int ff_cli_open(struct ff_cli *, struct ff_err *);
 void ff_cli_close(struct ff_cli *);

@@ -48,6 +48,7 @@ read_log(struct ff_spool *sp, int dirfd, const char *name, struct ff_map *ids,
 	}
 	strlcpy(info->name, name, sizeof(info->name));
 	info->exists = 1;
+	info->counted = 1;
 	info->size = st.st_size;
 	info->mtime = st.st_mtim;
 	info->atime = st.st_atim;
@@ -79,6 +80,7 @@ read_log(struct ff_spool *sp, int dirfd, const char *name, struct ff_map *ids,
 
 struct list_ctx {
 	struct ff_spool *sp;
+	int brief;
 	ff_list_cb *cb;
 	void *arg;
 };
@@ -91,6 +93,15 @@ list_one(void *arg, int dirfd, const char *name, const struct stat *st, struct f
 	struct ff_map ids;
 	int rc;
 
+	if (x->brief) {
+		strlcpy(info.name, name, sizeof(info.name));
+		info.exists = 1;
+		info.size = st->st_size;
+		info.mtime = st->st_mtim;
+		info.atime = st->st_atim;
+		x->cb(x->arg, &info);
+		return 0;
+	}
 	if (ff_map_init(&ids, 0) < 0)
 		return ff_err_sys(e, ENOMEM, "list");
 	rc = read_log(x->sp, dirfd, name, &ids, &info, e);
@@ -102,9 +113,9 @@ list_one(void *arg, int dirfd, const char *name, const struct stat *st, struct f
 }
 
 int
-ff_list_logs(struct ff_spool *sp, ff_list_cb *cb, void *arg, struct ff_err *e)
+ff_list_logs(struct ff_spool *sp, int brief, ff_list_cb *cb, void *arg, struct ff_err *e)
 {
-	struct list_ctx x = { sp, cb, arg };
+	struct list_ctx x = { .sp = sp, .brief = brief, .cb = cb, .arg = arg };
 
 	return ff_logscan(sp, list_one, &x, e);
 }

@@ -102,7 +102,11 @@ ff_spool_open(struct ff_conf *conf, struct ff_err *e)
 	}
 	sp->qfd = open(sp->queue_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (sp->qfd < 0) {
-		ff_err_sys(e, errno, "open queue directory %s", sp->queue_dir);
+		if (errno == ENOENT || errno == ENOTDIR)
+			ff_err_set(e, FF_CONFIG, "queue_directory %s does not exist or is not a"
+			    " directory", sp->queue_dir);
+		else
+			ff_err_sys(e, errno, "open queue directory %s", sp->queue_dir);
 		goto fail;
 	}
 	spool_owner(sp);

@@ -31,6 +31,7 @@ teardown() { rmspool; }
 	assert_failure 64
 	run fflush-add --bogus example.com ABC
 	assert_failure 64
+	assert_line --index 0 "fflush-add: unrecognized option '--bogus'"
 	run fflush-add - extra
 	assert_failure 64
 	run fflush-add -o novalue example.com ABC
@@ -230,6 +231,9 @@ teardown() { rmspool; }
 	assert_failure 78
 	run fflush-add -o queue_directory=relative/path example.com A1
 	assert_failure 78
+	run fflush-add -o queue_directory=/nonexistent/spool example.com A1
+	assert_failure 78
+	assert_output --partial "does not exist"
 	run fflush-add -o fastflush_lock_timeout=5x example.com A1
 	assert_failure 78
 }

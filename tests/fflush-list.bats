@@ -107,3 +107,18 @@ teardown() { rmspool; }
 	refute_output --partial evil
 	[[ "$stderr" == *"flush/evil: not a regular file"* ]]
 }
+
+@test "list --brief: names, sizes and times without reading any logfile" {
+	fflush-add example.com A1 B2
+	: > "$Q/flush/example_org"
+	chmod 000 "$Q/flush/example_com"
+	run fflush-list --brief
+	assert_success
+	assert_line --index 0 --regexp '^LOGFILE +SIZE +MODIFIED +LAST READ$'
+	assert_line --index 1 --regexp '^example_com +6 +[0-9-]+ [0-9:]+ +[0-9-]+ [0-9:]+$'
+	assert_line --index 2 --regexp '^example_org +0 '
+	run fflush-list -b --json
+	assert_line --index 0 --regexp '^\{"log":"example_com","size":6,"mtime":[0-9]+,"atime":[0-9]+\}$'
+	run fflush-list --brief example.com
+	assert_failure 64
+}

@@ -78,7 +78,7 @@ teardown() { rmspool; }
 	fflush-add example.com GONE1 GONE2
 	run fflush-send example.com
 	assert_failure 1
-	assert_output "example.com: moved 0, already incoming 0, gone 2"
+	assert_output "example.com: moved 0, already incoming 0, gone 2 (nothing waiting)"
 	[ "$(stat -c %s "$Q/flush/example_com")" = 0 ]
 }
 
@@ -199,7 +199,7 @@ teardown() { rmspool; }
 	assert_failure 1
 	assert_output '{"queue_id":"GONE","status":"nothing","result":"gone","dry_run":false}'
 	queued A1 >/dev/null
-	run fflush-send -n -i A1
+	run fflush-send -n -v -i A1
 	assert_success
 	assert_output "A1: would be moved"
 	[ "$(where A1)" = deferred ]
