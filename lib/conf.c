@@ -29,7 +29,9 @@ struct ff_conf {
 	char *dir;
 	struct param *v;
 	size_t n, cap;
-	char myhostname[256];
+	char myhostname[256];	/* computed defaults */
+	char mydomain[256];
+	int computing;		/* guards the two against each other */
 };
 
 /*
@@ -306,18 +308,56 @@ ff_conf_load(struct ff_conf *c, const char *dir, struct ff_err *e)
 	return rc;
 }
 
-/* hostname defaults, computed once */
+static int
+is_set(struct ff_conf *c, const char *name)
+{
+	struct param *p = find(c, name, strlen(name));
+
+	return p != NULL && (p->override != NULL || p->file_value != NULL);
+}
+
+/*
+ * hostname_default - as Postfix: the system's host name; without a dot,
+ * qualified with mydomain when that is configured, else ".localdomain"
+ */
 static const char *
 hostname_default(struct ff_conf *c)
 {
-	if (c->myhostname[0] == 0) {
-		if (gethostname(c->myhostname, sizeof(c->myhostname) - 1) < 0 ||
-		    c->myhostname[0] == 0)
-			strlcpy(c->myhostname, "localhost", sizeof(c->myhostname));
-		if (strchr(c->myhostname, '.') == NULL)
-			strlcat(c->myhostname, ".localdomain", sizeof(c->myhostname));
+	char host[256];
+
+	if (gethostname(host, sizeof(host) - 1) < 0 || host[0] == 0)
+		strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = 0;
+	if (strchr(host, '.') != NULL) {
+		strlcpy(c->myhostname, host, sizeof(c->myhostname));
+	} else {
+		const char *dom = "localdomain";
+		if (!c->computing && is_set(c, "mydomain")) {
+			c->computing = 1;
+			dom = ff_conf_get(c, "mydomain");
+			c->computing = 0;
+		}
+		strlcpy(c->myhostname, host, sizeof(c->myhostname));
+		strlcat(c->myhostname, ".", sizeof(c->myhostname));
+		strlcat(c->myhostname, dom, sizeof(c->myhostname));
 	}
 	return c->myhostname;
+}
+
+/* domain_default - myhostname (as configured) without its first label */
+static const char *
+domain_default(struct ff_conf *c)
+{
+	const char *host = "", *dot;
+
+	if (!c->computing) {
+		c->computing = 1;
+		host = ff_conf_get(c, "myhostname");
+		c->computing = 0;
+	}
+	dot = strchr(host, '.');
+	strlcpy(c->mydomain, dot && dot[1] ? dot + 1 : "localdomain", sizeof(c->mydomain));
+	return c->mydomain;
 }
 
 static int
@@ -346,10 +386,8 @@ raw_value(struct ff_conf *c, const char *name, size_t len)
 		return defaults[d].value;
 	if (strcmp(defaults[d].name, "myhostname") == 0)
 		return hostname_default(c);
-	if (strcmp(defaults[d].name, "mydomain") == 0) {
-		const char *dot = strchr(hostname_default(c), '.');
-		return dot && dot[1] ? dot + 1 : "localdomain";
-	}
+	if (strcmp(defaults[d].name, "mydomain") == 0)
+		return domain_default(c);
 	if (strcmp(defaults[d].name, "relay_domains") == 0) {
 		/* Postfix: $mydestination below compatibility level 2, else empty */
 		const char *lvl = raw_value(c, "compatibility_level", 19);
@@ -567,6 +605,12 @@ ff_conf_get(struct ff_conf *c, const char *name)
 		free(o.s);
 		return "";
 	}
+	/* expansion may have added parameters and moved the array */
+	if ((p = find(c, name, strlen(name))) == NULL) {
+		free(o.s);
+		return "";
+	}
+	free(p->expanded);
 	p->expanded = o.s ? o.s : strdup("");
 	return p->expanded ? p->expanded : "";
 }

@@ -119,7 +119,7 @@ load_inline(struct pattern *p, const char *spec)
 {
 	size_t len = strlen(spec);
 	char *copy, *cursor, *item, *eq, *key;
-	int rc = 0;
+	int rc = 0, items = 0;
 
 	if (len < 2 || spec[0] != '{' || spec[len - 1] != '}')
 		return broken(p, p->text, "expected inline:{name=value, ...}");
@@ -128,6 +128,8 @@ load_inline(struct pattern *p, const char *spec)
 	cursor = copy;
 	while (rc == 0 && (item = next_token(&cursor)) != NULL) {
 		size_t ilen = strlen(item);
+
+		items++;
 		if (item[0] == '{') {
 			if (item[ilen - 1] != '}') {
 				rc = broken(p, p->text, "unbalanced braces");
@@ -149,6 +151,8 @@ load_inline(struct pattern *p, const char *spec)
 			rc = -1;
 	}
 	free(copy);
+	if (rc == 0 && items == 0)	/* Postfix: "empty table" */
+		rc = broken(p, p->text, "empty table; need inline:{name=value...}");
 	return rc;
 }
 

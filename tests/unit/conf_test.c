@@ -155,21 +155,11 @@ test_get(void)
 		  .name = "fast_flush_domains", .want = "d.example, x.example" },
 		{ .main_cf = "mydestination = $myhostname\nmyhostname = h.example\n",
 		  .name = "fast_flush_domains", .want = "h.example" },
-#if 0
-		/*
-		 * Disabled, a bug in lib/conf.c raw_value(): the default mydomain
-		 * comes from gethostname(), not from the configured myhostname,
-		 * and the default myhostname always ends in ".localdomain", not
-		 * ".$mydomain". Postfix 3.7.11 (postconf -c DIR) says mydomain =
-		 * example.com here; with only "mydomain = foo.org" it says
-		 * myhostname = <gethostname()>.foo.org. Below compatibility
-		 * level 2 this changes fast_flush_domains.
-		 */
+		/* defaults derive from the configured myhostname, as postconf says */
 		{ .main_cf = "myhostname = mx.example.com\n", .name = "mydomain",
 		  .want = "example.com" },
 		{ .main_cf = "myhostname = mx.example.com\n", .name = "fast_flush_domains",
 		  .want = "mx.example.com, localhost.example.com, localhost" },
-#endif
 	};
 
 	for (size_t i = 0; i < UNIT_COUNT(t); i++) {

@@ -196,17 +196,9 @@ test_match(void)
 		/* keys are stored as written; an empty name never matches */
 		{ .list = "inline:{A.COM=1}", .parent = 1, .site = "a.com", .want = 0 },
 		{ .list = "inline:{=1}, a.com", .parent = 1, .site = "a.com", .want = 1 },
-#if 0
-		/*
-		 * Disabled, a bug in lib/domlist.c load_inline(): an inline table
-		 * without entries is an error in Postfix 3.7.11 ("empty table:
-		 * \"inline:{ }\"; need \"inline:{name=value...}\"", postmap -q),
-		 * so lookups that reach it should fail; here it loads as an empty
-		 * table and never matches.
-		 */
+		/* an inline table without entries is an error in Postfix 3.7.11 */
 		{ .list = "inline:{}", .parent = 1, .site = "a.com", .want = -1 },
 		{ .list = "inline:{ , }", .parent = 1, .site = "a.com", .want = -1 },
-#endif
 		{ .list = "texthash:@D@/th2", .parent = 1, .site = "upper2.example", .want = 0 },
 		/* a texthash line starting with white space continues the previous */
 		{ .list = "texthash:@D@/th2", .parent = 1, .site = "cont.example", .want = 1 },
