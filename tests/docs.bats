@@ -238,6 +238,32 @@ $(usage_lines "$c")"
 	assert_output localhost
 }
 
+@test "completion: zsh derives the same destinations and logfile names as bash" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	mkspool
+	local bash_sites bash_logs
+	# zsh: source the functions (with no $service, _fastflush completes
+	# nothing) and call them with the words of a command line
+	PATH=$FF_BUILD/bin:$PATH run zsh -f -c '
+		source "$1"
+		words=(fflush-send -qc "$2" -n "")
+		CURRENT=5
+		_fastflush_sites | LC_ALL=C sort
+		print -r -- --
+		words=(fflush-list -o "queue_directory=$3" "")
+		CURRENT=4
+		_fastflush_logs | sed "s/ .*//" | LC_ALL=C sort' _ "$ZSHCOMP" "$S/cfg" "$Q"
+	assert_success
+	bash_sites=$(PATH=$FF_BUILD/bin:$PATH comp fflush-send -qc "$S/cfg" -n "" | tr -d '\\' | LC_ALL=C sort)
+	bash_logs=$(PATH=$FF_BUILD/bin:$PATH comp fflush-list -o queue_directory = "$Q" "" | LC_ALL=C sort)
+	assert_output "$bash_sites
+--
+$bash_logs"
+	assert_line example.com
+	assert_line '[192.0.2.1]'
+	assert_line xn__bcher_kva_example
+}
+
 @test "completion: directories for -c and -o queue_directory=" {
 	mkspool
 	run comp fflush-send -c "$S/c"
