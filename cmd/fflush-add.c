@@ -163,7 +163,7 @@ main(int argc, char **argv)
 	int opt, r;
 
 	ff_cli_init(&cli, argv);
-	while ((opt = getopt_long(argc, argv, "+" FF_CLI_SHORT "hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, FF_CLI_SHORT "hV", longopts, NULL)) != -1) {
 		if ((r = ff_cli_option(&cli, opt, optarg)) == 1)
 			continue;
 		switch (opt) {

@@ -1,6 +1,8 @@
 /*
  * conf.c - Postfix main.cf parameters (see conf.h)
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -249,10 +251,20 @@ ff_conf_load(struct ff_conf *c, const char *dir, struct ff_err *e)
 	int lineno = 0, start = 0, rc = 0;
 	FILE *fp;
 
+	int chosen = 1;	/* named by -c or MAIL_CONFIG: must exist */
+	struct stat st;
+
 	if (dir == NULL || *dir == 0)
 		dir = getenv("MAIL_CONFIG");
-	if (dir == NULL || *dir == 0)
+	if (dir == NULL || *dir == 0) {
 		dir = "/etc/postfix";
+		chosen = 0;
+	}
+	if (chosen && stat(dir, &st) < 0)
+		return ff_err_set(e, FF_CONFIG, "configuration directory %s: %s", dir,
+		    errno == ENOENT ? "no such directory" : strerror(errno));
+	if (chosen && !S_ISDIR(st.st_mode))
+		return ff_err_set(e, FF_CONFIG, "configuration directory %s: not a directory", dir);
 	free(c->dir);
 	if ((c->dir = strdup(dir)) == NULL)
 		return ff_err_sys(e, ENOMEM, "config");

@@ -17,8 +17,9 @@
  *
  * DESCRIPTION
  *	ff_conf_load() reads main.cf from dir, else $MAIL_CONFIG, else
- *	/etc/postfix. A missing main.cf is not an error: built-in
- *	defaults (Postfix 3.7's) apply. Syntax as Postfix: "name = value",
+ *	/etc/postfix. A directory named by dir or MAIL_CONFIG must exist
+ *	(a typo must not silently mean the live spool); a missing main.cf
+ *	is not an error: built-in defaults (Postfix 3.7's) apply. Syntax as Postfix: "name = value",
  *	lines that start with white space continue the previous line,
  *	lines whose first non-blank is '#' are comments. Parameters that
  *	fastflush does not use are kept (for $name expansion) and

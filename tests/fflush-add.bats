@@ -247,8 +247,14 @@ teardown() { rmspool; }
 	assert_success
 	run fflush-add other.test A3
 	assert_failure 77
-	run fflush-add -c /nonexistent -o queue_directory="$Q" -o fast_flush_domains=x.test x.test A4
+	run fflush-add -c "$T/empty" -o queue_directory="$Q" -o fast_flush_domains=x.test x.test A4
+	assert_failure 78
+	assert_output --partial "no such directory"
+	mkdir "$T/empty"
+	run fflush-add -c "$T/empty" -o queue_directory="$Q" -o fast_flush_domains=x.test x.test A4
 	assert_success
+	run env MAIL_CONFIG=/nonexistent fflush-add x.test A5
+	assert_failure 78
 	run cat "$Q/flush/other_test"
 	assert_output $'A1\nA2'
 }
