@@ -75,6 +75,7 @@ ff_spool_open(struct ff_conf *conf, struct ff_err *e)
 	}
 	sp->conf = conf;
 	sp->qfd = -1;
+	sp->pubfd = -1;
 	for (int q = 0; q < FF_Q_COUNT; q++)
 		sp->qbase[q] = -1;
 	sp->queue_dir = ff_conf_get(conf, "queue_directory");
@@ -131,6 +132,11 @@ ff_spool_close(struct ff_spool *sp)
 	}
 	if (sp->qfd >= 0)
 		close(sp->qfd);
+	if (sp->pubfd >= 0)
+		close(sp->pubfd);
+	if (sp->trigger_failures > 1)
+		ff_msg_warn("%lu more queue manager triggers failed the same way",
+		    sp->trigger_failures - 1);
 	ff_domlist_free(sp->domains);
 	free(sp);
 }

@@ -80,6 +80,8 @@ struct ff_spool {
 	long trigger_timeout_ms;
 	long refresh_time, purge_time;	/* seconds */
 	struct ff_domlist *domains;	/* fast_flush_domains, lazily */
+	int pubfd;			/* public/, for triggers; -1 until used */
+	unsigned long trigger_failures;	/* only the first is a warning */
 };
 
 struct ff_dirref {

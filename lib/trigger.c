@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +26,26 @@ elapsed_ms(const struct timespec *start)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/*
+ * twarn - the first failed trigger is a warning; the rest (a refresh of
+ * thousands of logs without a queue manager) only debug lines, counted
+ * and summed up when the spool is closed
+ */
+static void __attribute__((format(printf, 2, 3)))
+twarn(struct ff_spool *sp, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (sp->trigger_failures++ == 0)
+		ff_msg_warn("%s", buf);
+	else
+		ff_msg_debug("%s", buf);
 }
 
 /* socket_path - sun_path for public/<service>, via /proc when too long */
@@ -59,18 +80,18 @@ trigger_socket(struct ff_spool *sp, int pubfd, const char *service, const char *
 	buf[len] = 0;
 	total = len + 1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
-		ff_msg_warn("public/%s: socket: %s", service, strerror(errno));
+		twarn(sp, "public/%s: socket: %s", service, strerror(errno));
 		return -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	/* a full listen queue says EAGAIN: retry until the time-out */
 	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		if (errno != EAGAIN && errno != EINTR) {
-			ff_msg_warn("connect to public/%s: %s", service, strerror(errno));
+			twarn(sp, "connect to public/%s: %s", service, strerror(errno));
 			goto out;
 		}
 		if (elapsed_ms(&start) >= sp->trigger_timeout_ms) {
-			ff_msg_warn("connect to public/%s: timed out", service);
+			twarn(sp, "connect to public/%s: timed out", service);
 			goto out;
 		}
 		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
@@ -81,14 +102,14 @@ trigger_socket(struct ff_spool *sp, int pubfd, const char *service, const char *
 			continue;
 		}
 		if (errno != EAGAIN && errno != EINTR) {
-			ff_msg_warn("write to public/%s: %s", service, strerror(errno));
+			twarn(sp, "write to public/%s: %s", service, strerror(errno));
 			goto out;
 		}
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
 		long left = sp->trigger_timeout_ms - elapsed_ms(&start);
 		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
-			ff_msg_warn("write to public/%s: timed out", service);
+			twarn(sp, "write to public/%s: timed out", service);
 			goto out;
 		}
 	}
@@ -99,7 +120,7 @@ out:
 }
 
 static int
-trigger_fifo(int pubfd, const char *service, const char *req, size_t len)
+trigger_fifo(struct ff_spool *sp, int pubfd, const char *service, const char *req, size_t len)
 {
 	struct stat st;
 	int fd, rc = 0;
@@ -109,14 +130,14 @@ trigger_fifo(int pubfd, const char *service, const char *req, size_t len)
 		if (errno == ENXIO)	/* nobody reads the FIFO: qmgr is not running */
 			ff_msg_info("public/%s: no reader", service);
 		else
-			ff_msg_warn("open public/%s: %s", service, strerror(errno));
+			twarn(sp, "open public/%s: %s", service, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode) || st.st_nlink > 1) {
-		ff_msg_warn("public/%s: not a FIFO with one link; not writing", service);
+		twarn(sp, "public/%s: not a FIFO with one link; not writing", service);
 		rc = -1;
 	} else if (ff_write_all(fd, req, len) < 0) {
-		ff_msg_warn("write public/%s: %s", service, strerror(errno));
+		twarn(sp, "write public/%s: %s", service, strerror(errno));
 		rc = -1;
 	}
 	close(fd);
@@ -133,23 +154,25 @@ ff_trigger(struct ff_spool *sp, const char *service, const char *req, size_t len
 		ff_msg_warn("bad service name \"%.100s\"; not sending a trigger", service);
 		return -1;
 	}
-	pubfd = openat(sp->qfd, "public", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (pubfd < 0) {
-		ff_msg_warn("unable to look up public/%s: %s", service, strerror(errno));
-		return -1;
+	if (sp->pubfd < 0) {
+		sp->pubfd = openat(sp->qfd, "public", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sp->pubfd < 0) {
+			twarn(sp, "unable to look up public/%s: %s", service, strerror(errno));
+			return -1;
+		}
 	}
+	pubfd = sp->pubfd;
 	if (fstatat(pubfd, service, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		ff_msg_warn("unable to look up public/%s: %s", service, strerror(errno));
+		twarn(sp, "unable to look up public/%s: %s", service, strerror(errno));
 		rc = -1;
 	} else if (S_ISSOCK(st.st_mode)) {
 		rc = trigger_socket(sp, pubfd, service, req, len);
 	} else if (S_ISFIFO(st.st_mode)) {
-		rc = trigger_fifo(pubfd, service, req, len);
+		rc = trigger_fifo(sp, pubfd, service, req, len);
 	} else {
-		ff_msg_warn("public/%s is not a socket or a fifo", service);
+		twarn(sp, "public/%s is not a socket or a fifo", service);
 		rc = -1;
 	}
-	close(pubfd);
 	if (rc == 0)
 		ff_msg_debug("trigger public/%s: %.*s", service, (int)len, req);
 	return rc;

@@ -15,9 +15,10 @@
  *	moves mail) or 'I' (scan incoming, after).
  *
  * DIAGNOSTICS
- *	A trigger is advice: failures are logged as warnings (a missing
- *	endpoint, a FIFO without reader only with -v) and the call returns
- *	-1; callers carry on. It never blocks past the time-out.
+ *	A trigger is advice: the first failure is logged as a warning (a
+ *	FIFO without reader only with -v), later ones of the same process
+ *	only as debug lines, summed up by ff_spool_close(); the call
+ *	returns -1 and callers carry on. It never blocks past the time-out.
  */
 #ifndef FF_TRIGGER_H
 #define FF_TRIGGER_H
