@@ -160,24 +160,13 @@ main(int argc, char **argv)
 	char logname[FF_QID_MAX + 1];
 	struct ff_err e = { .status = FF_OK };
 	enum ff_status st = FF_OK;
-	int opt, r;
+	int opt;
 
 	ff_cli_init(&cli, argv);
-	while ((opt = getopt_long(argc, argv, FF_CLI_SHORT "hV", longopts, NULL)) != -1) {
-		if ((r = ff_cli_option(&cli, opt, optarg)) == 1)
-			continue;
+	while ((opt = ff_cli_getopt(&cli, argc, argv, "", longopts, usage)) != -1) {
 		switch (opt) {
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		case 'V':
-			ff_cli_version();
-			return EX_OK;
-		default:
-			if (r < 0)
-				fprintf(stderr, "fflush-add: -o needs name=value\n");
-			usage(stderr);
-			return EX_USAGE;
+		case FF_CLI_EXIT:
+			return cli.exit;
 		}
 	}
 	argc -= optind;
@@ -204,8 +193,5 @@ main(int argc, char **argv)
 	} else {
 		report(NULL, logname, argv[0], (unsigned long)argc - 1, FF_OK, &e);
 	}
-	ff_cli_close(&cli);
-	if (fflush(stdout) != 0 && st == FF_OK)
-		st = FF_SYSERR;
-	return ff_status_exit(st);
+	return ff_cli_finish(&cli, st);
 }

@@ -155,27 +155,16 @@ main(int argc, char **argv)
 	};
 	struct ff_err e = { .status = FF_OK };
 	enum ff_status st = FF_OK;
-	int opt, r;
+	int opt;
 
 	ff_cli_init(&cli, argv);
-	while ((opt = getopt_long(argc, argv, FF_CLI_SHORT "bhV", longopts, NULL)) != -1) {
-		if ((r = ff_cli_option(&cli, opt, optarg)) == 1)
-			continue;
+	while ((opt = ff_cli_getopt(&cli, argc, argv, "b", longopts, usage)) != -1) {
 		switch (opt) {
+		case FF_CLI_EXIT:
+			return cli.exit;
 		case 'b':
 			brief = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		case 'V':
-			ff_cli_version();
-			return EX_OK;
-		default:
-			if (r < 0)
-				fprintf(stderr, "fflush-list: -o needs name=value\n");
-			usage(stderr);
-			return EX_USAGE;
 		}
 	}
 	argc -= optind;
@@ -194,8 +183,5 @@ main(int argc, char **argv)
 	}
 	for (int i = 0; i < argc; i++)
 		st = ff_status_worse(st, show(argv[i]));
-	ff_cli_close(&cli);
-	if (fflush(stdout) != 0 && st == FF_OK)
-		st = FF_SYSERR;
-	return ff_status_exit(st);
+	return ff_cli_finish(&cli, st);
 }

@@ -93,13 +93,13 @@ main(int argc, char **argv)
 	struct ff_err e = { .status = FF_OK };
 	struct ff_refresh_totals t;
 	unsigned flags = 0;
-	int opt, r;
+	int opt;
 
 	ff_cli_init(&cli, argv);
-	while ((opt = getopt_long(argc, argv, FF_CLI_SHORT "hVn", longopts, NULL)) != -1) {
-		if ((r = ff_cli_option(&cli, opt, optarg)) == 1)
-			continue;
+	while ((opt = ff_cli_getopt(&cli, argc, argv, "n", longopts, usage)) != -1) {
 		switch (opt) {
+		case FF_CLI_EXIT:
+			return cli.exit;
 		case 'n':
 			dryrun = 1;
 			flags |= FF_SEND_DRYRUN;
@@ -110,17 +110,6 @@ main(int argc, char **argv)
 		case OPT_COMPACT:
 			flags |= FF_REFRESH_COMPACT;
 			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		case 'V':
-			ff_cli_version();
-			return EX_OK;
-		default:
-			if (r < 0)
-				fprintf(stderr, "fflush-refresh: -o needs name=value\n");
-			usage(stderr);
-			return EX_USAGE;
 		}
 	}
 	if (optind != argc) {
@@ -146,8 +135,5 @@ main(int argc, char **argv)
 		    t.logs, t.logs == 1 ? "" : "s", t.refreshed, t.c.moved, t.c.incoming, t.c.gone,
 		    t.purged, t.compacted, t.kept, t.errors, dryrun ? " (dry run)" : "");
 	}
-	ff_cli_close(&cli);
-	if (fflush(stdout) != 0 && t.worst == FF_OK)
-		t.worst = FF_SYSERR;
-	return ff_status_exit(t.worst);
+	return ff_cli_finish(&cli, t.worst);
 }

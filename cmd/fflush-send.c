@@ -155,27 +155,16 @@ main(int argc, char **argv)
 	unsigned flags;
 
 	ff_cli_init(&cli, argv);
-	while ((opt = getopt_long(argc, argv, FF_CLI_SHORT "hVin", longopts, NULL)) != -1) {
-		if ((r = ff_cli_option(&cli, opt, optarg)) == 1)
-			continue;
+	while ((opt = ff_cli_getopt(&cli, argc, argv, "in", longopts, usage)) != -1) {
 		switch (opt) {
+		case FF_CLI_EXIT:
+			return cli.exit;
 		case 'i':
 			by_id = 1;
 			break;
 		case 'n':
 			dryrun = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		case 'V':
-			ff_cli_version();
-			return EX_OK;
-		default:
-			if (r < 0)
-				fprintf(stderr, "fflush-send: -o needs name=value\n");
-			usage(stderr);
-			return EX_USAGE;
 		}
 	}
 	argc -= optind;
@@ -199,8 +188,5 @@ main(int argc, char **argv)
 			st = combine(st, site_result(argv[i], logname, r, &c, &e), i == 0);
 		}
 	}
-	ff_cli_close(&cli);
-	if (fflush(stdout) != 0 && st == FF_OK)
-		st = FF_SYSERR;
-	return ff_status_exit(st);
+	return ff_cli_finish(&cli, st);
 }

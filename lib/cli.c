@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -29,8 +30,8 @@ ff_cli_init(struct ff_cli *cli, char **argv)
 	argv[0] = (char *)(uintptr_t)ff_progname;	/* getopt's messages say "fflush-add: " */
 }
 
-int
-ff_cli_option(struct ff_cli *cli, int opt, const char *arg)
+static int
+common_option(struct ff_cli *cli, int opt, const char *arg)
 {
 	const char **nv;
 
@@ -61,6 +62,55 @@ ff_cli_option(struct ff_cli *cli, int opt, const char *arg)
 		return 1;
 	}
 	return 0;
+}
+
+int
+ff_cli_getopt(struct ff_cli *cli, int argc, char **argv, const char *shortopts,
+    const struct option *longopts, void (*usage)(FILE *))
+{
+	char all[64];
+	int opt, r;
+
+	snprintf(all, sizeof(all), "%shV%s", FF_CLI_SHORT, shortopts);
+	while ((opt = getopt_long(argc, argv, all, longopts, NULL)) != -1) {
+		if ((r = common_option(cli, opt, optarg)) == 1)
+			continue;
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			cli->exit = EX_OK;
+			return FF_CLI_EXIT;
+		case 'V':
+			ff_cli_version();
+			cli->exit = EX_OK;
+			return FF_CLI_EXIT;
+		case '?':
+		case ':':
+			usage(stderr);
+			cli->exit = EX_USAGE;
+			return FF_CLI_EXIT;
+		default:
+			if (r < 0) {
+				fprintf(stderr, "%s: -o needs name=value\n", ff_progname);
+				usage(stderr);
+				cli->exit = EX_USAGE;
+				return FF_CLI_EXIT;
+			}
+			return opt;
+		}
+	}
+	return -1;
+}
+
+int
+ff_cli_finish(struct ff_cli *cli, enum ff_status st)
+{
+	ff_cli_close(cli);
+	if (fflush(stdout) != 0 && st == FF_OK) {
+		ff_msg_error("write standard output: %s", strerror(errno));
+		st = FF_SYSERR;
+	}
+	return ff_status_exit(st);
 }
 
 int

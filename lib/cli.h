@@ -3,7 +3,9 @@
  *
  * SYNOPSIS
  *	void ff_cli_init(struct ff_cli *cli, char **argv);
- *	int ff_cli_option(struct ff_cli *cli, int opt, const char *arg);
+ *	int ff_cli_getopt(struct ff_cli *cli, int argc, char **argv, const char *shortopts,
+ *	    const struct option *longopts, void (*usage)(FILE *));
+ *	int ff_cli_finish(struct ff_cli *cli, enum ff_status st);
  *	int ff_cli_open(struct ff_cli *cli, struct ff_err *e);
  *	void ff_cli_close(struct ff_cli *cli);
  *	int ff_cli_fail(const struct ff_err *e);
@@ -14,9 +16,15 @@
  *	ff_cli_init() does start-up hygiene (descriptors 0-2 open, umask
  *	077), opens syslog under the command's name, shortens argv[0] to
  *	that name (for getopt's messages) and sets defaults.
- *	ff_cli_option() handles the options every command takes (-c, -o,
- *	-v, -q, --json; FF_CLI_SHORT and FF_CLI_LONG list them) and returns
- *	1 when it consumed opt, -1 for a bad -o.
+ *	ff_cli_getopt() is getopt_long() that handles what every command
+ *	takes itself (-c, -o, -v, -q, --json, -h, -V; longopts must start
+ *	with FF_CLI_LONG): it returns the next command-specific option, -1
+ *	at the end, or FF_CLI_EXIT when the command must exit now with
+ *	cli->exit (after --help, --version or a usage error, which prints
+ *	usage to stderr).
+ *
+ *	ff_cli_finish() closes everything, checks that standard output was
+ *	written and returns the exit status for st.
  *
  *	ff_cli_open() reads the configuration (-c, $MAIL_CONFIG,
  *	/etc/postfix; then -o), reopens syslog with syslog_facility, opens
@@ -37,7 +45,10 @@
 #include "spool.h"
 #include "status.h"
 
+#include <getopt.h>
+
 #define FF_OPT_JSON	0x100
+#define FF_CLI_EXIT	0x7ffe
 #define FF_CLI_SHORT	"c:o:qv"
 #define FF_CLI_LONG						\
 	{ "config", required_argument, NULL, 'c' },		\
@@ -52,12 +63,15 @@ struct ff_cli {
 	const char **overrides;
 	size_t noverrides;
 	int quiet, json;
+	int exit;		/* with FF_CLI_EXIT */
 	struct ff_conf *conf;
 	struct ff_spool *sp;
 };
 
 void ff_cli_init(struct ff_cli *, char **);
-int ff_cli_option(struct ff_cli *, int, const char *);
+int ff_cli_getopt(struct ff_cli *, int, char **, const char *, const struct option *,
+    void (*)(FILE *));
+int ff_cli_finish(struct ff_cli *, enum ff_status);
 int ff_cli_open(struct ff_cli *, struct ff_err *);
 void ff_cli_close(struct ff_cli *);
 int ff_cli_fail(const struct ff_err *);
