@@ -37,7 +37,7 @@ endif
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c))
 LIB_OBJS  := $(LIB_SRCS:lib/%.c=$(B)/lib/%.o)
-LIB_HDRS  := $(wildcard lib/*.h)
+LIB_HDRS  := $(filter-out %_int.h,$(wildcard lib/*.h))
 CMDS      := $(notdir $(basename $(wildcard cmd/*.c)))
 CMD_BINS  := $(CMDS:%=$(B)/bin/%)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))

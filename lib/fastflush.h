@@ -47,6 +47,9 @@
 #include "flush.h"
 #include "refresh.h"
 #include "inspect.h"
+#include "attr0.h"
+#include "flushd.h"
+#include "flushclnt.h"
 #include "cli.h"
 
 #endif

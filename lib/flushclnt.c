@@ -1,0 +1,138 @@
+/*
+ * flushclnt.c - ask a fast flush server (see flushclnt.h)
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attr0.h"
+#include "flushclnt.h"
+
+/* replies are tiny; a server that sends more is broken */
+#define CLNT_MAX_STRING	1024
+#define CLNT_MAX_TOTAL	4096
+
+int
+ff_flush_connect(const char *path, long timeout_ms, struct ff_err *e)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct pollfd pfd;
+	int fd, err = 0;
+	socklen_t len = sizeof(err);
+
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >= sizeof(sun.sun_path))
+		return ff_err_set(e, FF_CONFIG, "socket path too long: %s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return ff_err_sys(e, errno, "socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		if (errno != EINPROGRESS && errno != EAGAIN) {
+			ff_err_sys(e, errno, "connect to %s", path);
+			e->status = FF_TEMP;
+			close(fd);
+			return -1;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, timeout_ms < 0 ? -1 : (int)timeout_ms) <= 0 ||
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+			ff_err_sys(e, err ? err : ETIMEDOUT, "connect to %s", path);
+			e->status = FF_TEMP;
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+int
+ff_flush_call(int fd, const char *request, const char *site, const char *queue_id,
+    long timeout_ms, struct ff_err *e)
+{
+	static const char *const greeting[] = { "protocol" };
+	static const char *const status[] = { "status" };
+	struct ff_ain in;
+	struct ff_aout out = { 0 };
+	struct ff_str v = { 0 };
+	unsigned num;
+	int r = -1;
+
+	ff_ain_init(&in, fd, timeout_ms, CLNT_MAX_STRING, CLNT_MAX_TOTAL);
+	if (ff_attr_scan(&in, 0, greeting, 1, &v) != 1 ||
+	    strcmp(v.p, "queue_flush_protocol") != 0) {
+		ff_err_set(e, FF_TEMP, "no flush protocol greeting from the server%s%s",
+		    v.p ? ": protocol " : "", v.p ? v.p : "");
+		goto out;
+	}
+	ff_str_free(&v);
+	ff_aout_put(&out, "request", request);
+	if (site)
+		ff_aout_put(&out, "site", site);
+	if (queue_id)
+		ff_aout_put(&out, "queue_id", queue_id);
+	ff_aout_end(&out);
+	if (ff_aout_write(&out, fd, timeout_ms) < 0) {
+		ff_err_sys(e, errno, "write request");
+		goto out;
+	}
+	if (ff_attr_scan(&in, 0, status, 1, &v) != 1) {
+		ff_err_set(e, FF_TEMP, "no status from the server (%s)", in.timedout ?
+		    "time-out" : "request not understood, or the server failed");
+		goto out;
+	}
+	if (ff_attr_number(v.p, &num) < 0) {
+		ff_err_set(e, FF_TEMP, "malformed status from the server");
+		goto out;
+	}
+	r = (int)num;
+	switch (r) {
+	case FF_FLUSH_OK:
+		break;
+	case FF_FLUSH_BAD:
+		ff_err_set(e, FF_BAD, "the server calls the request invalid");
+		break;
+	case FF_FLUSH_DENY:
+		ff_err_set(e, FF_DENY, "flush service is not configured for this destination");
+		break;
+	default:
+		ff_err_set(e, FF_TEMP, "the flush service failed (status %d)", r);
+		break;
+	}
+out:
+	ff_str_free(&v);
+	ff_aout_free(&out);
+	ff_ain_free(&in);
+	return r;
+}
+
+int
+ff_flush_ask(const char *path, const char *request, const char *site, const char *queue_id,
+    long timeout_ms, struct ff_err *e)
+{
+	int fd, r;
+
+	if ((fd = ff_flush_connect(path, timeout_ms, e)) < 0)
+		return -1;
+	r = ff_flush_call(fd, request, site, queue_id, timeout_ms, e);
+	close(fd);
+	return r;
+}
+
+const char *
+ff_flush_status_text(int status)
+{
+	switch (status) {
+	case FF_FLUSH_OK:
+		return "ok";
+	case FF_FLUSH_BAD:
+		return "bad";
+	case FF_FLUSH_DENY:
+		return "denied";
+	default:
+		return "failed";
+	}
+}

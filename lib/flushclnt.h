@@ -1,0 +1,45 @@
+/*
+ * flushclnt.h - ask a fast flush server (Postfix's flush or fflushd)
+ *
+ * SYNOPSIS
+ *	int ff_flush_connect(const char *path, long timeout_ms, struct ff_err *e);
+ *	int ff_flush_call(int fd, const char *request, const char *site, const char *queue_id,
+ *	    long timeout_ms, struct ff_err *e);
+ *	int ff_flush_ask(const char *path, const char *request, const char *site,
+ *	    const char *queue_id, long timeout_ms, struct ff_err *e);
+ *	const char *ff_flush_status_text(int status);
+ *
+ * DESCRIPTION
+ *	The client side of Postfix's flush protocol, lock-step as Postfix's
+ *	own clients: read the greeting "protocol" = "queue_flush_protocol",
+ *	send the request list in one write (request, then site and/or
+ *	queue_id when not NULL), read "status".
+ *
+ *	ff_flush_connect() connects to the UNIX-domain socket path (usually
+ *	$queue_directory/public/flush) within timeout_ms and returns the
+ *	descriptor. ff_flush_call() runs one exchange on a connected
+ *	descriptor (it does not close it); ff_flush_ask() connects, calls
+ *	and closes.
+ *
+ * DIAGNOSTICS
+ *	The server's status (0 ok, 3 bad, 4 denied, -1 failed), or -1 with
+ *	the error set when the exchange broke (no server, wrong greeting,
+ *	no reply: an unknown request gets none), which is also how
+ *	Postfix's clients read a broken exchange.
+ */
+#ifndef FF_FLUSHCLNT_H
+#define FF_FLUSHCLNT_H
+
+#include "status.h"
+
+#define FF_FLUSH_OK	0
+#define FF_FLUSH_BAD	3
+#define FF_FLUSH_DENY	4
+#define FF_FLUSH_FAIL	(-1)
+
+int ff_flush_connect(const char *, long, struct ff_err *);
+int ff_flush_call(int, const char *, const char *, const char *, long, struct ff_err *);
+int ff_flush_ask(const char *, const char *, const char *, const char *, long, struct ff_err *);
+const char *ff_flush_status_text(int);
+
+#endif
