@@ -25,6 +25,8 @@
 #define TEXT_MAX_WORDS	4
 #define REPLY_MAX	2048
 
+static void append(char *, size_t, const char *, ...) FF_PRINTF(3, 4);
+
 static void
 append(char *buf, size_t size, const char *fmt, ...)
 {
