@@ -98,6 +98,7 @@ tools: $(TOOL_BINS)
 check:
 	@tests/deps.sh test
 	@$(MAKE) --no-print-directory check-run
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS)
 
 check-run: all $(UNIT_BINS) $(TOOL_BINS)
 	@VALGRIND=$(VALGRIND) tests/run-unit.sh $(UNIT_BINS)
@@ -149,15 +150,28 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/fastflush $(DESTDIR)$(ZSHCOMPDIR)/_fastflush
 	for m in man/*.[1-8]; do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 
-# make fuzz: libFuzzer targets for every parser (clang), FUZZ_SECONDS each
-FUZZ_SECONDS ?= 20
+# make fuzz: libFuzzer targets for every parser (clang), FUZZ_SECONDS each;
+# make check runs them for FUZZ_CHECK_SECONDS each
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 5
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-fuzz:
-	@mkdir -p build-fuzz
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -DFF_VERSION='"$(VERSION)"' -g -O1 -Ilib $(PKG_CFLAGS) \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_OBJS := $(LIB_SRCS:lib/%.c=build-fuzz/lib/%.o)
+
+build-fuzz/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+build-fuzz/libfuzzlib.a: $(FUZZ_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libfuzzlib.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libfuzzlib.a $(PKG_LIBS)
+
+fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 	@for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
-	  clang -std=c17 -D_GNU_SOURCE -DFF_VERSION='"$(VERSION)"' -g -O1 -Ilib $(PKG_CFLAGS) \
-	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    -o build-fuzz/$$n $$f $(LIB_SRCS) $(PKG_LIBS) || exit 1; \
 	  mkdir -p build-fuzz/corpus-$$n; cp tests/fuzz/seeds/$$n/* build-fuzz/corpus-$$n/ 2>/dev/null; \
 	  echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
 	  build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=5 \
@@ -172,4 +186,4 @@ lint:
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(LIB_OBJS:.o=.d) $(CMD_BINS:=.d) $(UNIT_BINS:=.d) $(TOOL_BINS:=.d)
+-include $(FUZZ_OBJS:.o=.d) $(LIB_OBJS:.o=.d) $(CMD_BINS:=.d) $(UNIT_BINS:=.d) $(TOOL_BINS:=.d)

@@ -316,7 +316,7 @@ classify(struct ff_flushd *d, struct ff_ain *in, int lenient)
 		avail = in->len - in->pos;
 		if (avail == 0)
 			return d->mode == FF_FLUSHD_TEXT;
-		if (d->mode != FF_FLUSHD_TEXT && !isalpha((unsigned char)p[0]))
+		if (d->mode != FF_FLUSHD_TEXT && !lenient && !isalpha((unsigned char)p[0]))
 			return 0;
 		nul = memchr(p, 0, avail);
 		nl = memchr(p, '\n', avail);

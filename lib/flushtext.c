@@ -174,10 +174,11 @@ ff_flushd_text(struct ff_flushd *d, struct ff_spool *sp, struct ff_ain *in, int 
 	if (commands[i].bit == 0) {
 		d->st = FF_OK;
 		extra[0] = 0;
-		append(extra, sizeof(extra), "commands=");
+		append(extra, sizeof(extra), "commands");
 		for (size_t j = 0; j < sizeof(commands) / sizeof(commands[0]); j++)
 			if (commands[j].bit == 0 || (d->allow & commands[j].bit))
-				append(extra, sizeof(extra), "%s%s", j ? "," : "", commands[j].name);
+				append(extra, sizeof(extra), "%c%s",
+				    strchr(extra, '=') ? ',' : '=', commands[j].name);
 		return ff_flushd_text_reply(d, out, FF_OK, extra);
 	}
 	if (commands[i].bit == FF_REQ_ADD || commands[i].bit == FF_REQ_SEND)

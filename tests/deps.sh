@@ -7,7 +7,7 @@
 set -eu
 mode=${1:-test}
 build_pkgs="gcc make pkg-config libbsd-dev libidn2-dev"
-test_pkgs="bats bats-assert bats-support bats-file postfix mandoc shellcheck zsh"
+test_pkgs="bats bats-assert bats-support bats-file postfix mandoc shellcheck zsh socat clang libclang-rt-14-dev"
 case $mode in
 build) want=$build_pkgs ;;
 test) want="$build_pkgs $test_pkgs" ;;

@@ -1,0 +1,248 @@
+#!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
+# fflushd: the one-shot server's options, both protocols, limits, time-outs,
+# privilege drop and hostile input. Byte parity with Postfix's flush is in
+# tests/interop/fflushd.bats, Postfix's own clients in tests/interop/e2e.bats.
+
+load helpers
+
+setup() { mkspool; }
+teardown() { rmspool; }
+
+GREET='protocol|queue_flush_protocol||'
+
+# ask BYTES [fflushd options] - Postfix protocol: send printf-format BYTES
+# on a socketpair ($SP: sockpair-run options); $output is the reply with
+# NUL shown as "|"
+ask() {
+	local req=$1
+	shift
+	# shellcheck disable=SC2086
+	run bash -c 'printf "$1" | sockpair-run -t 10 $SP -- fflushd "${@:2}" | tr "\0" "|"' _ "$req" "$@"
+}
+
+# text LINE [fflushd options] - the text protocol through a pipe
+text() {
+	local line=$1
+	shift
+	run bash -c 'printf "%s\n" "$1" | fflushd "${@:2}"' _ "$line" "$@"
+}
+
+@test "fflushd: --help, --version and usage errors" {
+	run fflushd --help
+	assert_success
+	assert_output --partial "usage: fflushd"
+	assert_output --partial "--allow"
+	run fflushd -V
+	assert_success
+	assert_output --partial "fastflush"
+	run fflushd extra
+	assert_failure 64
+	run fflushd --allow nope
+	assert_failure 64
+	assert_output --partial "bad --allow list"
+	run fflushd -t soon
+	assert_failure 64
+	run fflushd --nope
+	assert_failure 64
+}
+
+@test "fflushd text: add, send, send-file; codes are the commands' exit codes" {
+	queued 9FBF11234 >/dev/null
+	queued ABCDEF >/dev/null
+	listen_qmgr
+	text "add example.com 9FBF11234"
+	assert_success
+	assert_output "0 ok log=example_com"
+	text "ADD Example.COM ABCDEF"
+	assert_output "0 ok log=example_com"
+	[ "$(cat "$Q/flush/example_com")" = "9FBF11234
+ABCDEF" ]
+	text "send example.com"
+	assert_output "0 ok log=example_com moved=2 incoming=0 gone=0"
+	[ "$(where 9FBF11234)" = incoming ]
+	[ "$(triggers)" = 'F\0
+I\0' ]
+	text "send example.com"
+	assert_output "1 nothing log=example_com moved=0 incoming=0 gone=0"
+	text "send example.org"
+	assert_output "1 nothing log=example_org moved=0 incoming=0 gone=0"
+	queued READY1 >/dev/null
+	text "send-file READY1"
+	assert_output "0 ok result=moved"
+	[ "$(mode "$Q/incoming/READY1")" = 740 ]
+	text "send-file NOSUCH"
+	assert_output "1 nothing result=gone"
+}
+
+@test "fflushd text: refresh and purge answer with counts after the work" {
+	queued OLD1 >/dev/null
+	fflush-add example.com OLD1
+	touch -a -d '-13 hours' "$Q/flush/example_com"
+	: > "$Q/flush/example_org"
+	touch -d '-8 days' "$Q/flush/example_org"
+	text "refresh"
+	assert_output "0 ok logs=2 refreshed=1 purged=1 kept=0 moved=1 errors=0"
+	[ "$(where OLD1)" = incoming ]
+	queued NEW1 >/dev/null
+	fflush-add example.com NEW1
+	touch -a -d '-1 minute' "$Q/flush/example_com"
+	text "purge"
+	assert_output "0 ok logs=1 refreshed=1 purged=0 kept=0 moved=1 errors=0"
+	text "refresh"
+	assert_output "1 nothing logs=1 refreshed=0 purged=0 kept=1 moved=0 errors=0"
+}
+
+@test "fflushd text: help, usage, unknown, denied, bad input; CRLF and blanks" {
+	text "help"
+	assert_output "0 ok commands=add,send,send-file,refresh,purge,help"
+	text "send"
+	assert_output '64 usage msg="usage: send SITE"'
+	text "add example.com"
+	assert_output '64 usage msg="usage: add SITE QUEUE_ID"'
+	text "frobnicate now"
+	assert_output '64 usage msg="unknown request; try: help"'
+	text "add not-listed.example ID1"
+	assert_output --regexp '^77 denied msg=".*not-listed.example.*"$'
+	text "add example.com ../x"
+	assert_output '65 bad msg="bad queue ID"'
+	text "add ../x ID1"
+	assert_output --regexp '^(65 bad|77 denied) '
+	run bash -c 'printf "  send \t example.com \r\n" | fflushd'
+	assert_output "1 nothing log=example_com moved=0 incoming=0 gone=0"
+	run bash -c 'printf "send example.com" | fflushd'
+	assert_output --partial "1 nothing"
+	[ -z "$(ls "$Q/flush")" ] || [ "$(ls "$Q/flush")" = example_com ]
+	[ ! -s "$Q/flush/example_com" ]
+}
+
+@test "fflushd: Postfix protocol on a socket: greeting, then status" {
+	queued 9FBF11234 >/dev/null
+	ask 'request\0add\0site\0example.com\0queue_id\09FBF11234\0\0'
+	assert_output "${GREET}status|0||"
+	ask 'request\0send_site\0site\0example.com\0\0'
+	assert_output "${GREET}status|0||"
+	[ "$(where 9FBF11234)" = incoming ]
+	ask 'request\0add\0site\0not-listed.example\0queue_id\0A1\0\0'
+	assert_output "${GREET}status|4||"
+	ask 'request\0add\0site\0example.com\0queue_id\0../x\0\0'
+	assert_output "${GREET}status|3||"
+	ask 'request\0send\0site\0example.com\0\0'
+	assert_output "${GREET}"
+	ask 'W\0'
+	assert_output "${GREET}status|0||"
+	SP=-w ask ''
+	assert_output "${GREET}status|3||"
+}
+
+@test "fflushd: the same text line on a pipe and on a socket" {
+	run bash -c 'printf "help\n" | sockpair-run -- fflushd'
+	assert_output "0 ok commands=add,send,send-file,refresh,purge,help"
+}
+
+@test "fflushd: --allow limits the requests served, in both protocols" {
+	text "add example.com A1" --allow send,send-file
+	assert_output '77 denied msg="request not allowed here"'
+	text "help" -a send
+	assert_output "0 ok commands=send,help"
+	text "send example.com" -a send
+	assert_output --partial "1 nothing"
+	ask 'request\0add\0site\0example.com\0queue_id\0A1\0\0' -a send
+	assert_output "${GREET}status|4||"
+	ask 'request\0rfrsh\0\0' -a send
+	assert_output "${GREET}status|4||"
+	assert_file_not_exists "$Q/flush/example_com"
+}
+
+@test "fflushd: --postfix and --text force one protocol" {
+	run bash -c 'printf "help\n" | sockpair-run -w -- fflushd --postfix | tr "\0" "|"'
+	assert_output "${GREET}status|3||"
+	run bash -c 'printf "request\0rfrsh\0\0" | fflushd --text'
+	assert_output '65 bad msg="NUL byte in a text request"'
+}
+
+@test "fflushd: a time-out (-t, ipc_timeout) answers bad, quickly" {
+	SECONDS=0
+	run bash -c 'sockpair-run -t 20 -- fflushd -t 1 < /dev/null | tr "\0" "|"'
+	assert_output "${GREET}status|3||"
+	[ "$SECONDS" -lt 8 ]
+	SECONDS=0
+	run bash -c 'printf "request\0add\0site" | sockpair-run -t 20 -- fflushd -o ipc_timeout=1s | tr "\0" "|"'
+	assert_output "${GREET}status|3||"
+	[ "$SECONDS" -lt 8 ]
+	assert_file_not_exists "$Q/flush/example_com"
+}
+
+@test "fflushd: requests over the limits are bad and change nothing" {
+	# a 100 KiB site, a 1 MiB request, a 1 MB text line
+	run bash -c '{ printf "request\0add\0site\0"; head -c 102400 /dev/zero | tr "\0" a; printf ".example.com\0queue_id\0A1\0\0"; } | sockpair-run -- fflushd | tr "\0" "|"'
+	assert_output "${GREET}status|3||"
+	run bash -c '{ printf "request\0send_site\0site\0"; head -c 1048576 /dev/zero | tr "\0" b; printf "\0\0"; } | sockpair-run -- fflushd | tr "\0" "|"'
+	assert_output "${GREET}status|3||"
+	run bash -c '{ printf "add "; head -c 1000000 /dev/zero | tr "\0" c; printf " A1\n"; } | fflushd'
+	assert_output '65 bad msg="line too long"'
+	[ -z "$(ls "$Q/flush")" ]
+	# what Postfix's clients can send is served: 4 KiB values
+	site=$(head -c 4000 /dev/zero | tr '\0' d)
+	ask "request\\0add\\0site\\0$site\\0queue_id\\0A1\\0\\0"
+	assert_output "${GREET}status|4||"
+}
+
+@test "fflushd: embedded NUL, bad UTF-8 and a symlinked logfile" {
+	run bash -c 'printf "request\0add\0site\0exa\0mple.com\0queue_id\0A1\0\0" | sockpair-run -- fflushd | tr "\0" "|"'
+	assert_output "${GREET}status|3||"
+	ask 'request\0add\0site\0\377\376.example.com\0queue_id\0A1\0\0'
+	assert_output "${GREET}status|4||"
+	echo "keep" > "$T/target"
+	ln -s "$T/target" "$Q/flush/example_com"
+	ask 'request\0add\0site\0example.com\0queue_id\0A1\0\0'
+	assert_output "${GREET}status|4294967295||"
+	[ "$(cat "$T/target")" = keep ]
+	text "add example.com A1"
+	assert_output --regexp '^7[15] '
+	[ "$(cat "$T/target")" = keep ]
+}
+
+@test "fflushd: standard output carries protocol bytes only, even with -v" {
+	# stderr is the client's socket too (inetd): no diagnostics on it
+	run bash -c 'printf "request\0add\0site\0nope.example\0queue_id\0A1\0\0" | sockpair-run -- sh -c "exec fflushd -v 2>&1" | tr "\0" "|"'
+	assert_output "${GREET}status|4||"
+	# stderr elsewhere: -v logs the outcome there, with the peer
+	run --separate-stderr bash -c 'printf "send example.com\n" | fflushd -v'
+	assert_output --partial "1 nothing"
+	[[ "$stderr" == *"stdin: text send site=example.com: nothing"* ]]
+}
+
+@test "fflushd: a configuration error is answered, not a hang" {
+	text "send example.com" -c "$T/nonexistent"
+	assert_failure 78
+	assert_output --regexp '^78 config msg=".*nonexistent.*"$'
+	run bash -c 'printf "request\0send_site\0site\0example.com\0\0" | sockpair-run -- fflushd -c "$1" 2>/dev/null | tr "\0" "|"' _ "$T/nonexistent"
+	assert_output "${GREET}status|4294967295||"
+}
+
+@test "fflushd: run as root on a postfix-owned spool, files stay the spool owner's" {
+	need_postfix_user
+	chown -R postfix:postfix "$Q"
+	text "add example.com A1"
+	assert_output "0 ok log=example_com"
+	[ "$(owner "$Q/flush/example_com")" = postfix:postfix ]
+	ask 'request\0add\0site\0example.org\0queue_id\0A2\0\0'
+	assert_output "${GREET}status|0||"
+	[ "$(owner "$Q/flush/example_org")" = postfix:postfix ]
+}
+
+@test "fflushd: concurrent servers lose no queue ID" {
+	slow_test
+	for p in $(seq 1 10); do
+		(
+			for i in $(seq 1 20); do
+				printf 'request\0add\0site\0example.com\0queue_id\0P%sx%s\0\0' "$p" "$i" |
+					sockpair-run -- fflushd | grep -qa 'status.0' || echo "fail P${p}x$i" >> "$T/fail"
+			done
+		) &
+	done
+	wait
+	assert_file_not_exists "$T/fail"
+	[ "$(sort -u "$Q/flush/example_com" | wc -l)" = 200 ]
+}
