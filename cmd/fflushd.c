@@ -1,7 +1,7 @@
 /*
  * fflushd - one-shot fast flush server: one request on stdin, the reply on stdout
  *
- *	fflushd [-v] [-c dir] [-o name=value] [-t timeout] [-a requests] [--postfix | --text]
+ *	fflushd [-v] [-c dir] [-o name=value] [-t time] [-a list] [--postfix | --text]
  *
  * For inetd (nowait), xinetd, systemd Accept=yes sockets and socat EXEC:.
  * Speaks Postfix's flush protocol byte for byte and a text protocol.
@@ -28,14 +28,13 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: fflushd [-v] [-c dir] [-o name=value] [-t timeout] [-a requests]\n"
-	    "               [--postfix | --text]\n"
+	    "usage: fflushd [-v] [-c dir] [-o name=value] [-t time] [-a list] [--postfix | --text]\n"
 	    "\n"
 	    "Serve one fast flush request read from standard input and write the reply\n"
-	    "to standard output (inetd, xinetd, systemd Accept=yes, socat EXEC:).\n"
-	    "Speaks Postfix's flush protocol (postqueue -s/-i, sendmail -qR, smtpd ETRN,\n"
-	    "delivery agents) and a text protocol: add SITE ID | send SITE |\n"
-	    "send-file ID | refresh | purge | help.\n"
+	    "to standard output (inetd, xinetd, systemd Accept=yes, socat EXEC:). Speaks\n"
+	    "Postfix's flush protocol, for postqueue, sendmail, smtpd's ETRN and the\n"
+	    "delivery agents, and a text protocol, one line each way: add SITE ID,\n"
+	    "send SITE, send-file ID, refresh, purge, help.\n"
 	    "\n"
 	    "  -c, --config DIR     Postfix configuration directory (main.cf)\n"
 	    "  -o NAME=VALUE        override a main.cf parameter (repeatable)\n"
@@ -43,11 +42,12 @@ usage(FILE *fp)
 	    "  -a, --allow LIST     requests served, e.g. send,send-file (default: all)\n"
 	    "      --postfix        Postfix's protocol only (greet at once)\n"
 	    "      --text           the text protocol only\n"
-	    "  -v, --verbose        log more (to syslog; to stderr when it is not the client)\n"
+	    "  -v, --verbose        log more (to syslog; to stderr unless it is the client)\n"
 	    "  -h, --help           this help\n"
 	    "  -V, --version        version\n"
 	    "\n"
-	    "Exit: 0 request served, 64 usage, 78 configuration, 71 reply not written.\n");
+	    "Exit: 0 request served (its outcome is in the reply), 64 usage,\n"
+	    "78 configuration, 71 reply not written.\n");
 }
 
 /* same_file - are two descriptors the same open socket or file? */

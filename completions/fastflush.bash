@@ -1,6 +1,6 @@
 # bash completion for the fastflush commands            -*- shell-script -*-
 #
-# fflush-add, fflush-send, fflush-refresh, fflush-list. Installed as
+# fflush-add, fflush-send, fflush-refresh, fflush-list, fflushd. Installed as
 # .../bash-completion/completions/fastflush with one symlink per command
 # (see the Makefile), or source it from ~/.bashrc.
 #
@@ -20,7 +20,7 @@ _fastflush_options()
 	fflush-send) echo "$common -i --queue-id -n --dry-run" ;;
 	fflush-refresh) echo "$common -n --dry-run --purge --compact" ;;
 	fflush-list) echo "$common -b --brief" ;;
-	# fflushd) echo "..." ;;
+	fflushd) echo "-c --config -o -v --verbose -h --help -V --version -t --timeout -a --allow --postfix --text" ;;
 	# scache-ctl) echo "..." ;;	(subcommands: complete them in _fastflush)
 	esac
 }
@@ -240,6 +240,16 @@ _fastflush()
 		return 0
 	fi
 
+	# fflushd: the requests for -a, nothing to offer for -t
+	if [[ $cmd == fflushd ]]; then
+		case $prev in
+		-a | --allow)
+			mapfile -t COMPREPLY < <(compgen -W "add send send-file refresh purge" -- "$cur")
+			return 0 ;;
+		-t | --timeout) return 0 ;;
+		esac
+	fi
+
 	# options, unless "--" ended them; fflush-add stops at its first operand
 	for ((i = 1; i < n - 1; i++)); do
 		w=${_fastflush_w[i]}
@@ -274,5 +284,5 @@ _fastflush()
 	return 0
 }
 
-complete -F _fastflush fflush-add fflush-send fflush-refresh fflush-list
-# complete -F _fastflush fflushd scache-ctl
+complete -F _fastflush fflush-add fflush-send fflush-refresh fflush-list fflushd
+# complete -F _fastflush scache-ctl

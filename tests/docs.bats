@@ -288,7 +288,9 @@ $bash_logs"
 
 @test "examples: files listed in examples/README.md exist; units and cron lines are sane" {
 	local f
-	for f in fflush-refresh.cron fflush-refresh.service fflush-refresh.timer demo.sh; do
+	for f in fflush-refresh.cron fflush-refresh.service fflush-refresh.timer demo.sh \
+		fflushd.socket fflushd@.service fflushd-etrn.socket fflushd-etrn@.service \
+		fflushd.inetd fflushd.xinetd; do
 		[ -f "$TOP/examples/$f" ] || fail "examples/$f is missing"
 		grep -qF "\`$f\`" "$TOP/examples/README.md" || fail "examples/README.md does not list $f"
 	done
@@ -297,9 +299,28 @@ $bash_logs"
 		grep -qxF "$f" "$TOP/examples/fflush-refresh.service" || fail "fflush-refresh.service lacks $f"
 	done
 	grep -qx 'OnCalendar=hourly' "$TOP/examples/fflush-refresh.timer"
+	# fflushd: one process per connection, connection limits, the socket as stdio
+	for f in fflushd.socket fflushd-etrn.socket; do
+		grep -qx 'Accept=yes' "$TOP/examples/$f" || fail "$f: not Accept=yes"
+		grep -qE '^MaxConnections=[0-9]+$' "$TOP/examples/$f" || fail "$f: no MaxConnections"
+	done
+	grep -qx 'MaxConnectionsPerSource=4' "$TOP/examples/fflushd-etrn.socket"
+	grep -qx 'ListenStream=/var/spool/postfix/public/flush' "$TOP/examples/fflushd.socket"
+	for f in fflushd@.service fflushd-etrn@.service; do
+		grep -qx 'StandardInput=socket' "$TOP/examples/$f" || fail "$f: stdin is not the socket"
+		grep -qx 'StandardError=journal' "$TOP/examples/$f" || fail "$f: stderr would be the client"
+	done
+	grep -qE '^/var/spool/postfix/public/flush stream unix nowait\.[0-9]+ root /[^ ]*/fflushd fflushd' "$TOP/examples/fflushd.inetd"
+	grep -qE '^1985 stream tcp nowait\.[0-9]+ root /[^ ]*/fflushd fflushd .*-a send' "$TOP/examples/fflushd.inetd"
+	for f in 'wait		= no' 'per_source	= 4' 'instances	= 32'; do
+		grep -qF "$f" "$TOP/examples/fflushd.xinetd" || fail "fflushd.xinetd lacks $f"
+	done
 	if command -v systemd-analyze >/dev/null; then
 		# unknown settings and syntax errors; man: links cannot resolve before install
 		run systemd-analyze verify --man=no "$TOP/examples/fflush-refresh.service" "$TOP/examples/fflush-refresh.timer"
+		refute_output --partial "Unknown"
+		refute_output --partial "rror"
+		run systemd-analyze verify --man=no "$TOP/examples/fflushd.socket" "$TOP/examples/fflushd-etrn.socket"
 		refute_output --partial "Unknown"
 		refute_output --partial "rror"
 	fi
