@@ -57,7 +57,7 @@ chown -R "$owner" "$W/t1"
 printf 'request\0send_site\0site\0example.com\0\0' > "$W/req1"
 prep1="rm -rf $W/s && cp -a $W/t1 $W/s"
 f=() o=() p=()
-for r in $(seq 1 "$RUNS"); do
+for _ in $(seq 1 "$RUNS"); do
 	f+=("$(once "$prep1" sh -c "floor-move $W/s 1 < $W/s/flush/example_com")")
 	o+=("$(once "$prep1" fflush-send -q -o queue_directory="$W/s" \
 		-o fast_flush_domains=example.com example.com)")
@@ -128,6 +128,57 @@ if [ "$postfix_ok" = 1 ]; then
 	[ "$check" = 10000 ] || { echo "bench: Postfix purge moved $check, not 10000" >&2; exit 1; }
 fi
 
+# 5. fflushd against Postfix's flush as a socket service: requests per
+# second and latency, one connection per request as Postfix's clients make
+# them, for add and for send_site of a site with 100 listed messages (the
+# spool is put back before each send, untimed). Both servers run one
+# process per connection under the same super-server
+# (systemd-socket-activate --inetd, else socat).
+genspool -q "$W/t5" -n 200 -l 100 > "$W/ids5"
+chown -R "$owner" "$W/t5"
+mkdir -p "$W/t5/public"
+NADD=${NADD:-500}
+NSEND=${NSEND:-100}
+# serve NAME CMD... - listen on $W/s5/public/flush with CMD per connection
+serve() {
+	local name=$1
+	shift
+	rm -f "$W/s5/public/flush"
+	if command -v systemd-socket-activate >/dev/null; then
+		systemd-socket-activate --inetd -a -l "$W/s5/public/flush" "$@" \
+			> "$W/$name.log" 2>&1 &
+	else
+		socat UNIX-LISTEN:"$W/s5/public/flush",fork EXEC:"$*" > "$W/$name.log" 2>&1 &
+	fi
+	server_pid=$!
+	for _ in $(seq 1 50); do [ -S "$W/s5/public/flush" ] && break; sleep 0.1; done
+	chmod 666 "$W/s5/public/flush"
+}
+unserve() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+# rate NAME - run the two workloads against the server listening now
+rate() {
+	flush-bench -s "$W/s5/public/flush" -n "$NADD" add example.com ABC123 > "$W/$1.add"
+	flush-bench -s "$W/s5/public/flush" -n "$NSEND" -r "$W/s5" -l example_com \
+		-i "$W/ids5" send_site example.com > "$W/$1.send"
+}
+srv_ok=0
+if command -v systemd-socket-activate >/dev/null || command -v socat >/dev/null; then
+	srv_ok=1
+	fresh "$W/t5" "$W/s5"
+	serve ffd fflushd -o queue_directory="$W/s5" -o fast_flush_domains=example.com
+	rate ffd
+	unserve
+	if [ "$postfix_ok" = 1 ]; then
+		fresh "$W/t5" "$W/s5"
+		serve pfd env MAIL_CONFIG="$W/cfg" "$PFLUSH" -S -u -o queue_directory="$W/s5" \
+			-o fast_flush_domains=example.com
+		rate pfd
+		unserve
+	fi
+fi
+# field FILE KEY - one key=value of flush-bench's output
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1"; }
+
 na() { if [ "$1" = 0 ]; then echo "n/a"; else ms "$1"; fi; }
 printf '%-44s %12s %12s %12s %10s %10s\n' "workload" "fastflush" "floor" "Postfix" "vs floor" "vs Postfix"
 printf '%-44s %10s ms %10s ms %10s ms %10s %10s\n' "send 10,000 of 20,000 deferred (send_site)" \
@@ -139,6 +190,24 @@ printf '%-44s %10s ms %12s %12s %10s %10s\n' "batch add of 100,000 IDs (100 site
 	"$(ms "$batch_us")" "" "" "" ""
 printf '%-44s %10s ms %12s %10s ms %10s %10s\n' "refresh --purge of 10,000 logfiles" \
 	"$(ms "$ref_us")" "" "$(na "$pfref")" "" "$(ratio "$pfref" "$ref_us")x faster"
+if [ "$srv_ok" = 1 ]; then
+	echo
+	printf '%-44s %22s %22s %10s\n' "fflushd vs Postfix flush (1 process/request)" \
+		"fflushd req/s p50 p99" "Postfix req/s p50 p99" "vs Postfix"
+	for w in add send; do
+		label="add (one queue ID)"
+		[ "$w" = send ] && label="send_site of 100 listed messages"
+		if [ "$postfix_ok" = 1 ]; then
+			pfcol="$(field "$W/pfd.$w" rps) $(field "$W/pfd.$w" p50_us)us $(field "$W/pfd.$w" p99_us)us"
+			vs="$(ratio "$(field "$W/ffd.$w" rps)" "$(field "$W/pfd.$w" rps)")x faster"
+		else
+			pfcol=n/a vs=
+		fi
+		printf '%-44s %22s %22s %10s\n' "$label" \
+			"$(field "$W/ffd.$w" rps) $(field "$W/ffd.$w" p50_us)us $(field "$W/ffd.$w" p99_us)us" \
+			"$pfcol" "$vs"
+	done
+fi
 echo
 echo "batch add rate: $batch_rate IDs/s"
 echo "targets: send <= 1.2x floor and >= 1.5x faster than Postfix; one add < 1 ms;"
