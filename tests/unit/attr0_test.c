@@ -217,32 +217,36 @@ test_server(void)
 		const char *out;
 		size_t outlen;
 	} tab[] = {
+#define L(x) x, sizeof(x)
+#define N(x) x, sizeof(x) - 1
 		{ "empty: bad", "", 0, FF_FLUSHD_AUTO, GREET "status\0" "3\0", GREET_LEN + 10 },
-		{ "W: answered first", "W", 1, FF_FLUSHD_AUTO, GREET "status\0" "0\0", GREET_LEN + 10 },
-		{ "W NUL", "W", 2, FF_FLUSHD_AUTO, GREET "status\0" "0\0", GREET_LEN + 10 },
-		{ "WW: unknown", "WW", 2, FF_FLUSHD_AUTO, GREET, GREET_LEN },
-		{ "W NUL NUL: attribute path", "W\0", 3, FF_FLUSHD_AUTO, GREET "status\0" "3\0",
+		{ "W: answered first", N("W"), FF_FLUSHD_AUTO, GREET "status\0" "0\0", GREET_LEN + 10 },
+		{ "W NUL", L("W"), FF_FLUSHD_AUTO, GREET "status\0" "0\0", GREET_LEN + 10 },
+		{ "WW: unknown", N("WW"), FF_FLUSHD_AUTO, GREET, GREET_LEN },
+		{ "W NUL NUL: attribute path", L("W\0"), FF_FLUSHD_AUTO, GREET "status\0" "3\0",
 		    GREET_LEN + 10 },
-		{ "refresh is not rfrsh", "request\0refresh\0", 17, FF_FLUSHD_AUTO, GREET, GREET_LEN },
-		{ "rfrsh", "request\0rfrsh\0", 15, FF_FLUSHD_AUTO, GREET "status\0" "0\0",
+		{ "refresh is not rfrsh", L("request\0refresh\0"), FF_FLUSHD_AUTO, GREET, GREET_LEN },
+		{ "rfrsh", L("request\0rfrsh\0"), FF_FLUSHD_AUTO, GREET "status\0" "0\0",
 		    GREET_LEN + 10 },
-		{ "add without a spool fails", "request\0add\0site\0a.example\0queue_id\0ABC\0", 41,
+		{ "add without a spool fails", L("request\0add\0site\0a.example\0queue_id\0ABC\0"),
 		    FF_FLUSHD_AUTO, GREET "status\0" "4294967295\0", GREET_LEN + 19 },
-		{ "add with a bad ID is bad first", "request\0add\0site\0a\0queue_id\0../x\0", 36,
+		{ "add with a bad ID is bad first", L("request\0add\0site\0a\0queue_id\0../x\0"),
 		    FF_FLUSHD_AUTO, GREET "status\0" "3\0", GREET_LEN + 10 },
-		{ "first attribute not request", "site\0a\0", 8, FF_FLUSHD_AUTO,
+		{ "first attribute not request", L("site\0a\0"), FF_FLUSHD_AUTO,
 		    GREET "status\0" "3\0", GREET_LEN + 10 },
-		{ "text help", "help\n", 5, FF_FLUSHD_AUTO,
+		{ "text help", N("help\n"), FF_FLUSHD_AUTO,
 		    "0 ok commands=add,send,send-file,refresh,purge,help\n", 52 },
-		{ "text in any case, CRLF", "SEND example.com\r\n", 18, FF_FLUSHD_AUTO,
+		{ "text in any case, CRLF", N("SEND example.com\r\n"), FF_FLUSHD_AUTO,
 		    "78 config msg=\"no spool in this test\"\n", 38 },
-		{ "text usage", "send\n", 5, FF_FLUSHD_AUTO, "64 usage msg=\"usage: send SITE\"\n", 32 },
-		{ "text: bad ID", "send-file ../x\n", 15, FF_FLUSHD_AUTO,
+		{ "text usage", N("send\n"), FF_FLUSHD_AUTO, "64 usage msg=\"usage: send SITE\"\n", 32 },
+		{ "text: bad ID", N("send-file ../x\n"), FF_FLUSHD_AUTO,
 		    "65 bad msg=\"bad queue ID\"\n", 26 },
-		{ "--text: NUL", "add\0x", 5, FF_FLUSHD_TEXT,
+		{ "--text: NUL", N("add\0x"), FF_FLUSHD_TEXT,
 		    "65 bad msg=\"NUL byte in a text request\"\n", 40 },
-		{ "--postfix: a text line is Postfix's problem", "help\n", 5, FF_FLUSHD_POSTFIX,
+		{ "--postfix: a text line is Postfix's problem", N("help\n"), FF_FLUSHD_POSTFIX,
 		    GREET "status\0" "3\0", GREET_LEN + 10 },
+#undef L
+#undef N
 	};
 	char out[512];
 	size_t n;
