@@ -36,7 +36,12 @@ ff_queue_name(int q)
 
 /*
  * spool_owner - the owner of flush/ (or of deferred/ or incoming/ when
- * flush/ is still missing), else mail_owner, else the queue directory's
+ * flush/ is still missing), else mail_owner, else the queue directory's.
+ * The group is the owner's primary group, as Postfix's daemons run
+ * (mail_owner's user and group), never the directory's: Debian's flush/
+ * is postfix:root, and a switch to group root would keep root's group
+ * privileges. An owner without a passwd entry gets the directory's group,
+ * or nogroup (65534) when that is root's.
  */
 static void
 spool_owner(struct ff_spool *sp)
@@ -49,7 +54,10 @@ spool_owner(struct ff_spool *sp)
 		if (fstatat(sp->qfd, dirs[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISDIR(st.st_mode)) {
 			sp->uid = st.st_uid;
-			sp->gid = st.st_gid;
+			if ((pw = getpwuid(st.st_uid)) != NULL)
+				sp->gid = pw->pw_gid;
+			else
+				sp->gid = st.st_gid != 0 || st.st_uid == 0 ? st.st_gid : 65534;
 			return;
 		}
 	}

@@ -323,6 +323,15 @@ teardown() { rmspool; }
 	[ "$(owner "$Q/flush/example_org")" = postfix:postfix ]
 }
 
+@test "add: flush/ owned postfix:root (as on Debian): files get postfix's own group, never root's" {
+	need_postfix_user
+	chown -R postfix:root "$Q"
+	run fflush-add example.com A1
+	assert_success
+	[ "$(owner "$Q/flush/example_com")" = "postfix:$(id -gn postfix)" ]
+	[ "$(id -gn postfix)" != root ]
+}
+
 @test "add: many concurrent adders lose no queue ID" {
 	slow_test
 	for p in $(seq 1 20); do
