@@ -9,10 +9,15 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +26,9 @@
 #include <unistd.h>
 
 #include "fastflush.h"
+
+/* listening mode: processes taking turns at accepting connections */
+#define FFLUSHD_WORKERS	8
 
 static struct ff_cli cli;
 
@@ -60,9 +68,9 @@ same_file(int a, int b)
 	    sa.st_ino == sb.st_ino;
 }
 
-/* peer - who is asking, for the log */
+/* peer - who is asking on fd, for the log */
 static void
-peer(char *buf, size_t size)
+peer(int fd, char *buf, size_t size)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -71,7 +79,7 @@ peer(char *buf, size_t size)
 	socklen_t crlen = sizeof(cr);
 	const char *env;
 
-	if (getpeername(0, (struct sockaddr *)&ss, &len) == 0) {
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET) {
 			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 
@@ -87,7 +95,7 @@ peer(char *buf, size_t size)
 			return;
 		}
 		if (ss.ss_family == AF_UNIX &&
-		    getsockopt(0, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0) {
+		    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0) {
 			snprintf(buf, size, "local pid=%ld uid=%ld", (long)cr.pid, (long)cr.uid);
 			return;
 		}
@@ -138,6 +146,107 @@ log_outcome(const struct ff_flushd *d, const char *who)
 		    "postfix", what, ff_status_name(d->st), d->err.msg[0] ? ": " : "", d->err.msg);
 }
 
+/*
+ * listener - the listening socket we were given instead of a connection:
+ * inetd "wait", xinetd "wait = yes" (standard input) or systemd Accept=no
+ * (descriptor 3, LISTEN_FDS=1 for us); -1 for the one-shot case
+ */
+static int
+listener(void)
+{
+	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	if (fds && pid && strcmp(fds, "1") == 0 && atol(pid) == (long)getpid() &&
+	    getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
+		return 3;
+	len = sizeof(on);
+	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
+		return 0;
+	return -1;
+}
+
+/*
+ * worker - serve connections from lfd one after the other, in this
+ * process (configuration, spool and privileges are set up already; the
+ * spool's cached directories and fast_flush_domains are reused). Returns
+ * WORKER_IDLE after max_idle without a connection, WORKER_USED after
+ * max_use requests (the parent starts a fresh worker).
+ */
+#define WORKER_IDLE	0
+#define WORKER_USED	3
+
+static int
+worker(int lfd, const struct ff_flushd *proto, long idle_ms, long max_use)
+{
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+	struct ff_flushd d;
+	char who[256];
+	long used = 0;
+	int cfd, r;
+
+	while (used < max_use) {
+		r = poll(&pfd, 1, idle_ms > INT_MAX ? INT_MAX : (int)idle_ms);
+		if (r == 0)
+			return WORKER_IDLE;
+		if (r < 0)
+			continue;
+		/* another worker may have taken it: the socket is non-blocking */
+		if ((cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+			if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
+				ff_msg_warn("accept: %s", strerror(errno));
+			continue;
+		}
+		used++;
+		d = *proto;
+		peer(cfd, who, sizeof(who));
+		if (ff_flushd_serve(&d, cli.sp, cfd, cfd) < 0)
+			ff_msg_warn("%s: %s", who, d.err.msg);
+		log_outcome(&d, who);
+		close(cfd);
+	}
+	return WORKER_USED;
+}
+
+/*
+ * serve_many - the listening mode: FFLUSHD_WORKERS processes take turns
+ * accepting, a worker that has served max_use requests is replaced, and
+ * when every worker has been idle for max_idle the server exits (the
+ * super-server starts it again on the next connection)
+ */
+static int
+serve_many(int lfd, const struct ff_flushd *proto, long idle_ms, long max_use)
+{
+	int live = 0, st, fl;
+	pid_t pid;
+
+	if ((fl = fcntl(lfd, F_GETFL)) < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return ff_msg_error("listening socket: %s", strerror(errno)), EX_OSERR;
+	for (int i = 0; i < FFLUSHD_WORKERS; i++) {
+		if ((pid = fork()) == 0)
+			_exit(worker(lfd, proto, idle_ms, max_use));
+		if (pid > 0)
+			live++;
+	}
+	while (live > 0) {
+		if ((pid = waitpid(-1, &st, 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (WIFEXITED(st) && WEXITSTATUS(st) == WORKER_USED) {
+			if (fork() == 0)
+				_exit(worker(lfd, proto, idle_ms, max_use));
+			continue;
+		}
+		if (!WIFEXITED(st))
+			ff_msg_warn("worker %ld died (signal %d)", (long)pid, WTERMSIG(st));
+		live--;
+	}
+	return live == 0 ? EX_OK : EX_OSERR;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -153,8 +262,8 @@ main(int argc, char **argv)
 	struct ff_err e = { .status = FF_OK };
 	const char *timeout = NULL;
 	char who[256];
-	long secs;
-	int opt, r;
+	long secs = 0;
+	int opt, r, lfd;
 
 	ff_cli_init(&cli, argv);
 	ff_flushd_defaults(&d);
@@ -192,7 +301,8 @@ main(int argc, char **argv)
 	if (same_file(2, 0) || same_file(2, 1))
 		ff_msg_stderr(FF_MSG_STDERR_NONE);
 	signal(SIGPIPE, SIG_IGN);
-	peer(who, sizeof(who));
+	lfd = listener();
+	peer(0, who, sizeof(who));
 
 	if (ff_cli_open(&cli, &e) < 0) {
 		/* answer anyway: every request then fails, and the log says why */
@@ -205,6 +315,18 @@ main(int argc, char **argv)
 	}
 	if (timeout || cli.sp)
 		d.timeout_ms = secs * 1000;
+	if (lfd >= 0) {
+		long idle = 100, max_use = 100;
+
+		if (cli.conf && (ff_conf_time(cli.conf, "max_idle", &idle, &e) < 0 ||
+		    ff_conf_long(cli.conf, "max_use", 1, 1000000, &max_use, &e) < 0)) {
+			ff_msg_error("%s", e.msg);
+			return ff_status_exit(e.status);
+		}
+		r = serve_many(lfd, &d, idle * 1000, max_use);
+		ff_cli_close(&cli);
+		return r;
+	}
 	r = ff_flushd_serve(&d, cli.sp, 0, 1);
 	log_outcome(&d, who);
 	if (r < 0)

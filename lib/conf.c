@@ -63,6 +63,7 @@ static const struct {
 	{ "connection_cache_ttl_limit", "2s", 's' },
 	{ "connection_cache_status_update_time", "600s", 's' },
 	{ "max_idle", "100s", 's' },
+	{ "max_use", "100", 0 },
 	{ "ipc_timeout", "3600s", 's' },
 	{ "trigger_timeout", "10s", 's' },
 	{ "syslog_facility", "mail", 0 },

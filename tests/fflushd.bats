@@ -246,3 +246,24 @@ I\0' ]
 	assert_file_not_exists "$T/fail"
 	[ "$(sort -u "$Q/flush/example_com" | wc -l)" = 200 ]
 }
+
+@test "fflushd: given a listening socket (systemd Accept=no), workers serve many clients, then exit when idle" {
+	command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate (package systemd)"
+	queued 9FBF11234 >/dev/null
+	systemd-socket-activate -E MAIL_CONFIG="$MAIL_CONFIG" -l "$T/flush.sock" fflushd -o max_idle=2s -o max_use=3 \
+		> "$T/ssa.log" 2>&1 &
+	local ssa=$!
+	for _ in $(seq 1 50); do [ -S "$T/flush.sock" ] && break; sleep 0.1; done
+	# more requests than workers x max_use: used-up workers are replaced
+	run flush-bench -s "$T/flush.sock" -n 40 add example.com 9FBF11234
+	assert_success
+	[ "$(grep -c 9FBF11234 "$Q/flush/example_com")" = 40 ]
+	run flush-bench -s "$T/flush.sock" -n 1 send_site example.com
+	assert_success
+	[ "$(where 9FBF11234)" = incoming ]
+	[ ! -s "$Q/flush/example_com" ]
+	# idle for max_idle: the server is gone
+	for _ in $(seq 1 60); do kill -0 "$ssa" 2>/dev/null || break; sleep 0.1; done
+	run kill -0 "$ssa"
+	assert_failure
+}
