@@ -138,12 +138,15 @@ log_outcome(const struct ff_flushd *d, const char *who)
 	snprintf(what, sizeof(what), "%s%s%s%s%s", d->request[0] ? d->request : "(none)",
 	    d->site[0] ? " site=" : "", d->site, d->queue_id[0] ? " queue_id=" : "",
 	    d->queue_id);
-	if (d->st == FF_OK || d->st == FF_NOTHING)
-		ff_msg_info("%s: %s %s: %s", who, d->proto == FF_PROTO_TEXT ? "text" : "postfix",
-		    what, ff_status_name(d->st));
-	else
+	if (d->st == FF_OK || d->st == FF_NOTHING) {
+		/* served requests are logged with -v only, as Postfix's flush does */
+		if (ff_verbose > 0)
+			ff_msg_info("%s: %s %s: %s", who, d->proto == FF_PROTO_TEXT ? "text" : "postfix",
+			    what, ff_status_name(d->st));
+	} else {
 		ff_msg_warn("%s: %s %s: %s%s%s", who, d->proto == FF_PROTO_TEXT ? "text" :
 		    "postfix", what, ff_status_name(d->st), d->err.msg[0] ? ": " : "", d->err.msg);
+	}
 }
 
 /*
