@@ -481,3 +481,217 @@ pf_whole_seconds() {
 	echo "$1/q/$2: times $at $mt are not whole seconds" >&2
 	return 1
 }
+
+# ------------------------------------------------------------ servers
+# For fflushd.bats: our one-shot server and Postfix's flush in daemon mode,
+# both with pf_flush_raw's interface (request on stdin, raw reply on stdout).
+
+# pf_escape - filter: bytes as text for messages, unambiguously: NUL as
+# "|" (as pf_show), "|" itself as "\x7C", "\" as "\\", other printable
+# ASCII as is, anything else "\xHH"
+pf_escape() {
+	LC_ALL=C od -An -v -tx1 | LC_ALL=C awk '
+		BEGIN { for (i = 32; i < 127; i++) ch[sprintf("%02x", i)] = sprintf("%c", i)
+			ch["5c"] = "\\\\"; ch["00"] = "|"; delete ch["7c"] }
+		{ for (i = 1; i <= NF; i++) printf "%s", (($i in ch) ? ch[$i] : "\\x" toupper($i)) }'
+}
+
+# pf_fflushd_raw S [-t SECS] [-s SPLIT] [-w] [-o NAME=VALUE]... < REQUEST -
+# our fflushd ($PF_FFLUSHD, default fflushd from $FF_BUILD/bin) on spool S,
+# exactly as pf_flush_raw runs Postfix's flush: under sockpair-run (stdin
+# and stdout one connected UNIX socket), started as root, with -c S/cfg -o
+# queue_directory=S/q [-o fast_flush_domains=$PF_DOMAINS], then the -o
+# given here. Exit status: fflushd's (124 after sockpair-run's time-out).
+pf_fflushd_raw() {
+	local s=$1 sp=() o=()
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-t | -s) sp+=("$1" "$2"); shift 2 ;;
+		-w) sp+=(-w); shift ;;
+		-o) o+=(-o "$2"); shift 2 ;;
+		*) echo "pf_fflushd_raw: unknown option $1" >&2; return 64 ;;
+		esac
+	done
+	[ -n "${PF_DOMAINS+set}" ] && o=(-o "fast_flush_domains=$PF_DOMAINS" "${o[@]}")
+	sockpair-run "${sp[@]}" -- "${PF_FFLUSHD:-fflushd}" -c "$s/cfg" \
+		-o queue_directory="$s/q" "${o[@]}"
+}
+
+# The client and pretend master of pf_flush_daemon_raw, in Perl (no new
+# compiled tool needed). Arguments: TIMEOUT SPLIT SHUT SOCKDIR -- CMD ARGS.
+# fd 6 of CMD is a listening UNIX socket SOCKDIR/flush, fd 5 its "master
+# status" socket (held open until the end); the request from stdin goes to
+# a connection to SOCKDIR/flush as sockpair-run sends it (one write, or
+# SPLIT bytes, 200 ms, the rest; SHUT 1 = shutdown(SHUT_WR) after it); the
+# reply is read until EOF or TIMEOUT seconds (CMD killed, exit 124).
+# shellcheck disable=SC2016 # Perl code, not shell
+PF_DAEMON_PL='
+use strict; use warnings;
+use IO::Socket::UNIX; use Socket; use Fcntl; use POSIX qw(dup2 _exit);
+use Time::HiRes qw(time sleep);
+$^F = 255;	# no close-on-exec: CMD inherits fds 5 and 6
+my ($timeout, $split, $shut, $dir) = splice(@ARGV, 0, 4);
+shift @ARGV if @ARGV && $ARGV[0] eq "--";
+binmode STDIN; binmode STDOUT;
+my $req = do { local $/; <STDIN> }; $req = "" unless defined $req;
+my $path = "$dir/flush";
+my $ls = IO::Socket::UNIX->new(Type => SOCK_STREAM, Local => $path, Listen => 5)
+	or die "pf_flush_daemon_raw: listen $path: $!\n";
+socketpair(my $st0, my $st1, AF_UNIX, SOCK_STREAM, 0) or die "socketpair: $!\n";
+my $pid = fork() // die "fork: $!\n";
+if ($pid == 0) {
+	# out of the way first: either may be fd 5 or 6 already
+	my $st = fcntl($st1, F_DUPFD, 20) or _exit(125);
+	my $l = fcntl($ls, F_DUPFD, 20) or _exit(125);
+	dup2($st, 5) // _exit(125);
+	dup2($l, 6) // _exit(125);
+	POSIX::close($st); POSIX::close($l);
+	exec @ARGV or _exit(127);
+}
+close $st1; close $ls;
+$SIG{PIPE} = "IGNORE";
+my $c = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path)
+	or die "pf_flush_daemon_raw: connect $path: $!\n";
+my $deadline = time + $timeout; my ($reply, $timed_out) = ("", 0);
+$split = length($req) if !$split || $split >= length($req);
+syswrite($c, substr($req, 0, $split)) if $split > 0;
+if ($split < length($req)) { sleep 0.2; syswrite($c, substr($req, $split)); }
+shutdown($c, 1) if $shut;
+while (1) {
+	my $left = $deadline - time;
+	if ($left <= 0) { $timed_out = 1; last }
+	my $rin = ""; vec($rin, fileno($c), 1) = 1;
+	next if select(my $rout = $rin, undef, undef, $left) <= 0;
+	my $n = sysread($c, my $buf, 65536);
+	last if !$n;
+	$reply .= $buf;
+}
+print $reply;
+close $c; close $st0;
+if ($timed_out) {
+	print STDERR "pf_flush_daemon_raw: no end of reply after ${timeout} s; killed\n";
+	kill "KILL", $pid;
+}
+waitpid($pid, 0); my $st = $?;
+unlink $path;
+exit 124 if $timed_out;
+exit($st & 127 ? 128 + ($st & 127) : $st >> 8);
+'
+
+# pf_flush_daemon_raw S [-t SECS] [-s SPLIT] [-w] [-o NAME=VALUE]... <
+# REQUEST - Postfix's flush as its master runs it ("daemon mode", not -S):
+# listening on a UNIX socket, "flush -l -z -t unix -u -o max_use=1", so that
+# ipc_timeout bounds every read as it does behind Postfix's master (in -S
+# mode it bounds only the wait for the first byte: an incomplete request
+# then blocks flush -S forever). Same interface and configuration as
+# pf_flush_raw (MAIL_CONFIG=S/cfg, -o queue_directory, fast_flush_domains,
+# then -o given here); the client connects once and sends the request as
+# sockpair-run would. Exit status: flush's, 124 after the time-out (-t,
+# default 10).
+pf_flush_daemon_raw() {
+	local s=$1 t=10 split=0 shut=0 pfo=() dir rc
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-t) t=$2; shift 2 ;;
+		-s) split=$2; shift 2 ;;
+		-w) shut=1; shift ;;
+		-o) pfo+=(-o "$2"); shift 2 ;;
+		*) echo "pf_flush_daemon_raw: unknown option $1" >&2; return 64 ;;
+		esac
+	done
+	[ -n "${PF_DOMAINS+set}" ] && pfo=(-o "fast_flush_domains=$PF_DOMAINS" "${pfo[@]}")
+	dir=$(mktemp -d "${PF_BASE:-/tmp}/sock.XXXXXX") || return 125
+	chmod 755 "$dir"
+	MAIL_CONFIG=$s/cfg perl -e "$PF_DAEMON_PL" "$t" "$split" "$shut" "$dir" -- \
+		"$PF_FLUSH" -l -z -t unix -u -o queue_directory="$s/q" -o max_use=1 "${pfo[@]}"
+	rc=$?
+	rm -rf "$dir"
+	return "$rc"
+}
+
+# The timing client of pf_reply_times (Perl). Arguments: TIMEOUT -- CMD ARGS.
+# shellcheck disable=SC2016 # Perl code, not shell
+PF_TIMES_PL='
+use strict; use warnings;
+use Socket; use POSIX qw(dup2 _exit); use Time::HiRes qw(time);
+my $timeout = shift @ARGV; shift @ARGV if @ARGV && $ARGV[0] eq "--";
+binmode STDIN;
+my $req = do { local $/; <STDIN> }; $req = "" unless defined $req;
+socketpair(my $a, my $b, AF_UNIX, SOCK_STREAM, 0) or die "socketpair: $!\n";
+my $t0 = time;
+my $pid = fork() // die "fork: $!\n";
+if ($pid == 0) {
+	close $a;
+	dup2(fileno($b), 0); dup2(fileno($b), 1);
+	exec @ARGV or _exit(127);
+}
+close $b;
+$SIG{PIPE} = "IGNORE";
+syswrite($a, $req) if length $req;
+my ($reply, $t_status, $t_eof) = ("", -1, -1);
+while (1) {
+	my $left = $t0 + $timeout - time;
+	last if $left <= 0;
+	my $rin = ""; vec($rin, fileno($a), 1) = 1;
+	next if select(my $rout = $rin, undef, undef, $left) <= 0;
+	my $n = sysread($a, my $buf, 65536);
+	if (!$n) { $t_eof = int((time - $t0) * 1000); last }
+	$reply .= $buf;
+	$t_status = int((time - $t0) * 1000)
+		if $t_status < 0 && $reply =~ /\0\0status\0[^\0]*\0\0\z/;
+}
+kill "KILL", $pid if $t_eof < 0;
+waitpid($pid, 0);
+print "$t_status $t_eof\n";
+'
+
+# pf_reply_times [-t SECS] -- CMD ARGS... < REQUEST - run the one-shot
+# server CMD on a socketpair (as sockpair-run: one write, side left open)
+# and print "STATUS_MS EOF_MS": milliseconds from the start until the
+# reply held its status list (greeting, then "status N"), and until the
+# end of the reply (CMD closed the socket); -1 for never (within -t SECS,
+# default 10, after which CMD is killed). To see that rfrsh, purge and W
+# answer before the work: make the work wait (hold the logfile's flock).
+pf_reply_times() {
+	local t=10
+	[ "${1:-}" = -t ] && { t=$2; shift 2; }
+	[ "${1:-}" = -- ] && shift
+	perl -e "$PF_TIMES_PL" "$t" -- "$@"
+}
+
+# pf_times_list S - every file's atime and mtime under S/q (but public/,
+# pid/), one "REL atime A mtime M" line each, sorted: A and M are "now" if
+# within 5 s of now, else the exact second (past and future times come
+# from pf_age and pf_queued, equal in cloned spools)
+pf_times_list() {
+	local now rel at mt
+	now=$(date +%s)
+	(cd "$1/q" && find . \( -path ./public -o -path ./pid \) -prune -o -type f -printf '%P %A@ %T@\n') |
+		LC_ALL=C sort | while read -r rel at mt; do
+			at=${at%.*} mt=${mt%.*}
+			[ $((now - at)) -le 5 ] && [ $((at - now)) -le 5 ] && at=now
+			[ $((now - mt)) -le 5 ] && [ $((mt - now)) -le 5 ] && mt=now
+			echo "$rel atime $at mtime $mt"
+		done
+}
+
+# pf_same_times S1 S2 - pf_same, then the same pf_times_list; else print
+# the diff (S1 "-", S2 "+") and fail. Call it before anything else reads
+# the logs (reading may move an atime)
+pf_same_times() {
+	pf_same "$1" "$2" || return 1
+	diff -u --label "$1 times" --label "$2 times" <(pf_times_list "$1") <(pf_times_list "$2")
+}
+
+# pf_trigger_bytes S - S's triggers (pf_triggers, waiting for quiet) as one
+# word: the trigger letters in order with "\0" and line breaks removed,
+# e.g. "FI" for the two connections "F\0" and "I\0"; "-" for none
+pf_trigger_bytes() {
+	local t
+	t=$(pf_triggers "$1")
+	t=${t//\\0/}
+	t=${t//$'\n'/}
+	printf '%s\n' "${t:--}"
+}
