@@ -218,6 +218,22 @@ request_kind(const struct ff_str *s)
 }
 
 /*
+ * no_reply - a request cut off by the time-out once it had begun: Postfix's
+ * stream is in error by then and its status never leaves, so the client
+ * sees the greeting only
+ */
+static int
+no_reply(struct ff_ain *in, struct ff_str *v)
+{
+	(void)in;
+	if (v) {
+		ff_str_free(&v[0]);
+		ff_str_free(&v[1]);
+	}
+	return 0;
+}
+
+/*
  * dispatch - one Postfix request whose name has been read; the rest of
  * the same list is read here (req may point into the input buffer, so
  * it is not used once reading goes on)
@@ -267,6 +283,8 @@ dispatch(struct ff_flushd *d, struct ff_spool *sp, struct ff_ain *in, int out,
 		d->st = FF_BAD;
 		ff_err_set(&d->err, FF_BAD, in->over ? "request over the size limits" :
 		    in->timedout ? "time-out reading the request" : "malformed request or bad queue ID");
+		if (in->timedout)
+			return no_reply(in, v);
 	} else {
 		const char *site = bit == FF_REQ_SEND_FILE ? NULL : v[0].p;
 		const char *id = bit == FF_REQ_ADD ? v[1].p : bit == FF_REQ_SEND_FILE ? v[0].p : NULL;
@@ -387,8 +405,10 @@ ff_flushd_serve(struct ff_flushd *d, struct ff_spool *sp, int in, int out)
 			r = dispatch(d, sp, &ain, out, &req);
 		} else {
 			d->st = FF_BAD;
-			ff_err_set(&d->err, FF_BAD, "end of input while reading the request");
-			r = reply_status(d, out, 3);
+			ff_err_set(&d->err, FF_BAD, ain.timedout ? "time-out reading the request" :
+			    "end of input while reading the request");
+			if (!ain.timedout)
+				r = reply_status(d, out, 3);
 		}
 		goto done;
 	}
@@ -407,7 +427,8 @@ ff_flushd_serve(struct ff_flushd *d, struct ff_spool *sp, int in, int out)
 		d->st = FF_BAD;
 		ff_err_set(&d->err, FF_BAD, ain.over ? "request over the size limits" :
 		    ain.timedout ? "time-out reading the request" : "malformed request");
-		r = reply_status(d, out, 3);
+		if (!ain.timedout)
+			r = reply_status(d, out, 3);
 	} else {
 		r = dispatch(d, sp, &ain, out, &req);
 		ff_str_free(&req);

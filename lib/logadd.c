@@ -34,9 +34,27 @@ append_locked(int fd, const struct stat *st, const char *buf, size_t len, const 
 	size_t total = len;
 	ssize_t w;
 
-	/* a torn last line (crash or full disk elsewhere) must not swallow our first ID */
-	if (st->st_size > 0 && pread(fd, &last, 1, st->st_size - 1) != 1)
-		last = '\n';
+	/*
+	 * A torn last line (crash or full disk elsewhere) must not swallow our
+	 * first ID. Reading it must not count as reading the log: the atime
+	 * says when the log was last sent, and refresh goes by it (Postfix's
+	 * add never reads). O_NOATIME needs the file's owner, which we are
+	 * after the privilege switch; otherwise the old atime is put back.
+	 */
+	if (st->st_size > 0) {
+		int fl = fcntl(fd, F_GETFL), noatime;
+
+		noatime = fl >= 0 && fcntl(fd, F_SETFL, fl | O_NOATIME) == 0;
+		if (pread(fd, &last, 1, st->st_size - 1) != 1)
+			last = '\n';
+		if (noatime)
+			fcntl(fd, F_SETFL, fl);
+		else {
+			struct timespec ts[2] = { st->st_atim, { .tv_nsec = UTIME_OMIT } };
+
+			(void)futimens(fd, ts);
+		}
+	}
 	if (last != '\n') {
 		iov[n].iov_base = newline;
 		iov[n++].iov_len = 1;

@@ -354,3 +354,15 @@ teardown() { rmspool; }
 	assert_failure 65
 	assert_output --partial '"site":"b\u00fcer.example.com","status":"bad"'
 }
+
+@test "add: appending does not move the logfile's atime (refresh goes by it), even after a torn line" {
+	fflush-add example.com A1
+	printf 'TORN' >> "$Q/flush/example_com"
+	touch -a -d '-13 hours' "$Q/flush/example_com"
+	before=$(atime "$Q/flush/example_com")
+	fflush-add example.com A2
+	[ "$(atime "$Q/flush/example_com")" = "$before" ]
+	[ "$(cat "$Q/flush/example_com")" = "A1
+TORN
+A2" ]
+}

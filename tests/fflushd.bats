@@ -136,7 +136,9 @@ I\0' ]
 }
 
 @test "fflushd: the same text line on a pipe and on a socket" {
-	run bash -c 'printf "help\n" | sockpair-run -- fflushd'
+	# on a UNIX socket the greeting goes first unless the line is already
+	# there when fflushd starts (a race here); the answer is the same
+	run bash -c 'printf "help\n" | sockpair-run -- fflushd | tr "\0" "|" | sed "s/^protocol|queue_flush_protocol||//"'
 	assert_output "0 ok commands=add,send,send-file,refresh,purge,help"
 }
 
@@ -161,14 +163,15 @@ I\0' ]
 	assert_output '65 bad msg="NUL byte in a text request"'
 }
 
-@test "fflushd: a time-out (-t, ipc_timeout) answers bad, quickly" {
+@test "fflushd: a time-out (-t, ipc_timeout): bad before the first byte, no status once begun; quickly" {
 	SECONDS=0
 	run bash -c 'sockpair-run -t 20 -- fflushd -t 1 < /dev/null | tr "\0" "|"'
 	assert_output "${GREET}status|3||"
 	[ "$SECONDS" -lt 8 ]
 	SECONDS=0
+	# cut off once begun: the greeting only, as from Postfix's daemon
 	run bash -c 'printf "request\0add\0site" | sockpair-run -t 20 -- fflushd -o ipc_timeout=1s | tr "\0" "|"'
-	assert_output "${GREET}status|3||"
+	assert_output "${GREET}"
 	[ "$SECONDS" -lt 8 ]
 	assert_file_not_exists "$Q/flush/example_com"
 }
