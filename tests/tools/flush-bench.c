@@ -95,6 +95,15 @@ reset(const char *qdir, const char *logname)
 	free(buf);
 }
 
+static void
+free_all(long *lat)
+{
+	for (size_t i = 0; i < nids; i++)
+		free(ids[i]);
+	free(ids);
+	free(lat);
+}
+
 static int
 cmp_long(const void *a, const void *b)
 {
@@ -150,6 +159,7 @@ main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (st != 0) {
 			fprintf(stderr, "flush-bench: request %ld: status %d: %s\n", i, st, e.msg);
+			free_all(lat);
 			return 1;
 		}
 		lat[i] = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
@@ -158,5 +168,6 @@ main(int argc, char **argv)
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_long);
 	printf("count=%ld seconds=%.3f rps=%.1f p50_us=%ld p90_us=%ld p99_us=%ld\n", n,
 	    total / 1e6, n / (total / 1e6), lat[n / 2], lat[n * 9 / 10], lat[n * 99 / 100]);
+	free_all(lat);
 	return 0;
 }
