@@ -200,7 +200,7 @@ keep_id(char **buf, size_t *len, size_t *cap, const char *id, size_t n)
  */
 #define SEND_BATCH	65536
 
-struct todo {
+struct pending_id {
 	uint32_t off;		/* into the batch's ID text */
 	uint32_t seq;		/* log order, to keep the sort stable */
 	char key[8];		/* hash directories, e.g. "9/F/" */
@@ -209,14 +209,14 @@ struct todo {
 struct send_batch {
 	char *ids;
 	size_t len, cap;
-	struct todo *t;
+	struct pending_id *t;
 	size_t n;
 };
 
 static int
-todo_cmp(const void *a, const void *b)
+pending_cmp(const void *a, const void *b)
 {
-	const struct todo *x = a, *y = b;
+	const struct pending_id *x = a, *y = b;
 	int k = memcmp(x->key, y->key, sizeof(x->key));
 
 	return k ? k : (x->seq > y->seq) - (x->seq < y->seq);
@@ -226,7 +226,7 @@ static int
 batch_push(struct ff_spool *sp, struct send_batch *b, const char *id, size_t len)
 {
 	char dirs[2 * FF_HASH_MAX_DEPTH + 1];
-	struct todo *t;
+	struct pending_id *t;
 	char *nb;
 
 	if (b->t == NULL && (b->t = malloc(SEND_BATCH * sizeof(*b->t))) == NULL)
@@ -276,7 +276,7 @@ batch_run(struct send_state *x, struct send_batch *b)
 	int rc = 0;
 
 	if (b->n > 1)
-		qsort(b->t, b->n, sizeof(*b->t), todo_cmp);
+		qsort(b->t, b->n, sizeof(*b->t), pending_cmp);
 	for (size_t i = 0; i < b->n; i++) {
 		const char *id = b->ids + b->t[i].off;
 		size_t len = strlen(id);

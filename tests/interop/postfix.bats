@@ -54,27 +54,9 @@ ff_run() {
 	FF_ST=$status
 }
 
-# times S - every file's atime and mtime under S/q (but public/, pid/):
-# "now" if within 5 s of now, else the exact second (past and future times
-# come from pf_age and pf_queued, equal on both sides)
-times() {
-	local now rel at mt
-	now=$(date +%s)
-	(cd "$1/q" && find . \( -path ./public -o -path ./pid \) -prune -o -type f -printf '%P %A@ %T@\n') |
-		LC_ALL=C sort | while read -r rel at mt; do
-			at=${at%.*} mt=${mt%.*}
-			[ $((now - at)) -le 5 ] && [ $((at - now)) -le 5 ] && at=now
-			[ $((now - mt)) -le 5 ] && [ $((mt - now)) -le 5 ] && mt=now
-			echo "$rel atime $at mtime $mt"
-		done
-}
-
-# same S1 S2 - identical snapshots (pf_same) and the same times (times);
+# same S1 S2 - identical snapshots and times (pf_same_times in pf.bash);
 # call it before anything reads the logs (reading may move an atime)
-same() {
-	pf_same "$1" "$2" || return 1
-	diff -u --label "$1 times" --label "$2 times" <(times "$1") <(times "$2")
-}
+same() { pf_same_times "$1" "$2"; }
 
 # compat - Postfix's status $PF_ST and our exit status $FF_ST mean the same,
 # strictly: 0 <-> 0 or 1 (nothing waiting); 4 (DENY) <-> 77, or 65 when we
