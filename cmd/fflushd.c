@@ -150,27 +150,6 @@ log_outcome(const struct ff_flushd *d, const char *who)
 }
 
 /*
- * listener - the listening socket we were given instead of a connection:
- * inetd "wait", xinetd "wait = yes" (standard input) or systemd Accept=no
- * (descriptor 3, LISTEN_FDS=1 for us); -1 for the one-shot case
- */
-static int
-listener(void)
-{
-	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
-	int on = 0;
-	socklen_t len = sizeof(on);
-
-	if (fds && pid && strcmp(fds, "1") == 0 && atol(pid) == (long)getpid() &&
-	    getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
-		return 3;
-	len = sizeof(on);
-	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
-		return 0;
-	return -1;
-}
-
-/*
  * worker - serve connections from lfd one after the other, in this
  * process (configuration, spool and privileges are set up already; the
  * spool's cached directories and fast_flush_domains are reused). Returns
@@ -304,7 +283,7 @@ main(int argc, char **argv)
 	if (same_file(2, 0) || same_file(2, 1))
 		ff_msg_stderr(FF_MSG_STDERR_NONE);
 	signal(SIGPIPE, SIG_IGN);
-	lfd = listener();
+	lfd = ff_listen_inherited();
 	peer(0, who, sizeof(who));
 
 	if (ff_cli_open(&cli, &e) < 0) {

@@ -85,6 +85,10 @@ ff_ain_fill(struct ff_ain *in)
 		return 0;
 	if (in->over || in->timedout || in->err)
 		return -1;
+	if (in->fd < 0) {
+		in->starved = 1;	/* a reader over memory: the rest has not come yet */
+		return -1;
+	}
 	if (in->total >= in->max_total) {
 		in->over = 1;
 		return -1;

@@ -29,6 +29,11 @@
  *	ff_ain_fill() reads what is available: > 0 bytes added, 0 at end
  *	of input, -1 on time-out, error or limit.
  *
+ *	With fd -1 the reader parses memory the caller put in buf, len
+ *	and cap (len < cap) and sets eof when no more will come: where
+ *	more input is needed a read fails with in->starved set, so an
+ *	event loop can run the same scan again when more has arrived.
+ *
  *	ff_ain_string() reads one string up to its NUL: 1 with a complete
  *	string, 0 when the input ended before its first byte, -1 when it
  *	ended inside the string (s then holds the part read, s->eof set)
@@ -74,6 +79,7 @@ struct ff_ain {
 	size_t max_string, max_total;
 	long deadline;		/* CLOCK_MONOTONIC ms; < 0: none */
 	int eof, over, timedout, err;
+	int starved;		/* fd < 0: needs input not yet in buf */
 };
 
 struct ff_aout {

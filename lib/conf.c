@@ -62,6 +62,7 @@ static const struct {
 	{ "mail_owner", "postfix", 0 },
 	{ "connection_cache_ttl_limit", "2s", 's' },
 	{ "connection_cache_status_update_time", "600s", 's' },
+	{ "connection_cache_protocol_timeout", "5s", 's' },
 	{ "max_idle", "100s", 's' },
 	{ "max_use", "100", 0 },
 	{ "ipc_timeout", "3600s", 's' },

@@ -50,6 +50,10 @@
 #include "attr0.h"
 #include "flushd.h"
 #include "flushclnt.h"
+#include "fdpass.h"
+#include "scache.h"
+#include "scached.h"
+#include "scclnt.h"
 #include "cli.h"
 
 #endif

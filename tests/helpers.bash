@@ -40,8 +40,8 @@ mkspool() {
 	Q=$T/q
 	C=$T/cfg
 	mkdir -p "$Q"/flush "$Q"/deferred "$Q"/incoming "$Q"/active "$Q"/hold \
-		"$Q"/public "$C"
-	chmod 700 "$Q"/flush "$Q"/deferred "$Q"/incoming "$Q"/active "$Q"/hold
+		"$Q"/public "$Q"/private "$C"
+	chmod 700 "$Q"/private "$Q"/flush "$Q"/deferred "$Q"/incoming "$Q"/active "$Q"/hold
 	{
 		echo "queue_directory = $Q"
 		echo "fast_flush_domains = example.com, example.org"

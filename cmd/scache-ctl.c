@@ -1,0 +1,686 @@
+/*
+ * scache-ctl - the shared connection cache: run its server, save and find connections
+ *
+ *	scache-ctl save-endp [--fd N] TTL ENDPOINT PROPS
+ *	scache-ctl find-endp [--fd N] ENDPOINT [-- CMD [ARG...]]
+ *	scache-ctl save-dest TTL DEST DEST-PROPS ENDPOINT
+ *	scache-ctl find-dest [--fd N] DEST [-- CMD [ARG...]]
+ *	scache-ctl stats | list | delete [--endp | --dest] LABEL | delete --all
+ *	scache-ctl serve [--replace] [--max-sessions N] [-a OPS=WHO]...
+ *
+ * See scache-ctl(8).
+ */
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "fastflush.h"
+
+static struct ff_cli cli;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] save-endp [--fd N] TTL ENDPOINT PROPS\n"
+	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] find-endp [--fd N] ENDPOINT [-- CMD [ARG...]]\n"
+	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] save-dest TTL DEST DEST-PROPS ENDPOINT\n"
+	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] find-dest [--fd N] DEST [-- CMD [ARG...]]\n"
+	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] [--json] stats | list\n"
+	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] delete [--endp | --dest] LABEL | --all\n"
+	    "       scache-ctl [-v] [-c dir] [-o name=value] [-t time] serve [--replace] [-m N] [-a OPS=WHO]...\n"
+	    "\n"
+	    "The shared connection cache of a Postfix spool, as Postfix's scache(8):\n"
+	    "connections (open descriptors) saved under an endpoint label (an address)\n"
+	    "with properties and a time to live, and destinations (a domain) bound to\n"
+	    "endpoints. Postfix's smtp(8) uses the same server. The server is started\n"
+	    "on demand when nothing answers on private/scache (unless -n).\n"
+	    "\n"
+	    "  save-endp TTL ENDPOINT PROPS  cache descriptor N (--fd, default 0) for TTL\n"
+	    "                       seconds (at most connection_cache_ttl_limit)\n"
+	    "  find-endp ENDPOINT   take the oldest connection saved for ENDPOINT: print\n"
+	    "                       its properties, or run CMD with it on descriptor N\n"
+	    "                       (--fd, default 3; also SCACHE_FD, SCACHE_ENDP_PROPS)\n"
+	    "  save-dest TTL DEST DEST-PROPS ENDPOINT  bind DEST to ENDPOINT\n"
+	    "  find-dest DEST       a connection through DEST's bindings, oldest first\n"
+	    "                       (prints destination and endpoint properties; with CMD\n"
+	    "                       also SCACHE_DEST_PROPS)\n"
+	    "  stats                counters; list: what is cached, with time left\n"
+	    "  delete LABEL         drop connections and bindings saved under LABEL\n"
+	    "  serve                run the server in the foreground\n"
+	    "\n"
+	    "  -c, --config DIR     Postfix configuration directory (main.cf)\n"
+	    "  -o NAME=VALUE        override a main.cf parameter (repeatable)\n"
+	    "  -t, --timeout TIME   time limit per exchange (connection_cache_protocol_timeout;\n"
+	    "                       for serve: ipc_timeout)\n"
+	    "  -n, --no-start       do not start a server when none answers\n"
+	    "      --fd N           the descriptor to save, or to hand to CMD\n"
+	    "      --endp, --dest   delete only connections, or only bindings\n"
+	    "      --all            delete everything\n"
+	    "      --replace        serve: take over from the running server, connections\n"
+	    "                       and listening socket included (for restarts, upgrades)\n"
+	    "  -m, --max-sessions N serve: cache at most N connections (default 10000);\n"
+	    "                       when full, the one closest to expiry is closed\n"
+	    "  -a, --allow OPS=WHO  serve: let users (name, uid, @group) do OPS (save, find,\n"
+	    "                       stats, list, delete, handoff, all); root and the spool\n"
+	    "                       owner may do everything (repeatable)\n"
+	    "  -q, --quiet          no header line (list)\n"
+	    "  -v, --verbose        log more\n"
+	    "      --json           stats and list as JSON\n"
+	    "  -h, --help           this help\n"
+	    "  -V, --version        version\n"
+	    "\n"
+	    "Exit: 0 done, 1 nothing found, 64 usage, 65 bad request, 69 no server,\n"
+	    "75 temporary failure, 77 permission denied, 71 system error, 78 configuration.\n");
+}
+
+enum { OPT_FD = 0x200, OPT_ENDP, OPT_DEST, OPT_ALL, OPT_REPLACE };
+
+struct opts {
+	const char *timeout;
+	int no_start, fd, kind, all, replace;
+	long max_sessions;
+	const char **allow;
+	size_t nallow;
+};
+
+static int
+fail(const struct ff_err *e, int code)
+{
+	fprintf(stderr, "scache-ctl: %s\n", e->msg);
+	return code;
+}
+
+static int usage_error(const char *, ...) FF_PRINTF(1, 2);
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "scache-ctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	return EX_USAGE;
+}
+
+/* server_status - the exit code for a status the server sent */
+static int
+server_status(int st, const char *what)
+{
+	switch (st) {
+	case FF_SCACHE_OK:
+		return EX_OK;
+	case FF_SCACHE_BAD:
+		fprintf(stderr, "scache-ctl: %s: the server says: bad request\n", what);
+		return EX_DATAERR;
+	default:
+		fprintf(stderr, "scache-ctl: %s: the server says: failed (see its log)\n", what);
+		return EX_TEMPFAIL;
+	}
+}
+
+static void
+print_safe(const char *s)
+{
+	char buf[4 * 1024 + 16];
+
+	fputs(ff_msg_safe(s, strlen(s), buf, sizeof(buf)), stdout);
+}
+
+/* ------------------------------------------------------------ client side */
+
+static int
+open_client(struct ff_scclnt *c, const struct opts *o)
+{
+	struct ff_err e = { .status = FF_OK };
+	struct ff_scached auto_settings;
+	long secs;
+
+	if (ff_cli_open(&cli, &e) < 0)
+		return fail(&e, ff_status_exit(e.status));
+	if (o->timeout) {
+		if (ff_parse_time(o->timeout, 's', &secs) < 0)
+			return usage_error("bad time-out: %s", o->timeout);
+	} else if (ff_conf_time(cli.conf, "connection_cache_protocol_timeout", &secs, &e) < 0)
+		return fail(&e, ff_status_exit(e.status));
+	ff_scached_defaults(&auto_settings);
+	if (ff_scached_conf(&auto_settings, cli.conf, &e) < 0)
+		return fail(&e, ff_status_exit(e.status));
+	if (ff_scclnt_open(c, cli.sp, ff_conf_get(cli.conf, "connection_cache_service_name"),
+	    o->no_start ? NULL : &auto_settings, secs * 1000, &e) < 0)
+		return fail(&e, e.status == FF_CONFIG ? EX_CONFIG : EX_UNAVAILABLE);
+	if (c->started && ff_verbose > 0)
+		fprintf(stderr, "scache-ctl: started a connection cache server\n");
+	return EX_OK;
+}
+
+static int
+parse_ttl(const char *arg, int *ttl)
+{
+	long secs;
+
+	if (ff_parse_time(arg, 's', &secs) < 0 || secs < 1 || secs > INT_MAX)
+		return usage_error("bad TTL: %s (seconds, at least 1)", arg);
+	*ttl = (int)secs;
+	return EX_OK;
+}
+
+static int
+save_endp(const struct opts *o, char **av, int ac)
+{
+	struct ff_scclnt c;
+	struct ff_err e = { .status = FF_OK };
+	int ttl, fd = o->fd < 0 ? 0 : o->fd, r;
+
+	if (ac != 3)
+		return usage_error("save-endp: want TTL ENDPOINT PROPS%s", "");
+	if ((r = parse_ttl(av[0], &ttl)) != EX_OK)
+		return r;
+	if (fcntl(fd, F_GETFD) < 0) {
+		fprintf(stderr, "scache-ctl: save-endp: descriptor %d: %s\n", fd, strerror(errno));
+		return EX_USAGE;
+	}
+	if ((r = open_client(&c, o)) != EX_OK)
+		return r;
+	r = ff_scclnt_save_endp(&c, ttl, av[1], av[2], fd, &e);
+	ff_scclnt_close(&c);
+	if (r < 0)
+		return fail(&e, EX_TEMPFAIL);
+	return server_status(r, "save-endp");
+}
+
+static int
+save_dest(const struct opts *o, char **av, int ac)
+{
+	struct ff_scclnt c;
+	struct ff_err e = { .status = FF_OK };
+	int ttl, r;
+
+	if (ac != 4)
+		return usage_error("save-dest: want TTL DEST DEST-PROPS ENDPOINT%s", "");
+	if ((r = parse_ttl(av[0], &ttl)) != EX_OK)
+		return r;
+	if ((r = open_client(&c, o)) != EX_OK)
+		return r;
+	r = ff_scclnt_save_dest(&c, ttl, av[1], av[2], av[3], &e);
+	ff_scclnt_close(&c);
+	if (r < 0)
+		return fail(&e, EX_TEMPFAIL);
+	return server_status(r, "save-dest");
+}
+
+/* run - hand fd to cmd on descriptor n and become cmd */
+static int
+run(int fd, int n, char **cmd, const char *dprop, const char *eprop)
+{
+	char num[16];
+
+	if (fd != n) {
+		if (dup2(fd, n) < 0) {
+			fprintf(stderr, "scache-ctl: descriptor %d: %s\n", n, strerror(errno));
+			return EX_OSERR;
+		}
+		close(fd);
+	} else if (fcntl(fd, F_SETFD, 0) < 0) {
+		return EX_OSERR;
+	}
+	snprintf(num, sizeof(num), "%d", n);
+	setenv("SCACHE_FD", num, 1);
+	setenv("SCACHE_ENDP_PROPS", eprop, 1);
+	if (dprop)
+		setenv("SCACHE_DEST_PROPS", dprop, 1);
+	fflush(stdout);
+	execvp(cmd[0], cmd);
+	fprintf(stderr, "scache-ctl: %s: %s\n", cmd[0], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+static int
+find(const struct opts *o, int dest, char **av, int ac, char **cmd)
+{
+	struct ff_scclnt c;
+	struct ff_err e = { .status = FF_OK };
+	char *dprop = NULL, *eprop = NULL;
+	int fd, r, n = o->fd < 0 ? 3 : o->fd;
+
+	if (ac != 1)
+		return usage_error(dest ? "find-dest: want DEST%s" : "find-endp: want ENDPOINT%s", "");
+	if (n > 1000000)
+		return usage_error("bad --fd: %s", "too large");
+	if ((r = open_client(&c, o)) != EX_OK)
+		return r;
+	r = dest ? ff_scclnt_find_dest(&c, av[0], &dprop, &eprop, &fd, &e) :
+	    ff_scclnt_find_endp(&c, av[0], &eprop, &fd, &e);
+	ff_scclnt_close(&c);
+	ff_cli_close(&cli);
+	if (r < 0)
+		return fail(&e, EX_TEMPFAIL);
+	if (r == FF_SCACHE_FAIL) {
+		if (!cli.quiet)
+			fprintf(stderr, "scache-ctl: %s: nothing cached\n", av[0]);
+		r = FF_EXIT_NOTHING;
+	} else if (r != FF_SCACHE_OK) {
+		r = server_status(r, dest ? "find-dest" : "find-endp");
+	} else if (cmd) {
+		r = run(fd, n, cmd, dprop, eprop);
+	} else {
+		if (cli.json) {
+			putchar('{');
+			if (dest) {
+				ff_json_str(stdout, "dest_props", dprop, strlen(dprop));
+				putchar(',');
+			}
+			ff_json_str(stdout, "endp_props", eprop, strlen(eprop));
+			puts("}");
+		} else {
+			if (dest) {
+				print_safe(dprop);
+				putchar('\n');
+			}
+			print_safe(eprop);
+			putchar('\n');
+		}
+		close(fd);
+		r = EX_OK;
+	}
+	free(dprop);
+	free(eprop);
+	return r;
+}
+
+static int
+stats(const struct opts *o)
+{
+	struct ff_scclnt c;
+	struct ff_err e = { .status = FF_OK };
+	struct ff_alist l;
+	int r;
+
+	if ((r = open_client(&c, o)) != EX_OK)
+		return r;
+	r = ff_scclnt_call(&c, "stats", NULL, 0, &l, &e);
+	ff_scclnt_close(&c);
+	if (r < 0)
+		return fail(&e, EX_TEMPFAIL);
+	if (r == FF_SCACHE_OK) {
+		if (cli.json)
+			putchar('{');
+		for (size_t i = 2; i + 1 < l.n; i += 2) {
+			if (cli.json)
+				printf("%s\"%s\":%s", i > 2 ? "," : "", l.v[i].p, l.v[i + 1].p);
+			else
+				printf("%s=%s\n", l.v[i].p, l.v[i + 1].p);
+		}
+		if (cli.json)
+			puts("}");
+	}
+	ff_alist_free(&l);
+	if (r == FF_SCACHE_FAIL) {
+		fprintf(stderr, "scache-ctl: stats: permission denied\n");
+		return EX_NOPERM;
+	}
+	return r == FF_SCACHE_BAD ? (fprintf(stderr, "scache-ctl: the server has no stats "
+	    "(not a fastflush server?)\n"), EX_UNAVAILABLE) : EX_OK;
+}
+
+static void
+list_row(const struct ff_alist *l, size_t from, size_t to)
+{
+	const char *kind = NULL, *label = "", *prop = "", *endp = "", *ttl = "0", *peer = "";
+
+	for (size_t i = from; i + 1 < to; i += 2) {
+		const char *n = l->v[i].p, *v = l->v[i + 1].p;
+
+		if (strcmp(n, "kind") == 0)
+			kind = v;
+		else if (strcmp(n, "label") == 0)
+			label = v;
+		else if (strcmp(n, "property") == 0)
+			prop = v;
+		else if (strcmp(n, "endpoint") == 0)
+			endp = v;
+		else if (strcmp(n, "ttl") == 0)
+			ttl = v;
+		else if (strcmp(n, "peer") == 0)
+			peer = v;
+	}
+	if (kind == NULL)
+		return;
+	if (cli.json) {
+		printf("{\"kind\":\"%s\",", strcmp(kind, "dest") == 0 ? "dest" : "endp");
+		ff_json_str(stdout, "label", label, strlen(label));
+		putchar(',');
+		ff_json_str(stdout, "props", prop, strlen(prop));
+		putchar(',');
+		if (strcmp(kind, "dest") == 0)
+			ff_json_str(stdout, "endpoint", endp, strlen(endp));
+		else
+			ff_json_str(stdout, "peer", peer, strlen(peer));
+		printf(",\"ttl_ms\":%ld}\n", atol(ttl));
+		return;
+	}
+	printf("%s\t", kind);
+	print_safe(label);
+	putchar('\t');
+	print_safe(prop);
+	putchar('\t');
+	print_safe(strcmp(kind, "dest") == 0 ? endp : peer);
+	printf("\t%.3f\n", atol(ttl) / 1000.0);
+}
+
+static int
+list(const struct opts *o)
+{
+	struct ff_scclnt c;
+	struct ff_err e = { .status = FF_OK };
+	struct ff_alist l;
+	size_t row = 0;
+	int r;
+
+	if ((r = open_client(&c, o)) != EX_OK)
+		return r;
+	r = ff_scclnt_call(&c, "list", NULL, 0, &l, &e);
+	ff_scclnt_close(&c);
+	if (r < 0)
+		return fail(&e, EX_TEMPFAIL);
+	if (r == FF_SCACHE_OK) {
+		if (!cli.json && !cli.quiet)
+			printf("KIND\tLABEL\tPROPS\tENDPOINT-OR-PEER\tTTL\n");
+		/* rows start at each "kind" */
+		for (size_t i = 2; i + 1 < l.n; i += 2) {
+			if (strcmp(l.v[i].p, "kind") != 0)
+				continue;
+			if (row)
+				list_row(&l, row, i);
+			row = i;
+		}
+		if (row)
+			list_row(&l, row, l.n);
+	}
+	ff_alist_free(&l);
+	if (r == FF_SCACHE_FAIL) {
+		fprintf(stderr, "scache-ctl: list: permission denied\n");
+		return EX_NOPERM;
+	}
+	return r == FF_SCACHE_BAD ? (fprintf(stderr, "scache-ctl: the server cannot list "
+	    "(not a fastflush server?)\n"), EX_UNAVAILABLE) : EX_OK;
+}
+
+static int
+delete(const struct opts *o, char **av, int ac)
+{
+	struct ff_scclnt c;
+	struct ff_err e = { .status = FF_OK };
+	struct ff_alist l;
+	const char *nv[4];
+	const char *count;
+	int r;
+
+	if (o->all ? ac != 0 : ac != 1)
+		return usage_error("delete: want LABEL, or --all%s", "");
+	nv[0] = "kind";
+	nv[1] = o->kind == FF_SCACHE_ENDP ? "endp" : o->kind == FF_SCACHE_DEST ? "dest" : "all";
+	nv[2] = "label";
+	nv[3] = o->all ? "" : av[0];
+	if (!o->all && av[0][0] == 0)
+		return usage_error("delete: empty LABEL (use --all)%s", "");
+	if ((r = open_client(&c, o)) != EX_OK)
+		return r;
+	r = ff_scclnt_call(&c, "delete", nv, 4, &l, &e);
+	ff_scclnt_close(&c);
+	if (r < 0)
+		return fail(&e, EX_TEMPFAIL);
+	count = ff_alist_get(&l, "count");
+	if (r == FF_SCACHE_OK && !cli.quiet)
+		printf("deleted %s\n", count ? count : "0");
+	ff_alist_free(&l);
+	if (r == FF_SCACHE_FAIL) {
+		fprintf(stderr, "scache-ctl: delete: permission denied\n");
+		return EX_NOPERM;
+	}
+	return r == FF_SCACHE_OK ? EX_OK : server_status(r, "delete");
+}
+
+/* ------------------------------------------------------------ serve */
+
+/* raise_nofile - room for the cache: the soft descriptor limit up to the hard one */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int
+serve(const struct opts *o, int ac)
+{
+	struct ff_scached s;
+	struct ff_err e = { .status = FF_OK };
+	struct stat st;
+	struct rlimit rl;
+	const char *service;
+	long secs;
+	int lfd, privfd, r;
+
+	if (ac != 0)
+		return usage_error("serve takes no arguments%s", "");
+	raise_nofile();
+	/* stderr is the log, unless it is a socket (a journal that syslog reaches too) */
+	if (fstat(2, &st) == 0 && !S_ISSOCK(st.st_mode))
+		ff_msg_stderr(FF_MSG_STDERR_ALL);
+	else
+		ff_msg_stderr(FF_MSG_STDERR_NONE);
+	ff_scached_defaults(&s);
+	for (size_t i = 0; i < o->nallow; i++)
+		if (ff_scached_allow(&s, o->allow[i], &e) < 0)
+			return usage_error("%s", e.msg);
+	if (o->max_sessions > 0)
+		s.max_sessions = (size_t)o->max_sessions;
+	s.max_bindings = 4 * s.max_sessions;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    s.max_sessions + 64 > rl.rlim_cur) {
+		ff_msg_warn("descriptor limit %lu: caching at most %lu connections",
+		    (unsigned long)rl.rlim_cur, (unsigned long)(rl.rlim_cur > 128 ?
+		    rl.rlim_cur - 64 : rl.rlim_cur / 2));
+		s.max_sessions = rl.rlim_cur > 128 ? rl.rlim_cur - 64 : rl.rlim_cur / 2;
+	}
+	if (ff_cli_open(&cli, &e) < 0 || ff_scached_conf(&s, cli.conf, &e) < 0) {
+		ff_msg_error("%s", e.msg);
+		return ff_status_exit(e.status);
+	}
+	if (o->timeout) {
+		if (ff_parse_time(o->timeout, 's', &secs) < 0)
+			return usage_error("bad time-out: %s", o->timeout);
+		s.timeout_ms = secs * 1000;
+	}
+	s.owner = cli.sp->uid;
+	service = ff_conf_get(cli.conf, "connection_cache_service_name");
+	if ((privfd = openat(cli.sp->qfd, "private", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
+		ff_msg_error("%s/private: %s", cli.sp->queue_dir, strerror(errno));
+		return EX_OSERR;
+	}
+	if ((lfd = ff_listen_inherited()) >= 0) {
+		/* systemd Accept=no or xinetd wait=yes: the lock still keeps us single */
+		char name[256];
+
+		snprintf(name, sizeof(name), "%s.lock", service);
+		if ((s.lockfd = openat(privfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0600)) < 0 || flock(s.lockfd, LOCK_EX | LOCK_NB) < 0) {
+			ff_msg_error("%s/private/%s: another cache server is running",
+			    cli.sp->queue_dir, name);
+			return EX_TEMPFAIL;
+		}
+	} else if (o->replace && ff_scached_takeover(privfd, service, &s, &lfd, &e) == 0) {
+		ff_msg_info("took over from the running server");
+	} else {
+		if (o->replace)
+			ff_msg_warn("no takeover (%s); starting afresh", e.msg);
+		ff_err_clear(&e);
+		if ((lfd = ff_scached_bind(privfd, service, &s.lockfd, &e)) < 0) {
+			ff_msg_error("%s/private/%s: %s", cli.sp->queue_dir, service, e.msg);
+			return errno == EBUSY || errno == EADDRINUSE ? EX_TEMPFAIL : EX_OSERR;
+		}
+	}
+	close(privfd);
+	if (ff_verbose > 0)
+		ff_msg_info("serving %s/private/%s", cli.sp->queue_dir, service);
+	r = ff_scached_run(&s, lfd, &e);
+	if (r < 0)
+		ff_msg_error("%s", e.msg);
+	ff_scached_free(&s);
+	close(lfd);
+	if (s.lockfd >= 0)
+		close(s.lockfd);
+	ff_cli_close(&cli);
+	return r < 0 ? EX_OSERR : EX_OK;
+}
+
+/* ------------------------------------------------------------ main */
+
+static int
+parse_fd(const char *arg, int *fd)
+{
+	const char *errstr = NULL;
+
+	*fd = (int)strtonum(arg, 0, 1000000, &errstr);
+	return errstr ? -1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		FF_CLI_LONG,
+		{ "timeout", required_argument, NULL, 't' },
+		{ "no-start", no_argument, NULL, 'n' },
+		{ "fd", required_argument, NULL, OPT_FD },
+		{ "endp", no_argument, NULL, OPT_ENDP },
+		{ "dest", no_argument, NULL, OPT_DEST },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "replace", no_argument, NULL, OPT_REPLACE },
+		{ "max-sessions", required_argument, NULL, 'm' },
+		{ "allow", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .fd = -1 };
+	char **cmd = NULL, *sub;
+	const char *errstr = NULL;
+	int opt, end = argc, r;
+
+	ff_cli_init(&cli, argv);
+	signal(SIGPIPE, SIG_IGN);
+	/* "--" starts find's command: options are only looked for before it */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			end = i;
+			cmd = argv + i + 1;
+			break;
+		}
+	while ((opt = ff_cli_getopt(&cli, end, argv, "t:nm:a:", longopts, usage)) != -1) {
+		switch (opt) {
+		case FF_CLI_EXIT:
+			return cli.exit;
+		case 't':
+			o.timeout = optarg;
+			break;
+		case 'n':
+			o.no_start = 1;
+			break;
+		case OPT_FD:
+			if (parse_fd(optarg, &o.fd) < 0)
+				return usage_error("bad --fd: %s", optarg);
+			break;
+		case OPT_ENDP:
+			o.kind |= FF_SCACHE_ENDP;
+			break;
+		case OPT_DEST:
+			o.kind |= FF_SCACHE_DEST;
+			break;
+		case OPT_ALL:
+			o.all = 1;
+			break;
+		case OPT_REPLACE:
+			o.replace = 1;
+			break;
+		case 'm':
+			o.max_sessions = (long)strtonum(optarg, 1, 10000000, &errstr);
+			if (errstr)
+				return usage_error("bad --max-sessions: %s", optarg);
+			break;
+		case 'a': {
+			const char **na = reallocarray(o.allow, o.nallow + 1, sizeof(*na));
+
+			if (na == NULL)
+				return EX_OSERR;
+			o.allow = na;
+			o.allow[o.nallow++] = optarg;
+			break;
+		}
+		}
+	}
+	if (optind >= end)
+		return usage_error("which command? (save-endp, find-endp, save-dest, find-dest, "
+		    "stats, list, delete, serve)%s", "");
+	sub = argv[optind++];
+	if (cmd && (cmd[0] == NULL || (strcmp(sub, "find-endp") && strcmp(sub, "find-dest"))))
+		return usage_error(cmd[0] ? "%s: no command to run with it" :
+		    "-- needs a command after it%s", cmd[0] ? sub : "");
+	if ((o.replace || o.nallow || o.max_sessions) && strcmp(sub, "serve") != 0)
+		return usage_error("--replace, --allow and --max-sessions are for serve, not %s", sub);
+	if ((o.kind || o.all) && strcmp(sub, "delete") != 0)
+		return usage_error("--endp, --dest and --all are for delete, not %s", sub);
+	if (o.fd >= 0 && strcmp(sub, "save-endp") && strcmp(sub, "find-endp") &&
+	    strcmp(sub, "find-dest"))
+		return usage_error("--fd is for save-endp, find-endp and find-dest, not %s", sub);
+	if (o.kind == 0)
+		o.kind = FF_SCACHE_ALL;
+	argv += optind;
+	end -= optind;
+	if (strcmp(sub, "save-endp") == 0)
+		r = save_endp(&o, argv, end);
+	else if (strcmp(sub, "find-endp") == 0)
+		r = find(&o, 0, argv, end, cmd);
+	else if (strcmp(sub, "save-dest") == 0)
+		r = save_dest(&o, argv, end);
+	else if (strcmp(sub, "find-dest") == 0)
+		r = find(&o, 1, argv, end, cmd);
+	else if (strcmp(sub, "stats") == 0 || strcmp(sub, "list") == 0)
+		r = end ? usage_error("%s takes no arguments", sub) :
+		    sub[0] == 's' ? stats(&o) : list(&o);
+	else if (strcmp(sub, "delete") == 0)
+		r = delete(&o, argv, end);
+	else if (strcmp(sub, "serve") == 0)
+		return serve(&o, end);
+	else
+		r = usage_error("unknown command: %s", sub);
+	free(o.allow);
+	ff_cli_close(&cli);
+	if (fflush(stdout) != 0 && r == EX_OK) {
+		fprintf(stderr, "scache-ctl: write standard output: %s\n", strerror(errno));
+		r = EX_OSERR;
+	}
+	return r;
+}
