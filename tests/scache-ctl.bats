@@ -1,0 +1,358 @@
+#!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
+# scache-ctl: the connection cache server and its command-line client.
+# Protocol parity with Postfix's scache is in tests/interop/scache.bats,
+# Postfix's smtp(8) using our server in tests/interop/e2e_scache.bats.
+
+load helpers
+
+setup() {
+	mkspool
+	SERVER_PID=
+}
+
+teardown() {
+	if [ -n "$SERVER_PID" ]; then
+		kill "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+	fi
+	# a server started on demand runs in its own session
+	if [ -s "$Q/private/scache.lock" ]; then
+		kill "$(cat "$Q/private/scache.lock")" 2>/dev/null || true
+	fi
+	rmspool
+}
+
+# serve [options] - a server in the background, logging to $T/serve.log
+serve() {
+	scache-ctl serve "$@" 2> "$T/serve.log" &
+	SERVER_PID=$!
+	for _ in $(seq 1 100); do [ -S "$Q/private/scache" ] && return 0; sleep 0.05; done
+	cat "$T/serve.log" >&2
+	return 1
+}
+
+@test "scache-ctl: --help, --version and usage errors" {
+	run scache-ctl --help
+	assert_success
+	assert_output --partial "usage: scache-ctl"
+	assert_output --partial "find-endp"
+	run scache-ctl -V
+	assert_success
+	run -64 scache-ctl
+	assert_output --partial "which command"
+	run -64 scache-ctl frobnicate
+	assert_output --partial "unknown command"
+	run -64 scache-ctl save-endp 10 ep
+	run -64 scache-ctl save-endp 0 ep props
+	assert_output --partial "bad TTL"
+	run -64 scache-ctl save-endp --fd 99 10 ep props
+	assert_output --partial "descriptor 99"
+	run -64 scache-ctl find-endp
+	run -64 scache-ctl find-endp a b
+	run -64 scache-ctl list -- true
+	run -64 scache-ctl find-endp ep --
+	run -64 scache-ctl stats --replace
+	run -64 scache-ctl list --all
+	run -64 scache-ctl stats --fd 3
+	run -64 scache-ctl delete
+	run -64 scache-ctl serve --allow bogus
+	run -64 scache-ctl serve --allow frob=root
+	assert_output --partial "unknown operation"
+	run -64 scache-ctl serve --allow find=no-such-user-here
+	run -64 scache-ctl serve extra
+}
+
+@test "scache-ctl: no server and -n: exit 69, nothing started" {
+	run -69 scache-ctl -n stats
+	assert_output --partial "connect to"
+	[ ! -e "$Q/private/scache" ]
+}
+
+@test "scache-ctl: the first client starts a server on demand; it serves many clients and exits when idle" {
+	conf "max_idle = 2s" "connection_cache_ttl_limit = 60s"
+	echo A > "$T/a"
+	run scache-ctl save-endp --fd 5 30 ep propsA 5< "$T/a"
+	assert_success
+	[ -S "$Q/private/scache" ]
+	local pid
+	pid=$(cat "$Q/private/scache.lock")
+	kill -0 "$pid"
+	# two clients racing to start: still one server
+	run scache-ctl stats
+	assert_success
+	assert_line "pid=$pid"
+	assert_line "sessions=1"
+	run scache-ctl find-endp ep -- sh -c 'echo "$SCACHE_ENDP_PROPS fd=$SCACHE_FD"; cat <&3'
+	assert_success
+	assert_output "propsA fd=3
+A"
+	# idle: gone after max_idle
+	for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	run ! kill -0 "$pid"
+}
+
+@test "scache-ctl: sessions come back oldest first; properties printed; a miss exits 1" {
+	conf "connection_cache_ttl_limit = 60s"
+	serve
+	for n in A B C; do
+		echo "$n" > "$T/$n"
+		scache-ctl save-endp --fd 5 30 smtp:192.0.2.1:25 "p$n" 5< "$T/$n"
+	done
+	run scache-ctl find-endp --fd 7 smtp:192.0.2.1:25 -- sh -c 'cat <&7'
+	assert_output A
+	run scache-ctl find-endp smtp:192.0.2.1:25
+	assert_success
+	assert_output pB
+	run scache-ctl find-endp smtp:192.0.2.1:25 -- cat /dev/fd/3
+	assert_output C
+	run -1 scache-ctl find-endp smtp:192.0.2.1:25
+	assert_output --partial "nothing cached"
+	run -1 scache-ctl -q find-endp smtp:192.0.2.1:25
+	assert_output ""
+}
+
+@test "scache-ctl: destinations bind to endpoints; find-dest tries bindings oldest first" {
+	conf "connection_cache_ttl_limit = 60s"
+	serve
+	echo one > "$T/1"
+	echo two > "$T/2"
+	scache-ctl save-endp --fd 5 30 E1 e1 5< "$T/1"
+	scache-ctl save-endp --fd 5 30 E2 e2 5< "$T/2"
+	scache-ctl save-dest 30 example.com d1 E1
+	scache-ctl save-dest 30 example.com d2 E2
+	run scache-ctl find-dest example.com -- sh -c 'echo "$SCACHE_DEST_PROPS/$SCACHE_ENDP_PROPS"; cat <&3'
+	assert_output "d1/e1
+one"
+	run scache-ctl --json find-dest example.com
+	assert_output '{"dest_props":"d2","endp_props":"e2"}'
+	run -1 scache-ctl find-dest example.com
+	# the bindings are still there
+	run scache-ctl -q list
+	assert_line --regexp '^dest	example\.com	d1	E1	[0-9.]+$'
+	assert_line --regexp '^dest	example\.com	d2	E2	[0-9.]+$'
+}
+
+@test "scache-ctl: list, list --json, stats --json and delete" {
+	conf "connection_cache_ttl_limit = 60s"
+	serve
+	echo x > "$T/x"
+	scache-ctl save-endp --fd 5 30 'ep one' 'a	b' 5< "$T/x"
+	scache-ctl save-endp --fd 5 30 ep2 p 5< "$T/x"
+	scache-ctl save-dest 20 dom dp ep2
+	run scache-ctl list
+	assert_line --index 0 "KIND	LABEL	PROPS	ENDPOINT-OR-PEER	TTL"
+	assert_line --regexp '^endp	ep one	a\\tb	file	(29|30)\.[0-9]{3}$'
+	run scache-ctl --json list
+	assert_line --regexp '^\{"kind":"endp","label":"ep one","props":"a\\tb","peer":"file","ttl_ms":[0-9]+\}$'
+	assert_line --regexp '^\{"kind":"dest","label":"dom","props":"dp","endpoint":"ep2","ttl_ms":[0-9]+\}$'
+	run scache-ctl --json stats
+	assert_output --regexp '^\{"pid":[0-9]+,.*"sessions":2,"bindings":1,.*\}$'
+	run scache-ctl delete --endp 'ep one'
+	assert_output "deleted 1"
+	run scache-ctl delete --dest ep2
+	assert_output "deleted 0"
+	run scache-ctl delete ep2
+	assert_output "deleted 1"
+	run scache-ctl delete --all
+	assert_output "deleted 1"
+	run scache-ctl -q list
+	assert_output ""
+}
+
+@test "scache-ctl: TTLs are clamped to connection_cache_ttl_limit; expired connections are closed" {
+	conf "connection_cache_ttl_limit = 1s"
+	serve
+	echo x > "$T/x"
+	scache-ctl save-endp --fd 5 100 ep p 5< "$T/x"
+	run scache-ctl -q list
+	assert_output --regexp '	(0\.[0-9]{3}|1\.000)$'
+	sleep 1.3
+	run -1 scache-ctl find-endp ep
+	run scache-ctl -q list
+	assert_output ""
+}
+
+@test "scache-ctl: a cached connection whose peer hangs up is dropped at once" {
+	command -v socat >/dev/null || skip "needs socat"
+	conf "connection_cache_ttl_limit = 60s"
+	serve
+	# a peer that stays up until told to go
+	socat UNIX-LISTEN:"$T/peer.sock" SYSTEM:'read x' &
+	local peer=$!
+	for _ in $(seq 1 50); do [ -S "$T/peer.sock" ] && break; sleep 0.05; done
+	socat UNIX-CONNECT:"$T/peer.sock" EXEC:'scache-ctl save-endp --fd 0 30 ep p',nofork
+	run scache-ctl -q list
+	assert_line --regexp '^endp	ep	p	unix	'
+	kill "$peer"
+	wait "$peer" 2>/dev/null || true
+	for _ in $(seq 1 20); do
+		[ -z "$(scache-ctl -q list)" ] && break
+		sleep 0.05
+	done
+	run scache-ctl -q list
+	assert_output ""
+	run scache-ctl stats
+	assert_line "hung_up=1"
+}
+
+@test "scache-ctl: the session cap closes the connection closest to expiry" {
+	conf "connection_cache_ttl_limit = 60s"
+	serve --max-sessions 2
+	echo x > "$T/x"
+	scache-ctl save-endp --fd 5 50 long p 5< "$T/x"
+	scache-ctl save-endp --fd 5 10 short p 5< "$T/x"
+	scache-ctl save-endp --fd 5 30 new p 5< "$T/x"
+	run scache-ctl -q list
+	assert_line --regexp '^endp	long	'
+	assert_line --regexp '^endp	new	'
+	refute_line --regexp '^endp	short	'
+	run scache-ctl stats
+	assert_line "evicted=1"
+	assert_line "max_sessions=2"
+}
+
+@test "scache-ctl: one server per spool; it logs Postfix's statistics lines at exit" {
+	conf "max_idle = 1s"
+	serve
+	run -75 scache-ctl serve
+	assert_output --partial "another cache server is running (pid $SERVER_PID)"
+	echo x > "$T/x"
+	scache-ctl save-endp --fd 5 1 ep p 5< "$T/x"
+	scache-ctl find-endp ep
+	scache-ctl -q find-endp ep || true
+	scache-ctl -q find-dest nowhere || true
+	wait "$SERVER_PID"
+	SERVER_PID=
+	run cat "$T/serve.log"
+	assert_line --regexp '^scache-ctl: info: statistics: start interval [A-Z][a-z]{2} [ 0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$'
+	assert_line "scache-ctl: info: statistics: domain lookup hits=0 miss=1 success=0%"
+	assert_line "scache-ctl: info: statistics: address lookup hits=1 miss=1 success=50%"
+	assert_line "scache-ctl: info: statistics: max simultaneous domains=0 addresses=1 connection=1"
+}
+
+@test "scache-ctl: statistics every connection_cache_status_update_time, counters reset" {
+	conf "connection_cache_status_update_time = 1s"
+	serve
+	scache-ctl -q find-endp nothing || true
+	sleep 1.5
+	scache-ctl -q find-endp nothing || true
+	scache-ctl -q find-endp nothing || true
+	sleep 1.2
+	run grep -c 'statistics: address lookup' "$T/serve.log"
+	[ "$output" -ge 2 ]
+	run grep 'statistics: address lookup' "$T/serve.log"
+	assert_line --index 0 --partial "hits=0 miss=1 success=0%"
+	assert_line --index 1 --partial "hits=0 miss=2 success=0%"
+}
+
+@test "scache-ctl: serve --replace hands connections and the socket to the successor" {
+	conf "connection_cache_ttl_limit = 60s"
+	serve
+	local old=$SERVER_PID
+	echo first > "$T/1"
+	echo second > "$T/2"
+	scache-ctl save-endp --fd 5 30 ep p1 5< "$T/1"
+	scache-ctl save-endp --fd 5 30 ep p2 5< "$T/2"
+	scache-ctl save-dest 30 dom dp ep
+	scache-ctl serve --replace 2> "$T/new.log" &
+	SERVER_PID=$!
+	wait "$old"
+	run cat "$T/new.log"
+	assert_output --partial "took over 2 connections and 1 bindings"
+	run scache-ctl stats
+	assert_line "pid=$SERVER_PID"
+	run scache-ctl find-dest dom -- cat /dev/fd/3
+	assert_output first
+	run scache-ctl find-endp ep -- cat /dev/fd/3
+	assert_output second
+	[ "$(cat "$Q/private/scache.lock")" = "$SERVER_PID" ]
+}
+
+@test "scache-ctl: serve --replace with nothing running starts afresh" {
+	serve --replace
+	run scache-ctl stats
+	assert_success
+	run cat "$T/serve.log"
+	assert_output --partial "no takeover"
+}
+
+@test "scache-ctl: peer credentials: only root and the spool owner by default; --allow per operation" {
+	need_root
+	id nobody >/dev/null 2>&1 || skip "needs user nobody"
+	chmod 755 "$Q/private"
+	conf "connection_cache_ttl_limit = 60s"
+	serve --allow stats,list=nobody
+	echo x > "$T/x"
+	chmod 644 "$T/x"
+	scache-ctl save-endp --fd 5 30 ep p 5< "$T/x"
+	# nobody may look, not take or save
+	run setpriv --reuid nobody --regid nogroup --clear-groups scache-ctl -n stats
+	assert_success
+	assert_line "sessions=1"
+	run -1 setpriv --reuid nobody --regid nogroup --clear-groups scache-ctl -n find-endp ep
+	run -75 setpriv --reuid nobody --regid nogroup --clear-groups bash -c 'scache-ctl -n save-endp --fd 5 30 ep p 5< "$1"' _ "$T/x"
+	run -77 setpriv --reuid nobody --regid nogroup --clear-groups scache-ctl -n delete --all
+	run grep -c 'permission denied' "$T/serve.log"
+	assert_output 3
+	run scache-ctl stats
+	assert_line "sessions=1"
+	assert_line "denied=3"
+}
+
+@test "scache-ctl: a listening socket from systemd (Accept=no) or xinetd (wait = yes, on stdin)" {
+	conf "max_idle = 1s" "connection_cache_ttl_limit = 60s"
+	if command -v systemd-socket-activate >/dev/null; then
+		systemd-socket-activate -E MAIL_CONFIG="$MAIL_CONFIG" -l "$T/sc.sock" scache-ctl serve \
+			2> "$T/ssa.log" &
+		local ssa=$!
+		for _ in $(seq 1 50); do [ -S "$T/sc.sock" ] && break; sleep 0.05; done
+		ln -s "$T/sc.sock" "$Q/private/scache"
+		echo x > "$T/x"
+		run scache-ctl -n save-endp --fd 5 30 ep p 5< "$T/x"
+		assert_success
+		run scache-ctl -n find-endp ep -- cat /dev/fd/3
+		assert_output x
+		wait "$ssa"
+		rm "$Q/private/scache"
+	fi
+	# xinetd style: the listening socket as standard input
+	perl -MIO::Socket::UNIX -e '
+		my $l = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0], Listen => 5) or die $!;
+		open(STDIN, "<&", $l) or die $!; exec @ARGV[1..$#ARGV]' \
+		"$Q/private/scache" scache-ctl serve 2> "$T/inetd.log" &
+	SERVER_PID=$!
+	for _ in $(seq 1 50); do [ -S "$Q/private/scache" ] && break; sleep 0.05; done
+	run scache-ctl -n stats
+	assert_success
+	assert_line "pid=$SERVER_PID"
+	wait "$SERVER_PID"
+	SERVER_PID=
+}
+
+@test "scache-ctl: a real TCP connection saved by one process, continued by another" {
+	command -v socat >/dev/null || skip "needs socat"
+	conf "connection_cache_ttl_limit = 60s"
+	serve
+	# the far end: a line-numbering echo server
+	socat TCP-LISTEN:0,bind=127.0.0.1,reuseaddr,fork SYSTEM:'while read l; do echo "got $l"; done' \
+		2>/dev/null &
+	local far=$!
+	local port
+	for _ in $(seq 1 50); do
+		port=$(ss -ltnp 2>/dev/null | awk -v p="pid=$far," 'index($0, p) { sub(/.*:/, "", $4); print $4; exit }')
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	[ -n "$port" ] || skip "cannot find socat's port (needs ss)"
+	bash -c 'exec 3<>/dev/tcp/127.0.0.1/$1; echo hello >&3; read -r l <&3; echo "$l";
+		scache-ctl save-endp --fd 3 30 "tcp:127.0.0.1:$1" conversation' _ "$port" > "$T/first"
+	run cat "$T/first"
+	assert_output "got hello"
+	run scache-ctl -q list
+	assert_line --regexp "^endp	tcp:127\\.0\\.0\\.1:$port	conversation	tcp 127\\.0\\.0\\.1:$port	"
+	run scache-ctl find-endp "tcp:127.0.0.1:$port" -- bash -c 'echo again >&3; read -r l <&3; echo "$l"'
+	assert_success
+	assert_output "got again"
+	kill "$far" 2>/dev/null || true
+}
