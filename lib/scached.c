@@ -54,6 +54,7 @@ ff_scached_defaults(struct ff_scached *s)
 	s->max_string = FF_SCACHED_MAX_STRING;
 	s->owner = (uid_t)-1;
 	s->lockfd = -1;
+	s->one_client = -1;
 }
 
 int
@@ -229,6 +230,8 @@ peer_ops(const struct ff_scached *s, int fd, char *who, size_t size)
 static void
 listen_events(struct server *sv, int on)
 {
+	if (sv->lfd < 0)
+		return;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG(T_LISTEN, sv->lfd) };
 
 	if (on == sv->accepting)
@@ -330,11 +333,54 @@ sc_reply(struct server *sv, struct client *c)
 		c->eof = 1;
 }
 
-static void
-accept_clients(struct server *sv)
+/* add_client - a new connection: greet it; -1 when it could not be taken */
+static int
+add_client(struct server *sv, int fd)
 {
 	struct client *c;
 	struct epoll_event ev;
+
+	if ((size_t)fd >= sv->ncl) {
+		size_t n = sv->ncl ? sv->ncl : 256;
+		struct client **ncl;
+
+		while (n <= (size_t)fd)
+			n *= 2;
+		if ((ncl = reallocarray(sv->cl, n, sizeof(*ncl))) == NULL)
+			return -1;
+		memset(ncl + sv->ncl, 0, (n - sv->ncl) * sizeof(*ncl));
+		sv->cl = ncl;
+		sv->ncl = n;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	c->fd = fd;
+	c->held = -1;
+	c->deadline = -1;
+	c->ops = peer_ops(sv->s, fd, c->who, sizeof(c->who));
+	ev.events = EPOLLIN;
+	ev.data.u64 = TAG(T_CLIENT, fd);
+	if (epoll_ctl(sv->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		ff_msg_warn("epoll: %s", strerror(errno));
+		free(c);
+		return -1;
+	}
+	sv->cl[fd] = c;
+	sv->nclients++;
+	if (ff_verbose > 0)
+		ff_msg_info("connect from %s", c->who);
+	ff_aout_put(&c->out, "protocol", "connection_cache_protocol");
+	sc_reply(sv, c);
+	if (c->eof)
+		sc_drop(sv, c);
+	else
+		client_events(sv, c);
+	return 0;
+}
+
+static void
+accept_clients(struct server *sv)
+{
 	int fd;
 
 	while (sv->nclients < sv->s->max_clients) {
@@ -349,47 +395,8 @@ accept_clients(struct server *sv)
 				ff_msg_warn("accept: %s", strerror(errno));
 			return;
 		}
-		if ((size_t)fd >= sv->ncl) {
-			size_t n = sv->ncl ? sv->ncl : 256;
-			struct client **ncl;
-
-			while (n <= (size_t)fd)
-				n *= 2;
-			if ((ncl = reallocarray(sv->cl, n, sizeof(*ncl))) == NULL) {
-				close(fd);
-				return;
-			}
-			memset(ncl + sv->ncl, 0, (n - sv->ncl) * sizeof(*ncl));
-			sv->cl = ncl;
-			sv->ncl = n;
-		}
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
+		if (add_client(sv, fd) < 0)
 			close(fd);
-			return;
-		}
-		c->fd = fd;
-		c->held = -1;
-		c->deadline = -1;
-		c->ops = peer_ops(sv->s, fd, c->who, sizeof(c->who));
-		ev.events = EPOLLIN;
-		ev.data.u64 = TAG(T_CLIENT, fd);
-		if (epoll_ctl(sv->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			ff_msg_warn("epoll: %s", strerror(errno));
-			close(fd);
-			free(c);
-			return;
-		}
-		sv->cl[fd] = c;
-		sv->nclients++;
-		if (ff_verbose > 0)
-			ff_msg_info("connect from %s", c->who);
-		ff_aout_put(&c->out, "protocol", "connection_cache_protocol");
-		sc_reply(sv, c);
-		if (c->eof) {
-			sc_drop(sv, c);
-			continue;
-		}
-		client_events(sv, c);
 	}
 	listen_events(sv, 0);
 }
@@ -543,7 +550,8 @@ ff_scached_run(struct ff_scached *s, int lfd, struct ff_err *e)
 	if (s->cache == NULL && (s->cache = ff_scache_new(s->max_sessions, s->max_bindings)) == NULL)
 		return ff_err_sys(e, errno, "connection cache");
 	sv.cache = s->cache;
-	if ((fl = fcntl(lfd, F_GETFL)) < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0)
+	if (lfd >= 0 && ((fl = fcntl(lfd, F_GETFL)) < 0 ||
+	    fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0))
 		return ff_err_sys(e, errno, "listening socket");
 	if ((sv.ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return ff_err_sys(e, errno, "epoll");
@@ -551,6 +559,14 @@ ff_scached_run(struct ff_scached *s, int lfd, struct ff_err *e)
 	/* descriptors handed over by a predecessor are watched from now on */
 	ff_scache_walk(s->cache, watch_item, &sv);
 	listen_events(&sv, 1);
+	if (s->one_client >= 0) {
+		if ((fl = fcntl(s->one_client, F_GETFL)) < 0 ||
+		    fcntl(s->one_client, F_SETFL, fl | O_NONBLOCK) < 0 ||
+		    add_client(&sv, s->one_client) < 0) {
+			close(sv.ep);
+			return ff_err_sys(e, errno, "client");
+		}
+	}
 
 	sigemptyset(&block);
 	for (size_t i = 0; i < 3; i++) {
@@ -570,7 +586,7 @@ ff_scached_run(struct ff_scached *s, int lfd, struct ff_err *e)
 	while (!sv.stop) {
 		sv.now = ff_now_ms();
 		run_timers(&sv, &next);
-		if (sv.stop)
+		if (sv.stop || (s->one_client >= 0 && sv.nclients == 0))
 			break;
 		n = epoll_pwait(sv.ep, evs, 64, next < 0 ? -1 :
 		    next - sv.now > INT32_MAX ? INT32_MAX : (int)(next - sv.now), &wait_mask);

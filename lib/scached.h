@@ -101,6 +101,7 @@ struct ff_scached {
 	size_t nrules;
 	struct ff_scache *cache;	/* created by run or takeover */
 	int lockfd;
+	int one_client;		/* tests: serve this connection (lfd -1), then return */
 };
 
 void ff_scached_defaults(struct ff_scached *);
