@@ -474,48 +474,44 @@ raise_nofile(void)
 }
 
 static int
-serve(const struct opts *o, int ac)
+serve_with(const struct opts *o, struct ff_scached *sp)
 {
-	struct ff_scached s;
-	struct ff_err e = { .status = FF_OK };
+		struct ff_err e = { .status = FF_OK };
 	struct stat st;
 	struct rlimit rl;
 	const char *service;
 	long secs;
 	int lfd, privfd, r;
 
-	if (ac != 0)
-		return usage_error("serve takes no arguments%s", "");
 	raise_nofile();
 	/* stderr is the log, unless it is a socket (a journal that syslog reaches too) */
 	if (fstat(2, &st) == 0 && !S_ISSOCK(st.st_mode))
 		ff_msg_stderr(FF_MSG_STDERR_ALL);
 	else
 		ff_msg_stderr(FF_MSG_STDERR_NONE);
-	ff_scached_defaults(&s);
 	for (size_t i = 0; i < o->nallow; i++)
-		if (ff_scached_allow(&s, o->allow[i], &e) < 0)
+		if (ff_scached_allow(sp, o->allow[i], &e) < 0)
 			return usage_error("%s", e.msg);
 	if (o->max_sessions > 0)
-		s.max_sessions = (size_t)o->max_sessions;
-	s.max_bindings = 4 * s.max_sessions;
+		sp->max_sessions = (size_t)o->max_sessions;
+	sp->max_bindings = 4 * sp->max_sessions;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    s.max_sessions + 64 > rl.rlim_cur) {
+	    sp->max_sessions + 64 > rl.rlim_cur) {
 		ff_msg_warn("descriptor limit %lu: caching at most %lu connections",
 		    (unsigned long)rl.rlim_cur, (unsigned long)(rl.rlim_cur > 128 ?
 		    rl.rlim_cur - 64 : rl.rlim_cur / 2));
-		s.max_sessions = rl.rlim_cur > 128 ? rl.rlim_cur - 64 : rl.rlim_cur / 2;
+		sp->max_sessions = rl.rlim_cur > 128 ? rl.rlim_cur - 64 : rl.rlim_cur / 2;
 	}
-	if (ff_cli_open(&cli, &e) < 0 || ff_scached_conf(&s, cli.conf, &e) < 0) {
+	if (ff_cli_open(&cli, &e) < 0 || ff_scached_conf(sp, cli.conf, &e) < 0) {
 		ff_msg_error("%s", e.msg);
 		return ff_status_exit(e.status);
 	}
 	if (o->timeout) {
 		if (ff_parse_time(o->timeout, 's', &secs) < 0)
 			return usage_error("bad time-out: %s", o->timeout);
-		s.timeout_ms = secs * 1000;
+		sp->timeout_ms = secs * 1000;
 	}
-	s.owner = cli.sp->uid;
+	sp->owner = cli.sp->uid;
 	service = ff_conf_get(cli.conf, "connection_cache_service_name");
 	if ((privfd = openat(cli.sp->qfd, "private", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0) {
@@ -527,35 +523,52 @@ serve(const struct opts *o, int ac)
 		char name[256];
 
 		snprintf(name, sizeof(name), "%s.lock", service);
-		if ((s.lockfd = openat(privfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		    0600)) < 0 || flock(s.lockfd, LOCK_EX | LOCK_NB) < 0) {
+		if ((sp->lockfd = openat(privfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0600)) < 0 || flock(sp->lockfd, LOCK_EX | LOCK_NB) < 0) {
 			ff_msg_error("%s/private/%s: another cache server is running",
 			    cli.sp->queue_dir, name);
+			close(privfd);
 			return EX_TEMPFAIL;
 		}
-	} else if (o->replace && ff_scached_takeover(privfd, service, &s, &lfd, &e) == 0) {
+	} else if (o->replace && ff_scached_takeover(privfd, service, sp, &lfd, &e) == 0) {
 		ff_msg_info("took over from the running server");
 	} else {
 		if (o->replace)
 			ff_msg_warn("no takeover (%s); starting afresh", e.msg);
 		ff_err_clear(&e);
-		if ((lfd = ff_scached_bind(privfd, service, &s.lockfd, &e)) < 0) {
+		if ((lfd = ff_scached_bind(privfd, service, &sp->lockfd, &e)) < 0) {
+			int busy = errno == EBUSY || errno == EADDRINUSE;
+
 			ff_msg_error("%s/private/%s: %s", cli.sp->queue_dir, service, e.msg);
-			return errno == EBUSY || errno == EADDRINUSE ? EX_TEMPFAIL : EX_OSERR;
+			close(privfd);
+			return busy ? EX_TEMPFAIL : EX_OSERR;
 		}
 	}
 	close(privfd);
 	if (ff_verbose > 0)
 		ff_msg_info("serving %s/private/%s", cli.sp->queue_dir, service);
-	r = ff_scached_run(&s, lfd, &e);
+	r = ff_scached_run(sp, lfd, &e);
 	if (r < 0)
 		ff_msg_error("%s", e.msg);
-	ff_scached_free(&s);
 	close(lfd);
+	return r < 0 ? EX_OSERR : EX_OK;
+}
+
+static int
+serve(const struct opts *o, int ac)
+{
+	struct ff_scached s;
+	int r;
+
+	if (ac != 0)
+		return usage_error("serve takes no arguments%s", "");
+	ff_scached_defaults(&s);
+	r = serve_with(o, &s);
+	ff_scached_free(&s);
 	if (s.lockfd >= 0)
 		close(s.lockfd);
 	ff_cli_close(&cli);
-	return r < 0 ? EX_OSERR : EX_OK;
+	return r;
 }
 
 /* ------------------------------------------------------------ main */
@@ -673,7 +686,7 @@ main(int argc, char **argv)
 	else if (strcmp(sub, "delete") == 0)
 		r = delete(&o, argv, end);
 	else if (strcmp(sub, "serve") == 0)
-		return serve(&o, end);
+		r = serve(&o, end);
 	else
 		r = usage_error("unknown command: %s", sub);
 	free(o.allow);

@@ -261,17 +261,19 @@ get(const struct ff_str *v, size_t n, const char *name)
 
 /* take_items - load what the predecessor sends; returns the listener */
 static int
-take_items(int fd, struct ff_scached *s, struct ff_err *e)
+take_items(int fd, struct ff_ain *inp, struct ff_scached *s, struct ff_err *e)
 {
 	static const char dummy[] = "dummy\0\0";
-	struct ff_ain in;
+	struct ff_ain in = *inp;
 	struct ff_str v[16];
 	size_t n = 0, sessions = 0, bindings = 0;
 	const char *kind, *ttl;
 	int lfd = -1, got, ok = 0;
 	long now = ff_now_ms();
 
-	ff_ain_init(&in, fd, HANDOFF_TIMEOUT_MS, s->max_string, SIZE_MAX);
+	in.max_string = s->max_string;
+	in.max_total = SIZE_MAX;
+	in.deadline = ff_now_ms() + HANDOFF_TIMEOUT_MS;
 	for (;;) {
 		for (size_t i = 0; i < n; i++)
 			ff_str_free(&v[i]);
@@ -350,14 +352,13 @@ ff_scached_takeover(int privfd, const char *service, struct ff_scached *s, int *
 	    (r = ff_attr_scan(&in, 0, st, 1, v)) == 1)
 		ff_attr_number(v[0].p, &u);
 	ff_str_free(&v[0]);
-	if (u != 0 || in.pos != in.len) {
+	if (u != 0) {
 		ff_ain_free(&in);
 		close(fd);
 		return ff_err_set(e, FF_TEMP, "the running server on %s refused the handoff%s",
 		    service, u == 1 ? " (not a fastflush server?)" : " (permission denied?)");
 	}
-	ff_ain_free(&in);
-	r = take_items(fd, s, e);
+	r = take_items(fd, &in, s, e);
 	close(fd);
 	if (r < 0)
 		return -1;
