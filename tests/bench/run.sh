@@ -7,6 +7,12 @@
 # (purge) of 10,000 logfiles. Times are medians of RUNS runs (default 5),
 # each on a fresh copy of the spool. Postfix runs one-shot (flush -S -u) on a
 # socketpair, as root; without root or Postfix its columns say "n/a".
+#
+# 6. The connection cache (scache-ctl serve) against Postfix's scache(8)
+# and against a floor (scache-bench floor: the same system calls, no
+# cache): save_endp + find_endp round trips per second with 1 and 4
+# clients, and server memory per session at SC_SESSIONS (default 10,000)
+# cached connections. BENCH_ONLY=scache runs only this part.
 set -euo pipefail
 
 B=${FF_BUILD:?run me through make bench}
@@ -40,6 +46,174 @@ echo
 
 # median US... - the middle value
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# 6. The connection cache. Each server is started afresh for the round
+# trips (scache-bench rt: SC_N save + find pairs per client, each client
+# its own connection and endpoint label, 1 then 4 clients) and again for
+# the memory test (scache-bench mem: SC_SESSIONS connections saved with
+# smtp(8)-like labels, the server's VmRSS growth per session), taking turns
+# in each of RUNS runs. Postfix's scache runs as its master would run it
+# (-l -z -t unix -u: listening socket on fd 6, master status on fd 5, the
+# flow pipe on 3 and 4) under the small fake master SC_MASTER_PL; it needs
+# root (-u) and the postfix user. The TTL limit is an hour on both sides so
+# that nothing expires while measuring.
+SC_N=${SC_N:-5000}
+SC_SESSIONS=${SC_SESSIONS:-10000}
+PSCACHE=/usr/lib/postfix/sbin/scache
+# SOCKET -- CMD ARGS: the fake master (Perl); CMD keeps its pid (exec)
+# shellcheck disable=SC2016 # Perl code, not shell
+SC_MASTER_PL='
+use strict; use warnings;
+use IO::Socket::UNIX; use Socket; use Fcntl; use POSIX qw(dup2 _exit);
+my $path = shift @ARGV; shift @ARGV if @ARGV && $ARGV[0] eq "--";
+unlink $path;
+my $ls = IO::Socket::UNIX->new(Type => SOCK_STREAM, Local => $path, Listen => 128)
+	or die "listen $path: $!\n";
+socketpair(my $st0, my $st1, AF_UNIX, SOCK_STREAM, 0) or die "socketpair: $!\n";
+pipe(my $fr, my $fw) or die "pipe: $!\n";
+my $pid = fork() // die "fork: $!\n";
+if ($pid == 0) {	# the master side of the status socket, until the server exits
+	close $ls; close $st1; close $fr; close $fw;
+	1 while sysread($st0, my $buf, 4096);
+	_exit(0);
+}
+close $st0;
+my @fds = map { fcntl($_, F_DUPFD, 20) or die "dup: $!\n" } ($fr, $fw, $st1, $ls);
+for my $i (0 .. 3) { dup2($fds[$i], 3 + $i) // die "dup2: $!\n"; POSIX::close($fds[$i]); }
+exec @ARGV or _exit(127);
+'
+# sc_start WHO - start a fresh server (ours, pf or floor): sets sc_pid, sc_sock
+sc_start() {
+	local _
+	case $1 in
+	ours)
+		sc_sock=$W/sc/q/private/scache
+		rm -f "$sc_sock"
+		scache-ctl -c "$W/cfg" -o queue_directory="$W/sc/q" -o connection_cache_ttl_limit=3600s \
+			-o max_idle=120s serve -m $((SC_SESSIONS + 100)) 2>> "$W/sc.ours.log" &
+		;;
+	pf)
+		sc_sock=$W/sc/pf.sock
+		MAIL_CONFIG=$W/sc/pcfg perl -e "$SC_MASTER_PL" "$sc_sock" -- "$PSCACHE" -l -z -t unix -u \
+			-o queue_directory="$W/sc/pq" -o connection_cache_ttl_limit=3600s \
+			-o max_idle=120s 2>> "$W/sc.pf.log" &
+		;;
+	floor)
+		sc_sock=$W/sc/floor.sock
+		scache-bench floor -s "$sc_sock" 2>> "$W/sc.floor.log" &
+		;;
+	esac
+	sc_pid=$!
+	for _ in $(seq 1 100); do
+		if [ -S "$sc_sock" ] && { [ "$1" != pf ] ||
+			[ "$(readlink "/proc/$sc_pid/exe" 2>/dev/null)" = "$PSCACHE" ]; }; then
+			return 0
+		fi
+		kill -0 "$sc_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	sc_stop
+	return 1
+}
+sc_stop() { kill "$sc_pid" 2>/dev/null || true; wait "$sc_pid" 2>/dev/null || true; }
+# sc_med WHO TEST KEY - the median of KEY over the runs of TEST; 0 when none
+sc_med() {
+	local f v=()
+	for f in "$W"/sc."$1"."$2".*; do
+		[ -s "$f" ] && v+=("$(sed -n "s/.* $3=\([^ ]*\).*/\1/p; s/^$3=\([^ ]*\).*/\1/p" "$f")")
+	done
+	if [ "${#v[@]}" = 0 ]; then echo 0; else median "${v[@]}"; fi
+}
+scache_bench() {
+	local run who need hard pf_sc=0 c
+	mkdir -p "$W/sc/pq" "$W/sc/pcfg"
+	: > "$W/sc/pcfg/main.cf"
+	genspool -q "$W/sc/q" -n 0 >/dev/null
+	mkdir -m 700 "$W/sc/q/private"
+	chown -R "$owner" "$W/sc/q"
+	# descriptors: the server and the memory client each hold SC_SESSIONS
+	need=$((SC_SESSIONS + 512))
+	hard=$(ulimit -Hn)
+	if [ "$hard" != unlimited ] && [ "$hard" -lt "$need" ]; then
+		ulimit -Hn "$need" 2>/dev/null || true		# root only
+		hard=$(ulimit -Hn)
+	fi
+	if [ "$hard" != unlimited ] && [ "$hard" -lt "$need" ]; then
+		SC_SESSIONS=$((hard - 512))
+		echo "scache: descriptor limit $hard: measuring memory at $SC_SESSIONS sessions"
+		need=$hard
+	fi
+	ulimit -Sn "$need"
+	if [ "$(id -u)" = 0 ] && [ -x "$PSCACHE" ] && id postfix >/dev/null 2>&1 &&
+		command -v perl >/dev/null; then
+		pf_sc=1
+	fi
+	for run in $(seq 1 "$RUNS"); do
+		for who in ours pf floor; do
+			[ "$who" = pf ] && [ "$pf_sc" = 0 ] && continue
+			if ! sc_start "$who"; then
+				echo "scache: $who: the server did not start (log: $(tail -n 1 "$W/sc.$who.log" 2>/dev/null))" >&2
+				[ "$who" = pf ] && { pf_sc=0; continue; }
+				exit 1
+			fi
+			for c in 1 4; do
+				if ! scache-bench rt -s "$sc_sock" -c "$c" -n "$SC_N" -p "$sc_pid" \
+					> "$W/sc.$who.rt$c.$run"; then
+					echo "scache: $who: round trips with $c clients failed" >&2
+					rm -f "$W/sc.$who.rt$c.$run"
+				fi
+			done
+			sc_stop
+			[ "$who" = floor ] && continue
+			sc_start "$who" || continue
+			if ! scache-bench mem -s "$sc_sock" -p "$sc_pid" -n "$SC_SESSIONS" > "$W/sc.$who.mem.$run"; then
+				echo "scache: $who: could not save $SC_SESSIONS sessions" >&2
+				rm -f "$W/sc.$who.mem.$run"
+			fi
+			sc_stop
+		done
+	done
+	[ "$pf_sc" = 1 ] || echo "scache: Postfix's scache cannot run here (needs root, $PSCACHE, the postfix user, perl): its column says n/a"
+	# scol WHO TEST - "rps p50 p99" or n/a
+	scol() {
+		if [ "$(sc_med "$1" "$2" rps)" = 0 ]; then echo n/a; return; fi
+		echo "$(sc_med "$1" "$2" rps) $(sc_med "$1" "$2" p50_us)us $(sc_med "$1" "$2" p99_us)us"
+	}
+	# sratio A B TEST KEY - A's KEY over B's, or nothing
+	sratio() {
+		local a b
+		a=$(sc_med "$1" "$3" "$4") b=$(sc_med "$2" "$3" "$4")
+		[ "$a" != 0 ] && [ "$b" != 0 ] && echo "$(ratio "$a" "$b")x"
+		return 0
+	}
+	# cpu WHO TEST - server CPU us per round trip
+	cpu() { local v; v=$(sc_med "$1" "$2" server_cpu_us); if [ "$v" = 0 ]; then echo n/a; else echo "${v}us"; fi; }
+	# memcol WHO - "B/session (held, RSS after)" or n/a
+	memcol() {
+		if [ "$(sc_med "$1" mem sessions)" = 0 ]; then echo n/a; return; fi
+		echo "$(sc_med "$1" mem bytes_per_session) B ($(sc_med "$1" mem held) held)"
+	}
+	echo
+	echo "connection cache: save_endp + find_endp round trips/s with the descriptor dance, p50 and p99 latency"
+	printf '%-22s %24s %24s %24s %9s %10s\n' "" "scache-ctl serve" "Postfix scache" "floor (no cache)" "vs floor" "vs Postfix"
+	for c in 1 4; do
+		printf '%-22s %24s %24s %24s %9s %10s\n' "$c client$([ "$c" = 1 ] || echo s)" \
+			"$(scol ours "rt$c")" "$(scol pf "rt$c")" "$(scol floor "rt$c")" \
+			"$(sratio ours floor "rt$c" rps)" "$(sratio ours pf "rt$c" rps)"
+		printf '%-22s %24s %24s %24s %9s %10s\n' "  server CPU/round trip" \
+			"$(cpu ours "rt$c")" "$(cpu pf "rt$c")" "$(cpu floor "rt$c")" \
+			"$(sratio ours floor "rt$c" server_cpu_us)" "$(sratio ours pf "rt$c" server_cpu_us)"
+	done
+	printf '%-22s %24s %24s %24s %9s %10s\n' "memory, $SC_SESSIONS sessions" \
+		"$(memcol ours)" "$(memcol pf)" "" "" "$(sratio pf ours mem bytes_per_session | sed 's/x$/x less/')"
+	printf '%-22s %24s %24s\n' "  server RSS, 1 client" "$(sc_med ours mem rss_before_kb) kB" \
+		"$([ "$pf_sc" = 1 ] && echo "$(sc_med pf mem rss_before_kb) kB" || echo n/a)"
+	echo "target: round trips >= Postfix's; vs floor: our rate over the floor's (1.00x = at the floor)"
+}
+if [ "${BENCH_ONLY:-}" = scache ]; then
+	scache_bench
+	exit 0
+fi
 
 # once PREP CMD... - time one run of CMD after an untimed PREP (sh string)
 once() {
@@ -257,3 +431,4 @@ echo
 echo "batch add rate: $batch_rate IDs/s"
 echo "targets: send <= 1.2x floor and >= 1.5x faster than Postfix; one add < 1 ms;"
 echo "         batch >= 200,000 IDs/s; purge faster than Postfix"
+scache_bench
