@@ -1,6 +1,6 @@
 # bash completion for the fastflush commands            -*- shell-script -*-
 #
-# fflush-add, fflush-send, fflush-refresh, fflush-list, fflushd. Installed as
+# fflush-add, fflush-send, fflush-refresh, fflush-list, fflushd, scache-ctl. Installed as
 # .../bash-completion/completions/fastflush with one symlink per command
 # (see the Makefile), or source it from ~/.bashrc.
 #
@@ -10,7 +10,9 @@
 # _fastflush_options and, if its operands can be completed, in _fastflush;
 # then add it to the "complete" line at the bottom.
 
-# _fastflush_options CMD - the options CMD takes (as its --help lists them)
+# _fastflush_options CMD [SUB] - the options CMD takes (as its --help lists
+# them); for scache-ctl those that go with subcommand SUB ("" before the
+# subcommand), all of them without SUB
 _fastflush_options()
 {
 	local common='-c --config -o -q --quiet -v --verbose --json -h --help -V --version'
@@ -21,7 +23,17 @@ _fastflush_options()
 	fflush-refresh) echo "$common -n --dry-run --purge --compact" ;;
 	fflush-list) echo "$common -b --brief" ;;
 	fflushd) echo "-c --config -o -v --verbose -h --help -V --version -t --timeout -a --allow --postfix --text" ;;
-	# scache-ctl) echo "..." ;;	(subcommands: complete them in _fastflush)
+	scache-ctl)
+		local any='-c --config -o -t --timeout -v --verbose -h --help -V --version'
+		local client="$any -q --quiet -n --no-start --json"
+
+		case ${2-all} in
+		'' | stats | list | save-dest) echo "$client" ;;
+		save-endp | find-endp | find-dest) echo "$client --fd" ;;
+		delete) echo "$client --endp --dest --all" ;;
+		serve) echo "$any --replace -m --max-sessions -a --allow" ;;
+		*) echo "$client --fd --endp --dest --all --replace -m --max-sessions -a --allow" ;;
+		esac ;;
 	esac
 }
 
@@ -32,7 +44,9 @@ _fastflush_params()
 	    relay_domains mydestination compatibility_level \
 	    parent_domain_matches_subdomains fast_flush_refresh_time \
 	    fast_flush_purge_time mail_owner trigger_timeout queue_service_name \
-	    syslog_facility fastflush_lock_timeout
+	    syslog_facility fastflush_lock_timeout connection_cache_service_name \
+	    connection_cache_ttl_limit connection_cache_status_update_time \
+	    connection_cache_protocol_timeout max_idle ipc_timeout
 }
 
 # _fastflush_dequote WORD - the word as the shell will pass it (simple cases)
@@ -205,6 +219,143 @@ _fastflush_reply()
 	done
 }
 
+# _fastflush_scache_labels CMD KIND - the labels cached in the spool's
+# connection cache ("scache-ctl -n -q list" beside CMD, on the spool of the
+# -c/-o options typed so far): KIND endp (endpoint labels of connections),
+# dest (destination labels) or endpoint (the endpoints bindings name).
+# Never starts a server; nothing when none runs.
+_fastflush_scache_labels()
+{
+	local ctl=scache-ctl kind label endp
+	local -a run=()
+
+	[[ $1 == */* ]] && ctl=${1%/*}/scache-ctl
+	command -v timeout >/dev/null 2>&1 && run=(timeout 5)
+	_fastflush_config_args
+	"${run[@]}" "$ctl" -n -q "${_fastflush_cfg[@]}" list 2>/dev/null </dev/null |
+	    while IFS=$'\t' read -r kind label _ endp _; do
+		case $2 in
+		endp) [[ $kind == endp ]] && printf '%s\n' "$label" ;;
+		dest) [[ $kind == dest ]] && printf '%s\n' "$label" ;;
+		endpoint) [[ $kind == dest ]] && printf '%s\n' "$endp" ;;
+		esac
+	    done | sort -u
+}
+
+# _fastflush_scache CMD CUR - scache-ctl: subcommands, the options of each
+# (serve's only after serve), -a OPS=WHO, cached labels as operands, and a
+# command line after "--" of find-endp and find-dest
+_fastflush_scache()
+{
+	local cur=$2 word=${_fastflush_w[${#_fastflush_w[@]} - 1]} w prev sub="" subi=0 dd=0 i
+	local n=${#_fastflush_w[@]} last pre skip=0
+	local -a ops=(save find stats list delete handoff all) args=()
+
+	# the subcommand, "--" and the operands so far; options that take an
+	# argument skip it (-c -o -t -m -a, --config --timeout --fd
+	# --max-sessions --allow; not when given as --opt=value or -tVALUE)
+	for ((i = 1; i < n - 1; i++)); do
+		w=${_fastflush_w[i]}
+		if ((skip)); then
+			skip=0
+			continue
+		fi
+		if [[ $w == -- ]]; then
+			dd=$i
+			break
+		fi
+		case $w in
+		--config | --timeout | --fd | --max-sessions | --allow) skip=1 ;;
+		--*) ;;
+		-*)
+			[[ $w =~ ^-[nqvhV]*[cotma]$ ]] && skip=1 ;;
+		*)
+			if [[ -z $sub ]]; then
+				sub=$w
+				subi=$i
+			else
+				args+=("$w")
+			fi ;;
+		esac
+	done
+	prev=
+	((n > 1)) && prev=${_fastflush_w[n - 2]}
+
+	# after "--": a command, then its arguments
+	if ((dd)); then
+		if ((dd == n - 2)); then
+			mapfile -t COMPREPLY < <(compgen -c -- "$cur" | sort -u)
+		else
+			compopt -o default 2>/dev/null
+		fi
+		return 0
+	fi
+
+	# option arguments: -a OPS=WHO (also --allow=OPS=WHO), nothing to
+	# offer for the numbers. '=' splits words, so CUR is what follows the
+	# last '=': operations before it, users and @groups after it; both
+	# are comma-separated lists.
+	local allow=0 aval=$word
+	if ((skip)); then
+		[[ $prev == -a || $prev == --allow || $prev == -[!-]*a ]] || return 0
+		allow=1
+	elif [[ $word == --allow=* ]]; then
+		aval=${word#--allow=}
+		allow=1
+	fi
+	if ((allow)); then
+		last=${cur##*,}
+		pre=${cur%"$last"}
+		if [[ $aval != *=* ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "${ops[*]}" -P "$pre" -- "$last")
+			compopt -o nospace 2>/dev/null
+		elif [[ $last == @* ]]; then
+			mapfile -t COMPREPLY < <(compgen -g -P "$pre@" -- "${last#@}")
+		else
+			mapfile -t COMPREPLY < <(compgen -u -P "$pre" -- "$last")
+		fi
+		return 0
+	fi
+
+	if [[ $word == -* ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "$(_fastflush_options scache-ctl "$sub")" -- "$cur")
+		return 0
+	fi
+	if [[ -z $sub ]]; then
+		mapfile -t COMPREPLY < <(compgen -W "save-endp find-endp save-dest find-dest stats list delete serve" -- "$cur")
+		return 0
+	fi
+
+	# operands: labels that are cached now
+	local -a labels=()
+	case $sub:${#args[@]} in
+	find-endp:0 | save-endp:1)
+		mapfile -t labels < <(_fastflush_scache_labels "$1" endp) ;;
+	find-dest:0 | save-dest:1)
+		mapfile -t labels < <(_fastflush_scache_labels "$1" dest) ;;
+	save-dest:3)
+		mapfile -t labels < <({ _fastflush_scache_labels "$1" endp
+		    _fastflush_scache_labels "$1" endpoint; } | sort -u) ;;
+	delete:0)
+		local kind=
+		for ((i = subi + 1; i < n - 1; i++)); do
+			case ${_fastflush_w[i]} in
+			--all) return 0 ;;
+			--endp) kind+=e ;;
+			--dest) kind+=d ;;
+			esac
+		done
+		case $kind in
+		e) mapfile -t labels < <(_fastflush_scache_labels "$1" endp) ;;
+		d) mapfile -t labels < <(_fastflush_scache_labels "$1" dest) ;;
+		*) mapfile -t labels < <({ _fastflush_scache_labels "$1" endp
+		    _fastflush_scache_labels "$1" dest; } | sort -u) ;;
+		esac ;;
+	esac
+	((${#labels[@]})) && _fastflush_reply "$cur" "${labels[@]}"
+	return 0
+}
+
 # _fastflush CMD CUR PREV - the completion function of every command
 _fastflush()
 {
@@ -237,6 +388,11 @@ _fastflush()
 			compopt -o filenames 2>/dev/null
 			mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		fi
+		return 0
+	fi
+
+	if [[ $cmd == scache-ctl ]]; then
+		_fastflush_scache "$1" "$cur"
 		return 0
 	fi
 
@@ -284,5 +440,4 @@ _fastflush()
 	return 0
 }
 
-complete -F _fastflush fflush-add fflush-send fflush-refresh fflush-list fflushd
-# complete -F _fastflush scache-ctl
+complete -F _fastflush fflush-add fflush-send fflush-refresh fflush-list fflushd scache-ctl
