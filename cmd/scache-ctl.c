@@ -316,7 +316,7 @@ stats(const struct opts *o)
 
 	if ((r = open_client(&c, o)) != EX_OK)
 		return r;
-	r = ff_scclnt_call(&c, "stats", NULL, 0, &l, &e);
+	r = ff_scclnt_stats(&c, &l, &e);
 	ff_scclnt_close(&c);
 	if (r < 0)
 		return fail(&e, EX_TEMPFAIL);
@@ -397,7 +397,7 @@ list(const struct opts *o)
 
 	if ((r = open_client(&c, o)) != EX_OK)
 		return r;
-	r = ff_scclnt_call(&c, "list", NULL, 0, &l, &e);
+	r = ff_scclnt_list(&c, &l, &e);
 	ff_scclnt_close(&c);
 	if (r < 0)
 		return fail(&e, EX_TEMPFAIL);
@@ -429,29 +429,21 @@ delete(const struct opts *o, char **av, int ac)
 {
 	struct ff_scclnt c;
 	struct ff_err e = { .status = FF_OK };
-	struct ff_alist l;
-	const char *nv[4];
-	const char *count;
+	unsigned long count;
 	int r;
 
 	if (o->all ? ac != 0 : ac != 1)
 		return usage_error("delete: want LABEL, or --all%s", "");
-	nv[0] = "kind";
-	nv[1] = o->kind == FF_SCACHE_ENDP ? "endp" : o->kind == FF_SCACHE_DEST ? "dest" : "all";
-	nv[2] = "label";
-	nv[3] = o->all ? "" : av[0];
 	if (!o->all && av[0][0] == 0)
 		return usage_error("delete: empty LABEL (use --all)%s", "");
 	if ((r = open_client(&c, o)) != EX_OK)
 		return r;
-	r = ff_scclnt_call(&c, "delete", nv, 4, &l, &e);
+	r = ff_scclnt_delete(&c, o->kind, o->all ? NULL : av[0], &count, &e);
 	ff_scclnt_close(&c);
 	if (r < 0)
 		return fail(&e, EX_TEMPFAIL);
-	count = ff_alist_get(&l, "count");
 	if (r == FF_SCACHE_OK && !cli.quiet)
-		printf("deleted %s\n", count ? count : "0");
-	ff_alist_free(&l);
+		printf("deleted %lu\n", count);
 	if (r == FF_SCACHE_FAIL) {
 		fprintf(stderr, "scache-ctl: delete: permission denied\n");
 		return EX_NOPERM;

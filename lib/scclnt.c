@@ -15,6 +15,7 @@
 
 #include "fdpass.h"
 #include "msg.h"
+#include "scache.h"
 #include "scclnt.h"
 
 #define MAX_REPLY	(64 * 1024 * 1024)
@@ -439,5 +440,36 @@ ff_scclnt_call(struct ff_scclnt *c, const char *request, const char *const *nv, 
 		return -1;
 	if ((r = status_of(reply, e)) < 0)
 		ff_alist_free(reply);
+	return r;
+}
+
+int
+ff_scclnt_stats(struct ff_scclnt *c, struct ff_alist *reply, struct ff_err *e)
+{
+	return ff_scclnt_call(c, "stats", NULL, 0, reply, e);
+}
+
+int
+ff_scclnt_list(struct ff_scclnt *c, struct ff_alist *reply, struct ff_err *e)
+{
+	return ff_scclnt_call(c, "list", NULL, 0, reply, e);
+}
+
+int
+ff_scclnt_delete(struct ff_scclnt *c, int kind, const char *label, unsigned long *count,
+    struct ff_err *e)
+{
+	const char *nv[4] = { "kind", kind == FF_SCACHE_ENDP ? "endp" : kind == FF_SCACHE_DEST ?
+	    "dest" : "all", "label", label ? label : "" };
+	struct ff_alist l;
+	const char *n;
+	int r;
+
+	*count = 0;
+	if ((r = ff_scclnt_call(c, "delete", nv, 4, &l, e)) < 0)
+		return r;
+	if ((n = ff_alist_get(&l, "count")) != NULL)
+		*count = strtoul(n, NULL, 10);
+	ff_alist_free(&l);
 	return r;
 }

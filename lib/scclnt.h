@@ -16,6 +16,10 @@
  *	    const char *dprop, const char *endp, struct ff_err *e);
  *	int ff_scclnt_find_dest(struct ff_scclnt *c, const char *dest, char **dprop,
  *	    char **eprop, int *fd, struct ff_err *e);
+ *	int ff_scclnt_stats(struct ff_scclnt *c, struct ff_alist *reply, struct ff_err *e);
+ *	int ff_scclnt_list(struct ff_scclnt *c, struct ff_alist *reply, struct ff_err *e);
+ *	int ff_scclnt_delete(struct ff_scclnt *c, int kind, const char *label,
+ *	    unsigned long *count, struct ff_err *e);
  *	int ff_scclnt_call(struct ff_scclnt *c, const char *request,
  *	    const char *const *nv, size_t n, struct ff_alist *reply, struct ff_err *e);
  *	const char *ff_alist_get(const struct ff_alist *l, const char *name);
@@ -44,6 +48,12 @@
  *	ff_scclnt_call() sends any request with n/2 name-value pairs from
  *	nv and reads the whole reply list into reply (for stats, list,
  *	delete); ff_alist_get() finds the first value named name.
+ *	ff_scclnt_stats() and ff_scclnt_list() are such calls; their
+ *	replies are documented in scached.h (stats: counters by name; list:
+ *	per entry kind, label, property, endpoint or peer, ttl in ms).
+ *	ff_scclnt_delete() removes the entries of label (NULL: all) of
+ *	kind (FF_SCACHE_ENDP, FF_SCACHE_DEST, FF_SCACHE_ALL) and sets
+ *	*count. Servers that are not fastflush's answer these with 1.
  */
 #ifndef FF_SCCLNT_H
 #define FF_SCCLNT_H
@@ -84,6 +94,9 @@ int ff_scclnt_find_dest(struct ff_scclnt *, const char *, char **, char **, int 
     struct ff_err *);
 int ff_scclnt_call(struct ff_scclnt *, const char *, const char *const *, size_t,
     struct ff_alist *, struct ff_err *);
+int ff_scclnt_stats(struct ff_scclnt *, struct ff_alist *, struct ff_err *);
+int ff_scclnt_list(struct ff_scclnt *, struct ff_alist *, struct ff_err *);
+int ff_scclnt_delete(struct ff_scclnt *, int, const char *, unsigned long *, struct ff_err *);
 const char *ff_alist_get(const struct ff_alist *, const char *);
 void ff_alist_free(struct ff_alist *);
 
