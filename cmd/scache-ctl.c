@@ -453,29 +453,15 @@ delete(const struct opts *o, char **av, int ac)
 
 /* ------------------------------------------------------------ serve */
 
-/* raise_nofile - room for the cache: the soft descriptor limit up to the hard one */
-static void
-raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 static int
 serve_with(const struct opts *o, struct ff_scached *sp)
 {
-		struct ff_err e = { .status = FF_OK };
+	struct ff_err e = { .status = FF_OK };
 	struct stat st;
-	struct rlimit rl;
 	const char *service;
 	long secs;
 	int lfd, privfd, r;
 
-	raise_nofile();
 	/* stderr is the log, unless it is a socket (a journal that syslog reaches too) */
 	if (fstat(2, &st) == 0 && !S_ISSOCK(st.st_mode))
 		ff_msg_stderr(FF_MSG_STDERR_ALL);
@@ -487,13 +473,7 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 	if (o->max_sessions > 0)
 		sp->max_sessions = (size_t)o->max_sessions;
 	sp->max_bindings = 4 * sp->max_sessions;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    sp->max_sessions + 64 > rl.rlim_cur) {
-		ff_msg_warn("descriptor limit %lu: caching at most %lu connections",
-		    (unsigned long)rl.rlim_cur, (unsigned long)(rl.rlim_cur > 128 ?
-		    rl.rlim_cur - 64 : rl.rlim_cur / 2));
-		sp->max_sessions = rl.rlim_cur > 128 ? rl.rlim_cur - 64 : rl.rlim_cur / 2;
-	}
+	ff_scached_fit_nofile(sp);
 	if (ff_cli_open(&cli, &e) < 0 || ff_scached_conf(sp, cli.conf, &e) < 0) {
 		ff_msg_error("%s", e.msg);
 		return ff_status_exit(e.status);

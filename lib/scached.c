@@ -6,6 +6,7 @@
  * client's input is kept until a whole request is there (scproto.c).
  */
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -55,6 +56,36 @@ ff_scached_defaults(struct ff_scached *s)
 	s->owner = (uid_t)-1;
 	s->lockfd = -1;
 	s->one_client = -1;
+}
+
+/*
+ * ff_scached_fit_nofile - every cached session and every client holds a
+ * descriptor: raise the soft limit to the hard one, then shrink the caps
+ * that still do not fit (32 spare for the listener, log, lock, handoff)
+ */
+void
+ff_scached_fit_nofile(struct ff_scached *s)
+{
+	struct rlimit rl;
+	size_t cur;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	cur = (size_t)rl.rlim_cur;
+	if (s->max_sessions + s->max_clients + 32 <= cur)
+		return;
+	if (s->max_clients > cur / 8)
+		s->max_clients = cur / 8 > 4 ? cur / 8 : 4;
+	s->max_sessions = cur > s->max_clients + 64 ? cur - s->max_clients - 32 : cur / 4;
+	ff_msg_warn("descriptor limit %zu: caching at most %zu connections for at most %zu "
+	    "clients", cur, s->max_sessions, s->max_clients);
 }
 
 int
@@ -246,7 +277,10 @@ client_events(struct server *sv, struct client *c)
 	struct epoll_event ev = { .data.u64 = TAG(T_CLIENT, c->fd) };
 
 	ev.events = c->off < c->out.len || c->state == C_SEND_FD ? EPOLLOUT : EPOLLIN;
-	epoll_ctl(sv->ep, EPOLL_CTL_MOD, c->fd, &ev);
+	if (ev.events == c->events)
+		return;		/* most requests: reading before and after */
+	if (epoll_ctl(sv->ep, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->events = ev.events;
 }
 
 void
@@ -358,7 +392,7 @@ add_client(struct server *sv, int fd)
 	c->held = -1;
 	c->deadline = -1;
 	c->ops = peer_ops(sv->s, fd, c->who, sizeof(c->who));
-	ev.events = EPOLLIN;
+	ev.events = c->events = EPOLLIN;
 	ev.data.u64 = TAG(T_CLIENT, fd);
 	if (epoll_ctl(sv->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		ff_msg_warn("epoll: %s", strerror(errno));

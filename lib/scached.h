@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	void ff_scached_defaults(struct ff_scached *s);
  *	int ff_scached_conf(struct ff_scached *s, struct ff_conf *conf, struct ff_err *e);
+ *	void ff_scached_fit_nofile(struct ff_scached *s);
  *	int ff_scached_allow(struct ff_scached *s, const char *spec, struct ff_err *e);
  *	int ff_scached_bind(int privfd, const char *service, int *lockfd, struct ff_err *e);
  *	int ff_scached_takeover(int privfd, const char *service, struct ff_scached *s,
@@ -14,7 +15,10 @@
  * DESCRIPTION
  *	ff_scached_conf() takes connection_cache_ttl_limit,
  *	connection_cache_status_update_time, max_idle and ipc_timeout
- *	from the configuration.
+ *	from the configuration. ff_scached_fit_nofile() raises the soft
+ *	descriptor limit to the hard one and, when the caps still need more
+ *	descriptors than that, lowers s->max_clients and s->max_sessions
+ *	(with a warning) so that a full cache cannot run out of them.
  *
  *	ff_scached_run() serves the cache on listening socket lfd until
  *	s->idle_ms passes with no client connected (0: never), SIGTERM,
@@ -106,6 +110,7 @@ struct ff_scached {
 
 void ff_scached_defaults(struct ff_scached *);
 int ff_scached_conf(struct ff_scached *, struct ff_conf *, struct ff_err *);
+void ff_scached_fit_nofile(struct ff_scached *);
 int ff_scached_allow(struct ff_scached *, const char *, struct ff_err *);
 int ff_scached_bind(int, const char *, int *, struct ff_err *);
 int ff_scached_takeover(int, const char *, struct ff_scached *, int *, struct ff_err *);

@@ -25,6 +25,7 @@ struct client {
 	char *buf;		/* input; always len < cap (a spare byte) */
 	size_t pos, len, cap;
 	int eof;
+	unsigned events;	/* what epoll waits for on fd */
 	struct ff_aout out;	/* reply not written yet, from off */
 	size_t off;
 	long deadline;		/* -1: none */

@@ -152,6 +152,7 @@ start(int privfd, const char *service, const struct ff_scached *settings, struct
 		s.rules = NULL;		/* the caller's copy; the default rules apply */
 		s.nrules = 0;
 		s.cache = NULL;
+		ff_scached_fit_nofile(&s);
 		ff_msg_info("started on demand");
 		n = ff_scached_run(&s, 3, &ce);
 		_exit(n < 0 ? 1 : 0);

@@ -212,6 +212,26 @@ one"
 	assert_line "max_sessions=2"
 }
 
+@test "scache-ctl: a low descriptor limit caps sessions and clients, for serve and on demand" {
+	conf "max_idle = 2s"
+	# serve: the warning in its log, the caps in its stats
+	(ulimit -n 200 && exec scache-ctl serve) 2> "$T/serve.log" &
+	SERVER_PID=$!
+	for _ in $(seq 1 100); do [ -S "$Q/private/scache" ] && break; sleep 0.05; done
+	run scache-ctl stats
+	assert_success
+	assert_line "max_sessions=143"
+	run cat "$T/serve.log"
+	assert_output --partial "descriptor limit 200: caching at most 143 connections for at most 25 clients"
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	SERVER_PID=
+	# on demand: the server started by a client with the same limit
+	run sh -c 'ulimit -n 200 && exec scache-ctl stats'
+	assert_success
+	assert_line "max_sessions=143"
+}
+
 @test "scache-ctl: one server per spool; it logs Postfix's statistics lines at exit" {
 	conf "max_idle = 1s"
 	serve
