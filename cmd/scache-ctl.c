@@ -11,7 +11,6 @@
  * See scache-ctl(8).
  */
 #include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -37,11 +36,11 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] save-endp [--fd N] TTL ENDPOINT PROPS\n"
-	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] find-endp [--fd N] ENDPOINT [-- CMD [ARG...]]\n"
+	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] [--json] find-endp [--fd N] ENDPOINT [-- CMD [ARG...]]\n"
 	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] save-dest TTL DEST DEST-PROPS ENDPOINT\n"
-	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] find-dest [--fd N] DEST [-- CMD [ARG...]]\n"
+	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] [--json] find-dest [--fd N] DEST [-- CMD [ARG...]]\n"
 	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] [--json] stats | list\n"
-	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] delete [--endp | --dest] LABEL | --all\n"
+	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] delete [--endp | --dest] {LABEL | --all}\n"
 	    "       scache-ctl [-v] [-c dir] [-o name=value] [-t time] serve [--replace] [-m N] [-a OPS=WHO]...\n"
 	    "\n"
 	    "The shared connection cache of a Postfix spool, as Postfix's scache(8):\n"
@@ -78,14 +77,16 @@ usage(FILE *fp)
 	    "  -a, --allow OPS=WHO  serve: let users (name, uid, @group) do OPS (save, find,\n"
 	    "                       stats, list, delete, handoff, all); root and the spool\n"
 	    "                       owner may do everything (repeatable)\n"
-	    "  -q, --quiet          no header line (list)\n"
+	    "  -q, --quiet          no header line (list), no \"deleted N\" (delete), no\n"
+	    "                       \"nothing cached\" (find-*)\n"
 	    "  -v, --verbose        log more\n"
-	    "      --json           stats and list as JSON\n"
+	    "      --json           stats, list and find-* properties as JSON\n"
 	    "  -h, --help           this help\n"
 	    "  -V, --version        version\n"
 	    "\n"
-	    "Exit: 0 done, 1 nothing found, 64 usage, 65 bad request, 69 no server,\n"
-	    "75 temporary failure, 77 permission denied, 71 system error, 78 configuration.\n");
+	    "Exit: 0 done, 1 nothing found, 64 usage, 65 bad request, 69 no server (or\n"
+	    "not a fastflush one), 75 temporary failure, 77 permission denied, 71 system\n"
+	    "error, 78 configuration; with CMD its exit status, 126/127 if it cannot run.\n");
 }
 
 enum { OPT_FD = 0x200, OPT_ENDP, OPT_DEST, OPT_ALL, OPT_REPLACE };
@@ -306,6 +307,23 @@ find(const struct opts *o, int dest, char **av, int ac, char **cmd)
 	return r;
 }
 
+/* own_status - the exit code for a status sent to a request only fastflush's server has */
+static int
+own_status(int st, const char *what)
+{
+	switch (st) {
+	case FF_SCACHE_OK:
+		return EX_OK;
+	case FF_SCACHE_BAD:
+		fprintf(stderr, "scache-ctl: %s: the server does not know this request "
+		    "(not a fastflush server?)\n", what);
+		return EX_UNAVAILABLE;
+	default:
+		fprintf(stderr, "scache-ctl: %s: permission denied\n", what);
+		return EX_NOPERM;
+	}
+}
+
 static int
 stats(const struct opts *o)
 {
@@ -333,12 +351,7 @@ stats(const struct opts *o)
 			puts("}");
 	}
 	ff_alist_free(&l);
-	if (r == FF_SCACHE_FAIL) {
-		fprintf(stderr, "scache-ctl: stats: permission denied\n");
-		return EX_NOPERM;
-	}
-	return r == FF_SCACHE_BAD ? (fprintf(stderr, "scache-ctl: the server has no stats "
-	    "(not a fastflush server?)\n"), EX_UNAVAILABLE) : EX_OK;
+	return own_status(r, "stats");
 }
 
 static void
@@ -416,12 +429,7 @@ list(const struct opts *o)
 			list_row(&l, row, l.n);
 	}
 	ff_alist_free(&l);
-	if (r == FF_SCACHE_FAIL) {
-		fprintf(stderr, "scache-ctl: list: permission denied\n");
-		return EX_NOPERM;
-	}
-	return r == FF_SCACHE_BAD ? (fprintf(stderr, "scache-ctl: the server cannot list "
-	    "(not a fastflush server?)\n"), EX_UNAVAILABLE) : EX_OK;
+	return own_status(r, "list");
 }
 
 static int
@@ -444,11 +452,7 @@ delete(const struct opts *o, char **av, int ac)
 		return fail(&e, EX_TEMPFAIL);
 	if (r == FF_SCACHE_OK && !cli.quiet)
 		printf("deleted %lu\n", count);
-	if (r == FF_SCACHE_FAIL) {
-		fprintf(stderr, "scache-ctl: delete: permission denied\n");
-		return EX_NOPERM;
-	}
-	return r == FF_SCACHE_OK ? EX_OK : server_status(r, "delete");
+	return own_status(r, "delete");
 }
 
 /* ------------------------------------------------------------ serve */

@@ -290,7 +290,7 @@ $bash_logs"
 	local f
 	for f in fflush-refresh.cron fflush-refresh.service fflush-refresh.timer demo.sh \
 		fflushd.socket fflushd@.service fflushd-etrn.socket fflushd-etrn@.service \
-		fflushd.inetd fflushd.xinetd; do
+		fflushd.inetd fflushd.xinetd scache.socket scache.service scache.xinetd; do
 		[ -f "$TOP/examples/$f" ] || fail "examples/$f is missing"
 		grep -qF "\`$f\`" "$TOP/examples/README.md" || fail "examples/README.md does not list $f"
 	done
@@ -315,12 +315,21 @@ $bash_logs"
 	for f in 'wait		= no' 'per_source	= 4' 'instances	= 32'; do
 		grep -qF "$f" "$TOP/examples/fflushd.xinetd" || fail "fflushd.xinetd lacks $f"
 	done
+	# the cache: one server for every client, the listening socket as fd 3
+	grep -qx 'Accept=no' "$TOP/examples/scache.socket"
+	grep -qx 'ListenStream=/var/spool/postfix/private/scache' "$TOP/examples/scache.socket"
+	grep -qE '^ExecStart=/[^ ]*/scache-ctl .*serve$' "$TOP/examples/scache.service"
+	grep -qE '^LimitNOFILE=[0-9]+$' "$TOP/examples/scache.service"
+	grep -qF 'wait		= yes' "$TOP/examples/scache.xinetd"
 	if command -v systemd-analyze >/dev/null; then
 		# unknown settings and syntax errors; man: links cannot resolve before install
 		run systemd-analyze verify --man=no "$TOP/examples/fflush-refresh.service" "$TOP/examples/fflush-refresh.timer"
 		refute_output --partial "Unknown"
 		refute_output --partial "rror"
 		run systemd-analyze verify --man=no "$TOP/examples/fflushd.socket" "$TOP/examples/fflushd-etrn.socket"
+		refute_output --partial "Unknown"
+		refute_output --partial "rror"
+		run systemd-analyze verify --man=no "$TOP/examples/scache.socket" "$TOP/examples/scache.service"
 		refute_output --partial "Unknown"
 		refute_output --partial "rror"
 	fi

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 # Protocol parity of our connection cache server ("scache-ctl serve") with
 # Postfix 3.7's scache(8), as Postfix's master runs it.
 #
@@ -930,4 +931,27 @@ EOF
 		run sc_postfix_log
 		assert_line 'warning: timeout on scache socket while reading input attribute name'
 	fi
+}
+
+@test "scache: scache-ctl talks to Postfix's scache too; stats, list and delete say it is not ours (exit 69)" {
+	[ "$SC_SUT" != ours ] || skip "needs Postfix's scache (SC_SUT=$SC_SUT)"
+	local s ctl c
+	s=$(pf_spool ctl)
+	ctl=("$FF_BUILD/bin/scache-ctl" -c "$s/cfg" -o queue_directory="$s/q" -n)
+	sc_start "$s" postfix -o connection_cache_ttl_limit=60s
+	echo x > "$s/x"
+	run "${ctl[@]}" save-endp --fd 5 30 smtp:192.0.2.1:25 props 5< "$s/x"
+	assert_success
+	run "${ctl[@]}" find-endp smtp:192.0.2.1:25 -- sh -c 'echo "$SCACHE_ENDP_PROPS"; cat <&3'
+	assert_success
+	assert_output "props
+x"
+	run -1 "${ctl[@]}" find-endp smtp:192.0.2.1:25
+	for c in stats list "delete --all"; do
+		# shellcheck disable=SC2086 # "delete --all" is two words
+		run -69 "${ctl[@]}" $c
+		assert_output --partial "the server does not know this request (not a fastflush server?)"
+	done
+	sc_release "$s"
+	sc_wait "$s"
 }
