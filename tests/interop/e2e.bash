@@ -104,7 +104,7 @@ e2e_start() {
 		echo "no $FF_BUILD/bin/fflushd: run make all (or E2E_FLUSHD=postfix)" >&2
 		return 1
 	fi
-	e2e_write_config
+	e2e_write_config || { e2e_stop; return 1; }
 	_e2e_start || { e2e_stop; return 1; }
 }
 
@@ -171,6 +171,12 @@ e2e_write_config() {
 			if ($1 == "flush") { print "#" $0 "   # e2e: socat serves public/flush"; next }
 		}
 		{ print }' /usr/share/postfix/master.cf.dist > "$E2E_CFG/master.cf"
+	# a test file's own changes, if it defines e2e_config_hook (see
+	# e2e_scache.bash); Postfix is not running yet
+	if declare -F e2e_config_hook > /dev/null; then
+		e2e_config_hook || return 1
+		touch -d "@$(($(date +%s) - 3600))" "$E2E_CFG/main.cf"
+	fi
 }
 
 # e2e_stop - stop smtp-sink, Postfix and socat; remove $E2E_BASE unless
@@ -268,9 +274,10 @@ e2e_dump() {
 
 # ------------------------------------------------------------ the far end
 
-# e2e_sink_start - smtp-sink on [127.0.0.1]:$E2E_SINK_PORT (accepts all mail)
+# e2e_sink_start [OPTION...] - smtp-sink on [127.0.0.1]:$E2E_SINK_PORT
+# (accepts all mail), with smtp-sink's OPTIONs (such as -d DIR/)
 e2e_sink_start() {
-	smtp-sink -u nobody "127.0.0.1:$E2E_SINK_PORT" 10 \
+	smtp-sink -u nobody "$@" "127.0.0.1:$E2E_SINK_PORT" 10 \
 		< /dev/null >> "$E2E_BASE/sink.log" 2>&1 3>&- &
 	echo "$!" > "$E2E_BASE/sink.pid"
 	e2e_wait 10 e2e_listening "$E2E_SINK_PORT" || {
