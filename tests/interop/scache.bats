@@ -772,22 +772,26 @@ find_endp @1000000x => status\02\0property\0\0\0
 EOF
 }
 
-@test "scache: 2,000 clients in a row, each saving and finding" {
+@test "scache: 10,000 clients in a row, each saving and finding, every fifth sending a bad request first" {
 	local i
-	for ((i = 1; i <= 2000; i++)); do
-		printf 'reconnect\nsave_endp 10 ep%d p%d\nfind_endp ep%d\n' $((i % 7)) "$i" $((i % 7))
+	for ((i = 1; i <= 10000; i++)); do
+		printf 'reconnect\n'
+		((i % 5)) || printf 'send request bogus label x\nreadlist\n'
+		printf 'save_endp 10 ep%d p%d\nfind_endp ep%d\n' $((i % 7)) "$i" $((i % 7))
 	done | sc_script
 	sc_both -o connection_cache_ttl_limit=60s
 	sc_same
 	local s
 	for s in $(sc_spools); do
 		run grep -c '^find_endp ep[0-6] => status\\00\\0property\\0p[0-9]*\\0\\0 fd=#[0-9]*$' "$s/out"
+		assert_output 10000
+		run grep -c '^readlist => status\\01\\0\\0$' "$s/out"
 		assert_output 2000
 		run tail -n 1 "$s/out"
-		assert_output 'find_endp ep5 => status\00\0property\0p2000\0\0 fd=#2000'
+		assert_output 'find_endp ep4 => status\00\0property\0p10000\0\0 fd=#10000'
 	done
 	sc_expect_stats <<'EOF'
-statistics: address lookup hits=2000 miss=0 success=100%
+statistics: address lookup hits=10000 miss=0 success=100%
 statistics: max simultaneous domains=0 addresses=1 connection=1
 EOF
 }
