@@ -33,6 +33,12 @@ slow_test() {
 	[ -z "${FF_VALGRIND:-}" ] || skip "hundreds of processes: too slow under valgrind"
 }
 
+# no_valgrind WHY - skip a test that cannot work under valgrind (timing
+# in seconds, descriptors valgrind reserves, wrappers other users cannot run)
+no_valgrind() {
+	[ -z "${FF_VALGRIND:-}" ] || skip "under valgrind: $1"
+}
+
 # mkspool [main.cf lines...] - a fresh Postfix-layout spool owned by the caller
 mkspool() {
 	T=$(mktemp -d /tmp/fftest.XXXXXX)
