@@ -20,7 +20,7 @@ if [ -n "${FF_VALGRIND:-}" ]; then
 		mkdir -p "$vgbin"
 		for c in "$FF_BUILD"/bin/*; do
 			[ -x "$c" ] || continue
-			printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite %s "$@"\n' \
+			printf '#!/bin/sh\nexec valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite %s "$@"\n' \
 				"$c" > "$vgbin/${c##*/}"
 			chmod 755 "$vgbin/${c##*/}"
 		done
