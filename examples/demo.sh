@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # examples/demo.sh - fast flush on a throw-away spool under the build tree.
 # Run by "make demo": builds a Postfix-layout spool with deferred mail for
-# two destinations, then adds, lists, sends and refreshes with the tools.
+# two destinations, then adds, lists, sends and refreshes with the tools,
+# and last caches an open connection with scache-ctl and takes it back.
 set -euo pipefail
 
 B=${FF_BUILD:?run me through make demo}
@@ -14,11 +15,14 @@ say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 run() { say "$*"; "$@" || echo "(exit $?)"; }
 
 rm -rf "$D"
-mkdir -p "$Q"/{flush,deferred,incoming,active,public} "$MAIL_CONFIG"
-chmod 700 "$Q"/{flush,deferred,incoming,active}
+mkdir -p "$Q"/{flush,deferred,incoming,active,public,private} "$MAIL_CONFIG"
+chmod 700 "$Q"/{flush,deferred,incoming,active,private}
 cat > "$MAIL_CONFIG/main.cf" <<CF
 queue_directory = $Q
 fast_flush_domains = example.com, bücher.example
+# the demo's connection cache: keep connections a minute, exit when idle
+connection_cache_ttl_limit = 60s
+max_idle = 10s
 CF
 
 # deferred mail: 3 messages for example.com, 2 for bücher.example, 1 other
@@ -64,5 +68,30 @@ if [ -n "$listener" ]; then
 	say "cat $D/triggers    # what the queue manager was told"
 	cat "$D/triggers"
 fi
+
+# the connection cache: a live descriptor (here a pipe from a stand-in mail
+# server that has sent its greeting; Postfix's smtp leaves TCP connections)
+# saved by one process and taken back by another; the first client starts
+# the cache server
+exec 7< <(echo '220 mx.example.com ESMTP'; exec sleep 60)
+mx=$!
+stop_cache() {
+	if [ -s "$Q/private/scache.lock" ]; then
+		kill "$(cat "$Q/private/scache.lock")" 2>/dev/null || true
+	fi
+	kill "$mx" 2>/dev/null || true
+}
+trap 'stop_cache; [ -z "$listener" ] || kill "$listener" 2>/dev/null || true' EXIT
+say "scache-ctl save-endp --fd 7 60 smtp:192.0.2.25:25 greeting=ESMTP    # fd 7: the pipe"
+scache-ctl save-endp --fd 7 60 smtp:192.0.2.25:25 greeting=ESMTP
+exec 7<&-
+run scache-ctl save-dest 60 example.com 'via=mx' smtp:192.0.2.25:25
+run scache-ctl list
+# shellcheck disable=SC2016 # the command's own variables
+say 'scache-ctl find-dest example.com -- sh -c '"'"'echo "$SCACHE_DEST_PROPS / $SCACHE_ENDP_PROPS"; head -n 1 <&3'"'"
+# shellcheck disable=SC2016
+scache-ctl find-dest example.com -- sh -c 'echo "$SCACHE_DEST_PROPS / $SCACHE_ENDP_PROPS"; head -n 1 <&3'
+run scache-ctl find-endp smtp:192.0.2.25:25
+run scache-ctl stats
 echo
 echo "Done. Everything above happened under $D; remove it with: rm -rf $D"

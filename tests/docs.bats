@@ -334,3 +334,28 @@ $bash_logs"
 		refute_output --partial "rror"
 	fi
 }
+
+@test "demo: make demo's script runs to the end: sends, refreshes, and a cached connection comes back" {
+	[ -x "$FF_BUILD/bin/scache-ctl" ] || skip "needs $FF_BUILD/bin (make all)"
+	run env FF_BUILD="$FF_BUILD" "$TOP/examples/demo.sh"
+	assert_success
+	assert_output --partial "example.com: moved 3, already incoming 0, gone 0"
+	assert_output --partial "1 refreshed (2 moved, 0 already incoming, 0 gone)"
+	assert_line "via=mx / greeting=ESMTP"
+	assert_line "220 mx.example.com ESMTP"
+	assert_line "domain_hits=1"
+	assert_output --partial "Done. Everything above happened under"
+	# nothing left running: the cache server and the stand-in mail server
+	local pid state
+	pid=$(sed -n 's/^pid=//p' <<<"$output")
+	[ -n "$pid" ]
+	for _ in $(seq 1 40); do
+		state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null || true)
+		[ -z "$state" ] || [ "$state" = Z ] && break
+		sleep 0.05
+	done
+	[ -z "$state" ] || [ "$state" = Z ] || fail "the demo's cache server $pid still runs"
+	run pgrep -f '^sleep 60$'
+	refute_output
+	rm -rf "$FF_BUILD/demo"
+}
