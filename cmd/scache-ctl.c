@@ -122,20 +122,30 @@ usage_error(const char *fmt, ...)
 	return EX_USAGE;
 }
 
-/* server_status - the exit code for a status the server sent */
+/*
+ * server_status - the exit code for a status the server sent; own: the
+ * request is one only fastflush's server has (stats, list, delete), where
+ * status 1 means a server that does not know it and 2 a refusal
+ */
 static int
-server_status(int st, const char *what)
+server_status(int st, const char *what, int own)
 {
-	switch (st) {
-	case FF_SCACHE_OK:
+	static const struct {
+		const char *msg;
+		int code;
+	} bad[2][2] = {
+		{ { "the server says: bad request", EX_DATAERR },
+		  { "the server says: failed (see its log)", EX_TEMPFAIL } },
+		{ { "the server does not know this request (not a fastflush server?)",
+		    EX_UNAVAILABLE },
+		  { "permission denied", EX_NOPERM } },
+	};
+	int i = st == FF_SCACHE_BAD ? 0 : 1;
+
+	if (st == FF_SCACHE_OK)
 		return EX_OK;
-	case FF_SCACHE_BAD:
-		fprintf(stderr, "scache-ctl: %s: the server says: bad request\n", what);
-		return EX_DATAERR;
-	default:
-		fprintf(stderr, "scache-ctl: %s: the server says: failed (see its log)\n", what);
-		return EX_TEMPFAIL;
-	}
+	fprintf(stderr, "scache-ctl: %s: %s\n", what, bad[own][i].msg);
+	return bad[own][i].code;
 }
 
 static void
@@ -205,7 +215,7 @@ save_endp(const struct opts *o, char **av, int ac)
 	ff_scclnt_close(&c);
 	if (r < 0)
 		return fail(&e, EX_TEMPFAIL);
-	return server_status(r, "save-endp");
+	return server_status(r, "save-endp", 0);
 }
 
 static int
@@ -225,7 +235,7 @@ save_dest(const struct opts *o, char **av, int ac)
 	ff_scclnt_close(&c);
 	if (r < 0)
 		return fail(&e, EX_TEMPFAIL);
-	return server_status(r, "save-dest");
+	return server_status(r, "save-dest", 0);
 }
 
 /* run - hand fd to cmd on descriptor n and become cmd */
@@ -279,7 +289,7 @@ find(const struct opts *o, int dest, char **av, int ac, char **cmd)
 			fprintf(stderr, "scache-ctl: %s: nothing cached\n", av[0]);
 		r = FF_EXIT_NOTHING;
 	} else if (r != FF_SCACHE_OK) {
-		r = server_status(r, dest ? "find-dest" : "find-endp");
+		r = server_status(r, dest ? "find-dest" : "find-endp", 0);
 	} else if (cmd) {
 		r = run(fd, n, cmd, dprop, eprop);
 	} else {
@@ -305,23 +315,6 @@ find(const struct opts *o, int dest, char **av, int ac, char **cmd)
 	free(dprop);
 	free(eprop);
 	return r;
-}
-
-/* own_status - the exit code for a status sent to a request only fastflush's server has */
-static int
-own_status(int st, const char *what)
-{
-	switch (st) {
-	case FF_SCACHE_OK:
-		return EX_OK;
-	case FF_SCACHE_BAD:
-		fprintf(stderr, "scache-ctl: %s: the server does not know this request "
-		    "(not a fastflush server?)\n", what);
-		return EX_UNAVAILABLE;
-	default:
-		fprintf(stderr, "scache-ctl: %s: permission denied\n", what);
-		return EX_NOPERM;
-	}
 }
 
 static int
@@ -351,7 +344,7 @@ stats(const struct opts *o)
 			puts("}");
 	}
 	ff_alist_free(&l);
-	return own_status(r, "stats");
+	return server_status(r, "stats", 1);
 }
 
 static void
@@ -429,7 +422,7 @@ list(const struct opts *o)
 			list_row(&l, row, l.n);
 	}
 	ff_alist_free(&l);
-	return own_status(r, "list");
+	return server_status(r, "list", 1);
 }
 
 static int
@@ -452,7 +445,7 @@ delete(const struct opts *o, char **av, int ac)
 		return fail(&e, EX_TEMPFAIL);
 	if (r == FF_SCACHE_OK && !cli.quiet)
 		printf("deleted %lu\n", count);
-	return own_status(r, "delete");
+	return server_status(r, "delete", 1);
 }
 
 /* ------------------------------------------------------------ serve */
