@@ -23,6 +23,11 @@ teardown() {
 	rmspool
 }
 
+# as_nobody CMD [ARG...] - CMD as user nobody, group nogroup, no other groups
+as_nobody() {
+	setpriv --reuid nobody --regid nogroup --clear-groups "$@"
+}
+
 # serve [options] - a server in the background, logging to $T/serve.log
 serve() {
 	scache-ctl serve "$@" 2> "$T/serve.log" &
@@ -311,13 +316,17 @@ one"
 	echo x > "$T/x"
 	chmod 644 "$T/x"
 	scache-ctl save-endp --fd 5 30 ep p 5< "$T/x"
+	# a copy nobody can reach: the checkout may be in a directory only root enters
+	local ctl=$T/scache-ctl
+	cp "$(command -v scache-ctl)" "$ctl"
+	chmod 755 "$ctl"
 	# nobody may look, not take or save
-	run setpriv --reuid nobody --regid nogroup --clear-groups scache-ctl -n stats
+	run as_nobody "$ctl" -n stats
 	assert_success
 	assert_line "sessions=1"
-	run -1 setpriv --reuid nobody --regid nogroup --clear-groups scache-ctl -n find-endp ep
-	run -75 setpriv --reuid nobody --regid nogroup --clear-groups bash -c 'scache-ctl -n save-endp --fd 5 30 ep p 5< "$1"' _ "$T/x"
-	run -77 setpriv --reuid nobody --regid nogroup --clear-groups scache-ctl -n delete --all
+	run -1 as_nobody "$ctl" -n find-endp ep
+	run -75 as_nobody bash -c '"$1" -n save-endp --fd 5 30 ep p 5< "$2"' _ "$ctl" "$T/x"
+	run -77 as_nobody "$ctl" -n delete --all
 	run grep -c 'permission denied' "$T/serve.log"
 	assert_output 3
 	run scache-ctl stats
