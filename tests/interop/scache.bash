@@ -229,17 +229,9 @@ sc_start() {
 }
 
 # sc_talk S [SCRIPT [OUT]] - run SCRIPT (default $SC_SCRIPT) on S's
-# server, output to OUT (default S/out). With SC_ALIGN=1 the script starts
-# just after a whole second: a 1-second TTL then lasts at least 0.9 s on
-# Postfix too (its timers fire at floor(t)+N, see scache.bats)
+# server, output to OUT (default S/out)
 sc_talk() {
-	local s=$1 i
-	if [ -n "${SC_ALIGN:-}" ]; then
-		for ((i = 0; i < 400; i++)); do
-			[ "$((10#$(date +%N)))" -lt 50000000 ] && break
-			sleep 0.005
-		done
-	fi
+	local s=$1
 	scache-talk -t "$SC_TALK_TIMEOUT" "$s/q/private/scache" < "${2:-$SC_SCRIPT}" > "${3:-$s/out}"
 }
 
