@@ -189,6 +189,23 @@ sc_fd_arrived(struct server *sv, struct client *c)
 	save_endp_done(sv, c, r == 1 ? fd : -1, "no descriptor came with the data");
 }
 
+/* find_done - a find's reply: its status, the properties found (empty
+ * on a miss), then the descriptor after the client's dummy; frees the
+ * request's label V */
+static int
+find_done(struct server *sv, struct client *c, int st, int fd,
+    const char *const *props, size_t nprops, struct ff_str *v)
+{
+	status(c, st);
+	for (size_t i = 0; i < nprops; i++)
+		ff_aout_put(&c->out, "property", props[i]);
+	free_values(v, 1);
+	sc_reply(sv, c);
+	if (fd >= 0)
+		hand_out(sv, c, fd);
+	return 1;
+}
+
 static int
 find_endp(struct server *sv, struct client *c, struct ff_ain *in)
 {
@@ -210,13 +227,7 @@ find_endp(struct server *sv, struct client *c, struct ff_ain *in)
 		sv->iv.endp_hits++, sv->endp_hits++;
 		st = ST_OK;
 	}
-	status(c, st);
-	ff_aout_put(&c->out, "property", prop);
-	free_values(v, 1);
-	sc_reply(sv, c);
-	if (fd >= 0)
-		hand_out(sv, c, fd);
-	return 1;
+	return find_done(sv, c, st, fd, (const char *const[]){ prop }, 1, v);
 }
 
 static int
@@ -267,14 +278,7 @@ find_dest(struct server *sv, struct client *c, struct ff_ain *in)
 		sv->iv.dest_hits++, sv->dest_hits++;
 		st = ST_OK;
 	}
-	status(c, st);
-	ff_aout_put(&c->out, "property", dprop);
-	ff_aout_put(&c->out, "property", eprop);
-	free_values(v, 1);
-	sc_reply(sv, c);
-	if (fd >= 0)
-		hand_out(sv, c, fd);
-	return 1;
+	return find_done(sv, c, st, fd, (const char *const[]){ dprop, eprop }, 2, v);
 }
 
 /* dummy - the client's "dummy" before (1) or after (2) a found descriptor */
