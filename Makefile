@@ -16,9 +16,11 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 
 CC        ?= cc
 B         := build
-DEPS_PKGS := libbsd-overlay libidn2
+# the table libraries: Berkeley DB (hash:, btree:; no .pc file), LMDB,
+# tinycdb and PCRE2, as Postfix's own table modules use them
+DEPS_PKGS := libbsd-overlay libidn2 lmdb libcdb libpcre2-8
 PKG_CFLAGS = $(shell pkg-config --cflags $(DEPS_PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(DEPS_PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(DEPS_PKGS) 2>/dev/null) -ldb
 
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wvla -Wshadow \
              -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
@@ -72,9 +74,10 @@ includedir=$(patsubst $(PREFIX)%,$${prefix}%,$(INCDIR))
 Name: fastflush
 Description: fast flush (ETRN) logfiles and connection cache for a Postfix spool
 Version: $(VERSION)
-Requires.private: libbsd-overlay libidn2
+Requires.private: libbsd-overlay libidn2 lmdb libcdb libpcre2-8
 Cflags: -I$${includedir}
 Libs: -L$${libdir} -lfastflush
+Libs.private: -ldb
 endef
 export PCFILE
 

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "msg.h"
+#include "utf8.h"
 
 void
 ff_cli_init(struct ff_cli *cli, char **argv)
@@ -155,30 +156,6 @@ ff_cli_version(void)
 	printf("%s (fastflush) %s\n", ff_progname, FF_VERSION);
 }
 
-/* utf8_len - length of the valid UTF-8 sequence at s, 0 if invalid */
-static size_t
-utf8_len(const unsigned char *s, size_t left)
-{
-	size_t n;
-	unsigned int cp;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-	if (n > left)
-		return 0;
-	cp = s[0] & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* ff_json_str - a JSON string; bytes that are not UTF-8 become \u00XX */
 void
 ff_json_str(FILE *fp, const char *key, const char *s, size_t len)
@@ -196,7 +173,7 @@ ff_json_str(FILE *fp, const char *key, const char *s, size_t len)
 		case '\r': fputs("\\r", fp); break;
 		default:
 			if (ch >= 0x80) {
-				size_t n = utf8_len((const unsigned char *)s + i, len - i);
+				size_t n = ff_utf8_len((const unsigned char *)s + i, len - i);
 				if (n == 0) {
 					fprintf(fp, "\\u%04x", ch);
 				} else {

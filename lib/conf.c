@@ -73,6 +73,9 @@ static const struct {
 	{ "flush_service_name", "flush", 0 },
 	{ "connection_cache_service_name", "scache", 0 },
 	{ "fastflush_lock_timeout", "60s", 's' },
+	{ "command_directory", "/usr/sbin", 0 },
+	{ "proxymap_service_name", "proxymap", 0 },
+	{ "smtputf8_enable", NULL, 0 },
 };
 
 #define NDEFAULTS (sizeof(defaults) / sizeof(defaults[0]))
@@ -407,6 +410,11 @@ raw_value(struct ff_conf *c, const char *name, size_t len)
 		const char *lvl = raw_value(c, "compatibility_level", 19);
 		return lvl != NULL && atoi(lvl) >= 2 ? "" : "$mydestination";
 	}
+	if (strcmp(defaults[d].name, "smtputf8_enable") == 0) {
+		/* Postfix: no below compatibility level 1, else yes */
+		const char *lvl = raw_value(c, "compatibility_level", 19);
+		return lvl != NULL && atoi(lvl) >= 1 ? "yes" : "no";
+	}
 	return NULL;
 }
 
@@ -669,6 +677,17 @@ ff_conf_time(struct ff_conf *c, const char *name, long *secs, struct ff_err *e)
 
 	if (ff_parse_time(v, unit, secs) < 0)
 		return ff_err_set(e, FF_CONFIG, "bad time value for %s: \"%.100s\"", name, v);
+	return 0;
+}
+
+int
+ff_conf_time_ms(struct ff_conf *c, const char *name, long *ms, struct ff_err *e)
+{
+	long secs;
+
+	if (ff_conf_time(c, name, &secs, e) < 0)
+		return -1;
+	*ms = secs > FF_CONF_TIME_MAX ? FF_CONF_TIME_MAX * 1000 : secs * 1000;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
  *	const char *ff_conf_get(struct ff_conf *c, const char *name);
  *	const char *ff_conf_dir(const struct ff_conf *c);
  *	int ff_conf_time(struct ff_conf *c, const char *name, long *secs, struct ff_err *e);
+ *	int ff_conf_time_ms(struct ff_conf *c, const char *name, long *ms, struct ff_err *e);
  *	int ff_conf_long(struct ff_conf *c, const char *name, long min, long max, long *val, struct ff_err *e);
  *	int ff_conf_bool(struct ff_conf *c, const char *name, int *val, struct ff_err *e);
  *	int ff_list_has(const char *list, const char *word);
@@ -34,7 +35,9 @@
  *	ff_conf_time() converts a time value with Postfix's suffixes
  *	(s, m, h, d, w); a bare number takes the unit of the parameter's
  *	default (fast_flush_refresh_time: hours, fast_flush_purge_time:
- *	days, everything else seconds).
+ *	days, everything else seconds). ff_conf_time_ms() gives it in
+ *	milliseconds, clamped to FF_CONF_TIME_MAX seconds (about 68 years:
+ *	any longer time means "never" anyway).
  *
  *	ff_list_next() walks a comma/white-space separated list;
  *	ff_list_has() tests membership, ignoring case.
@@ -50,6 +53,8 @@
 
 #include "status.h"
 
+#define FF_CONF_TIME_MAX	2147483647L	/* seconds; longer times are clamped */
+
 struct ff_conf;
 
 struct ff_conf *ff_conf_new(void);
@@ -60,6 +65,7 @@ int ff_conf_set(struct ff_conf *, const char *, const char *);
 const char *ff_conf_get(struct ff_conf *, const char *);
 const char *ff_conf_dir(const struct ff_conf *);
 int ff_conf_time(struct ff_conf *, const char *, long *, struct ff_err *);
+int ff_conf_time_ms(struct ff_conf *, const char *, long *, struct ff_err *);
 int ff_conf_long(struct ff_conf *, const char *, long, long, long *, struct ff_err *);
 int ff_conf_bool(struct ff_conf *, const char *, int *, struct ff_err *);
 int ff_list_has(const char *, const char *);

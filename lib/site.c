@@ -73,9 +73,9 @@ mask(const char *in, size_t len, char *out)
 }
 
 int
-ff_site_to_logname(const char *site, size_t len, char *name, struct ff_err *e)
+ff_site_canon(const char *site, size_t len, char *ascii, struct ff_err *e)
 {
-	char quoted[128], *ascii = NULL;
+	char quoted[128], *a = NULL;
 	size_t alen;
 	int rc;
 
@@ -90,20 +90,57 @@ ff_site_to_logname(const char *site, size_t len, char *name, struct ff_err *e)
 		if (!ff_valid_literal(site) || len > FF_QID_MAX)
 			return ff_err_set(e, FF_BADSITE, "malformed address literal \"%s\"",
 			    ff_msg_safe(site, len, quoted, sizeof(quoted)));
-		mask(site, len, name);
+		for (size_t i = 0; i <= len; i++)
+			ascii[i] = (char)tolower((unsigned char)site[i]);
 		return 0;
 	}
-	rc = idn2_to_ascii_8z(site, &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+	rc = idn2_to_ascii_8z(site, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
 	if (rc != IDN2_OK)
 		return ff_err_set(e, FF_BADSITE, "cannot convert \"%s\" to ASCII: %s",
 		    ff_msg_safe(site, len, quoted, sizeof(quoted)), idn2_strerror(rc));
-	alen = strlen(ascii);
-	if (!ff_valid_hostname(ascii, alen)) {
-		idn2_free(ascii);
+	alen = strlen(a);
+	if (!ff_valid_hostname(a, alen)) {
+		idn2_free(a);
 		return ff_err_set(e, FF_BADSITE, "\"%s\" is not a valid host name",
 		    ff_msg_safe(site, len, quoted, sizeof(quoted)));
 	}
-	mask(ascii, alen, name);
-	idn2_free(ascii);
+	for (size_t i = 0; i <= alen; i++)
+		ascii[i] = (char)tolower((unsigned char)a[i]);
+	idn2_free(a);
 	return 0;
+}
+
+int
+ff_site_unicode(const char *ascii, char *out, size_t size)
+{
+	char *u = NULL;
+	int rc = 0;
+
+	if (strncmp(ascii, "xn--", 4) != 0 && strstr(ascii, ".xn--") == NULL)
+		return 0;
+	if (idn2_to_unicode_8z8z(ascii, &u, 0) != IDN2_OK || strcmp(u, ascii) == 0)
+		rc = 0;
+	else
+		rc = strlcpy(out, u, size) < size;
+	idn2_free(u);
+	return rc;
+}
+
+int
+ff_site_to_logname(const char *site, size_t len, char *name, struct ff_err *e)
+{
+	char ascii[FF_SITE_MAX + 1];
+
+	if (ff_site_canon(site, len, ascii, e) < 0)
+		return -1;
+	ff_site_mask(ascii, name);
+	return 0;
+}
+
+void
+ff_site_mask(const char *ascii, char *name)
+{
+	size_t len = strlen(ascii);
+
+	mask(ascii, len > FF_QID_MAX ? FF_QID_MAX : len, name);
 }

@@ -11,6 +11,7 @@
  *	int ff_spool_qbase(struct ff_spool *sp, int queue, int create, struct ff_err *e);
  *	int ff_spool_policy(struct ff_spool *sp, const char *site, char *logname,
  *	    struct ff_err *e);
+ *	int ff_spool_policy_refresh(struct ff_spool *sp);
  *	const char *ff_queue_name(int queue);
  *
  * DESCRIPTION
@@ -40,6 +41,13 @@
  *	it). It returns 0, or -1 with FF_BADSITE (no valid ASCII form;
  *	reported before FF_DENY), FF_DENY, FF_FAIL (a table lookup failed;
  *	reported before anything else, as Postfix does) or FF_CONFIG.
+ *	The decision is made on the site's canonical name (ff_site_canon()),
+ *	the one that picks the logfile.
+ *
+ *	ff_spool_policy_refresh() drops fast_flush_domains when a table or
+ *	file it was built from has changed, so that the next policy check
+ *	reads it anew (1), else 0. A long-lived server calls it before
+ *	each request.
  */
 #ifndef FF_SPOOL_H
 #define FF_SPOOL_H
@@ -97,6 +105,7 @@ int ff_spool_dir(struct ff_spool *, int, const char *, size_t, int, struct ff_di
 void ff_dirref_release(struct ff_dirref *);
 int ff_spool_qbase(struct ff_spool *, int, int, struct ff_err *);
 int ff_spool_policy(struct ff_spool *, const char *, char *, struct ff_err *);
+int ff_spool_policy_refresh(struct ff_spool *);
 const char *ff_queue_name(int);
 
 #endif

@@ -6,8 +6,8 @@
 # is printed and the script fails.
 set -eu
 mode=${1:-test}
-build_pkgs="gcc make pkg-config libbsd-dev libidn2-dev"
-test_pkgs="bats bats-assert bats-support bats-file postfix mandoc shellcheck zsh socat clang libclang-rt-14-dev"
+build_pkgs="gcc make pkg-config libbsd-dev libidn2-dev libdb5.3-dev liblmdb-dev libcdb-dev libpcre2-dev"
+test_pkgs="bats bats-assert bats-support bats-file postfix postfix-lmdb postfix-cdb postfix-pcre mandoc shellcheck zsh socat clang libclang-rt-14-dev"
 case $mode in
 build) want=$build_pkgs ;;
 test) want="$build_pkgs $test_pkgs" ;;

@@ -222,9 +222,12 @@ teardown() { rmspool; }
 	assert_output --partial "/nonexistent/file"
 	run fflush-add -o 'fast_flush_domains=example.com, fail:x' example.com A1
 	assert_success
-	run fflush-add -o 'fast_flush_domains=hash:/etc/postfix/relay' example.com A1
+	run fflush-add -o "fast_flush_domains=hash:$T/nonexistent" example.com A1
 	assert_failure 78
-	assert_output --partial "not supported"
+	assert_output --partial "hash:$T/nonexistent"
+	run fflush-add -o 'fast_flush_domains=nosuchtype:/etc/postfix/relay' example.com A1
+	assert_failure 78
+	assert_output --partial "nosuchtype:/etc/postfix/relay"
 	run fflush-add -o 'fast_flush_domains=!' example.com A1
 	assert_failure 78
 	run fflush-add -o hash_queue_depth=zero example.com A1

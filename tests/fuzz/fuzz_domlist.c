@@ -25,7 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (site != NULL)
 		*site++ = 0;
 	for (int parent = 0; parent < 2; parent++) {
-		if ((l = ff_domlist_new("fast_flush_domains", buf, parent, &e)) == NULL)
+		if ((l = ff_domlist_new("fast_flush_domains", buf, parent, NULL, &e)) == NULL)
 			continue;
 		int r = ff_domlist_match(l, site ? site : "example.com", &e);
 		if (r < -1 || r > 1)

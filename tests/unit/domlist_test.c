@@ -247,7 +247,7 @@ test_match(void)
 		UNIT_CASE("list \"%s\"%s, site \"%.40s\"", t[i].list,
 		    t[i].parent ? " (parent style)" : "", t[i].site);
 		memset(&e, 0, sizeof(e));
-		l = ff_domlist_new(PARAM, subst(t[i].list, list, sizeof(list)), t[i].parent, &e);
+		l = ff_domlist_new(PARAM, subst(t[i].list, list, sizeof(list)), t[i].parent, NULL, &e);
 		if (!CHECK(l != NULL)) {
 			CHECK_STR_EQ(e.msg, "");
 			continue;
@@ -283,7 +283,7 @@ test_new_fails(void)
 
 		UNIT_CASE("list \"%s\"", t[i]);
 		memset(&e, 0, sizeof(e));
-		l = ff_domlist_new(PARAM, subst(t[i], list, sizeof(list)), 1, &e);
+		l = ff_domlist_new(PARAM, subst(t[i], list, sizeof(list)), 1, NULL, &e);
 		CHECK(l == NULL);
 		CHECK_INT_EQ(e.status, FF_CONFIG);
 		CHECK(strstr(e.msg, "!") != NULL);
@@ -299,11 +299,14 @@ test_fail_messages(void)
 		const char *list;
 		const char *says[2];	/* substrings of the message */
 	} t[] = {
-		{ .list = "hash:/etc/x", .says = { "hash:/etc/x", "not supported" } },
+		{ .list = "nosuchtype:/etc/x", .says = { "nosuchtype:/etc/x", "unsupported" } },
 		{ .list = "fail:x", .says = { "fail:x", PARAM } },
 		{ .list = "@D@/nonexistent", .says = { "/nonexistent", "No such file" } },
 		{ .list = "texthash:@D@/missing", .says = { "texthash:", "No such file" } },
-		{ .list = "inline:{a.com}", .says = { "inline:{a.com}", "expected" } },
+		{ .list = "inline:{a.com}", .says = { "inline:{a.com}", "missing '='" } },
+		{ .list = "inline:{}", .says = { "inline:{}", "empty table" } },
+		{ .list = "inline:{a=b", .says = { "inline:{a=b", "need \"inline:" } },
+		{ .list = "static:{a", .says = { "static:{a", "missing '}'" } },
 	};
 	char list[PATH_MAX + 64];
 
@@ -313,7 +316,7 @@ test_fail_messages(void)
 
 		UNIT_CASE("list \"%s\"", t[i].list);
 		memset(&e, 0, sizeof(e));
-		l = ff_domlist_new(PARAM, subst(t[i].list, list, sizeof(list)), 1, &e);
+		l = ff_domlist_new(PARAM, subst(t[i].list, list, sizeof(list)), 1, NULL, &e);
 		if (!CHECK(l != NULL))
 			continue;
 		CHECK_INT_EQ(ff_domlist_match(l, "Site.Example", &e), -1);
@@ -338,7 +341,7 @@ test_reuse(void)
 	};
 	char value[] = "!sub.example.com example.com inline:{b.com=1}";
 	struct ff_err e;
-	struct ff_domlist *l = ff_domlist_new(PARAM, value, 1, &e);
+	struct ff_domlist *l = ff_domlist_new(PARAM, value, 1, NULL, &e);
 
 	if (!CHECK(l != NULL))
 		return;
