@@ -31,6 +31,7 @@
 #define FFLUSHD_WORKERS	8
 
 static struct ff_cli cli;
+static int timeout_fixed;	/* -t: ipc_timeout is not read */
 
 static void
 usage(FILE *fp)
@@ -150,6 +151,29 @@ log_outcome(const struct ff_flushd *d, const char *who)
 }
 
 /*
+ * request_conf - follow "postfix reload" before a request of the listening
+ * mode: main.cf read again when it changed (its ipc_timeout too, unless -t
+ * set it), fast_flush_domains when one of its tables changed. A
+ * configuration that cannot be read fails the request with the reason.
+ */
+static struct ff_spool *
+request_conf(struct ff_flushd *d)
+{
+	struct ff_err e = { .status = FF_OK };
+	long secs;
+
+	if (ff_cli_reload(&cli, &e) < 0 ||
+	    (!timeout_fixed && ff_conf_time(cli.conf, "ipc_timeout", &secs, &e) < 0)) {
+		ff_msg_error("%s", e.msg);
+		d->err = e;
+		return NULL;
+	}
+	if (!timeout_fixed)
+		d->timeout_ms = secs * 1000;
+	return cli.sp;
+}
+
+/*
  * worker - serve connections from lfd one after the other, in this
  * process (configuration, spool and privileges are set up already; the
  * spool's cached directories and fast_flush_domains are reused). Returns
@@ -164,6 +188,7 @@ worker(int lfd, const struct ff_flushd *proto, long idle_ms, long max_use)
 {
 	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 	struct ff_flushd d;
+	struct ff_spool *sp;
 	char who[256];
 	long used = 0;
 	int cfd, r;
@@ -182,8 +207,9 @@ worker(int lfd, const struct ff_flushd *proto, long idle_ms, long max_use)
 		}
 		used++;
 		d = *proto;
+		sp = request_conf(&d);
 		peer(cfd, who, sizeof(who));
-		if (ff_flushd_serve(&d, cli.sp, cfd, cfd) < 0)
+		if (ff_flushd_serve(&d, sp, cfd, cfd) < 0)
 			ff_msg_warn("%s: %s", who, d.err.msg);
 		log_outcome(&d, who);
 		close(cfd);
@@ -279,6 +305,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "fflushd: bad time-out: %s\n", timeout);
 		return EX_USAGE;
 	}
+	timeout_fixed = timeout != NULL;
 	/* the client's stream carries protocol bytes only */
 	if (same_file(2, 0) || same_file(2, 1))
 		ff_msg_stderr(FF_MSG_STDERR_NONE);

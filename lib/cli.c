@@ -132,6 +132,32 @@ ff_cli_open(struct ff_cli *cli, struct ff_err *e)
 	return ff_spool_drop_privileges(cli->sp, e);
 }
 
+int
+ff_cli_reload(struct ff_cli *cli, struct ff_err *e)
+{
+	struct ff_cli fresh = *cli;
+	int rc;
+
+	if (cli->sp != NULL && !ff_conf_changed(cli->conf)) {
+		if (ff_spool_policy_refresh(cli->sp))
+			ff_msg_info("fast_flush_domains: a table or file changed; read again");
+		return 0;
+	}
+	/* main.cf changed, or the last try failed: start again from it */
+	fresh.conf = NULL;
+	fresh.sp = NULL;
+	rc = ff_cli_open(&fresh, e);
+	ff_spool_close(cli->sp);
+	ff_conf_free(cli->conf);
+	cli->conf = fresh.conf;
+	cli->sp = rc == 0 ? fresh.sp : NULL;
+	if (rc < 0)
+		ff_spool_close(fresh.sp);
+	else
+		ff_msg_info("%s/main.cf changed: configuration read again", ff_conf_dir(cli->conf));
+	return rc;
+}
+
 void
 ff_cli_close(struct ff_cli *cli)
 {

@@ -7,6 +7,7 @@
  *	    const struct option *longopts, void (*usage)(FILE *));
  *	int ff_cli_finish(struct ff_cli *cli, enum ff_status st);
  *	int ff_cli_open(struct ff_cli *cli, struct ff_err *e);
+ *	int ff_cli_reload(struct ff_cli *cli, struct ff_err *e);
  *	void ff_cli_close(struct ff_cli *cli);
  *	int ff_cli_fail(const struct ff_err *e);
  *	void ff_json_str(FILE *fp, const char *key, const char *s, size_t len);
@@ -30,6 +31,14 @@
  *	/etc/postfix; then -o), reopens syslog with syslog_facility, opens
  *	the spool and, when run as root, switches to the spool owner
  *	before anything is created or changed.
+ *
+ *	ff_cli_reload() is for long-lived servers, before each request:
+ *	when main.cf changed (or the last open failed) it opens the
+ *	configuration and the spool again as ff_cli_open() does (cli->sp
+ *	is NULL and -1 is returned when that fails: requests must then
+ *	fail, never be served with the old configuration); otherwise it
+ *	drops fast_flush_domains if one of its tables or files changed,
+ *	so that the next decision reads them again.
  *
  *	ff_cli_fail() reports an error and returns its exit status.
  *	ff_json_str() writes "key":"escaped string" (key NULL: just the
@@ -73,6 +82,7 @@ int ff_cli_getopt(struct ff_cli *, int, char **, const char *, const struct opti
     void (*)(FILE *));
 int ff_cli_finish(struct ff_cli *, enum ff_status);
 int ff_cli_open(struct ff_cli *, struct ff_err *);
+int ff_cli_reload(struct ff_cli *, struct ff_err *);
 void ff_cli_close(struct ff_cli *);
 int ff_cli_fail(const struct ff_err *);
 void ff_cli_version(void);

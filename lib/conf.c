@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "msg.h"
+#include "watch.h"
 
 #define CONF_MAX_FILE	(4 << 20)	/* main.cf larger than this is refused */
 #define EXPAND_DEPTH	64
@@ -34,6 +35,7 @@ struct ff_conf {
 	char myhostname[256];	/* computed defaults */
 	char mydomain[256];
 	int computing;		/* guards the two against each other */
+	struct ff_watch files;	/* main.cf as it was read (ff_conf_changed) */
 };
 
 /*
@@ -99,6 +101,7 @@ ff_conf_free(struct ff_conf *c)
 	}
 	free(c->v);
 	free(c->dir);
+	ff_watch_free(&c->files);
 	free(c);
 }
 
@@ -276,9 +279,17 @@ ff_conf_load(struct ff_conf *c, const char *dir, struct ff_err *e)
 	if (snprintf(path, sizeof(path), "%s/main.cf", dir) >= (int)sizeof(path))
 		return ff_err_set(e, FF_CONFIG, "%s: configuration directory name too long", dir);
 	if ((fp = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT)
-			return 0;	/* built-in defaults */
+		if (errno == ENOENT) {
+			/* built-in defaults, until a main.cf appears */
+			if (ff_watch_add(&c->files, path, -1) < 0)
+				return ff_err_sys(e, ENOMEM, "config");
+			return 0;
+		}
 		return ff_err_sys(e, errno, "open %s", path);
+	}
+	if (ff_watch_add(&c->files, path, fileno(fp)) < 0) {
+		fclose(fp);
+		return ff_err_sys(e, ENOMEM, "config");
 	}
 	while ((n = getline(&line, &cap, fp)) >= 0) {
 		lineno++;
@@ -750,4 +761,10 @@ ff_list_has(const char *list, const char *word)
 		if (len == wlen && strncasecmp(w, word, len) == 0)
 			return 1;
 	return 0;
+}
+
+int
+ff_conf_changed(const struct ff_conf *c)
+{
+	return ff_watch_changed(&c->files);
 }

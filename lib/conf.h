@@ -9,6 +9,7 @@
  *	int ff_conf_set(struct ff_conf *c, const char *name, const char *value);
  *	const char *ff_conf_get(struct ff_conf *c, const char *name);
  *	const char *ff_conf_dir(const struct ff_conf *c);
+ *	int ff_conf_changed(const struct ff_conf *c);
  *	int ff_conf_time(struct ff_conf *c, const char *name, long *secs, struct ff_err *e);
  *	int ff_conf_time_ms(struct ff_conf *c, const char *name, long *ms, struct ff_err *e);
  *	int ff_conf_long(struct ff_conf *c, const char *name, long min, long max, long *val, struct ff_err *e);
@@ -31,6 +32,11 @@
  *	${name}, $(name), ${name?text}, ${name:text}, ${name?{a}:{b}} and
  *	$$ expanded; unknown names expand to "". The string stays valid
  *	until the next ff_conf_set()/ff_conf_override().
+ *
+ *	ff_conf_changed() is 1 when main.cf is no longer what
+ *	ff_conf_load() read (rewritten, replaced, created or removed): a
+ *	long-lived server then loads the configuration again, as Postfix's
+ *	daemons are restarted by "postfix reload".
  *
  *	ff_conf_time() converts a time value with Postfix's suffixes
  *	(s, m, h, d, w); a bare number takes the unit of the parameter's
@@ -64,6 +70,7 @@ int ff_conf_override(struct ff_conf *, const char *, struct ff_err *);
 int ff_conf_set(struct ff_conf *, const char *, const char *);
 const char *ff_conf_get(struct ff_conf *, const char *);
 const char *ff_conf_dir(const struct ff_conf *);
+int ff_conf_changed(const struct ff_conf *);
 int ff_conf_time(struct ff_conf *, const char *, long *, struct ff_err *);
 int ff_conf_time_ms(struct ff_conf *, const char *, long *, struct ff_err *);
 int ff_conf_long(struct ff_conf *, const char *, long, long, long *, struct ff_err *);

@@ -293,7 +293,6 @@ ff_spool_policy_refresh(struct ff_spool *sp)
 {
 	if (sp->domains == NULL || !ff_domlist_stale(sp->domains))
 		return 0;
-	ff_msg_info("fast_flush_domains: a table or file changed; reading it again");
 	ff_domlist_free(sp->domains);
 	sp->domains = NULL;
 	return 1;

@@ -270,3 +270,51 @@ I\0' ]
 	run kill -0 "$ssa"
 	assert_failure
 }
+
+# say LINE - one text request to the listening fflushd on $T/flush.sock
+say() {
+	run bash -c 'printf "%s\n" "$1" | socat -t 30 - UNIX-CONNECT:"$2"' _ "$1" "$T/flush.sock"
+}
+
+@test "fflushd listening: follows \"postfix reload\": a changed table, then a changed main.cf, before the next request" {
+	command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate (package systemd)"
+	command -v socat >/dev/null || skip "needs socat"
+	queued 9FBF11234 >/dev/null
+	printf 'a.example x\n' > "$T/relay"
+	{
+		echo "queue_directory = $Q"
+		echo "relay_domains = texthash:$T/relay"
+		echo "fast_flush_domains = \$relay_domains"
+	} > "$C/main.cf"
+	systemd-socket-activate -E MAIL_CONFIG="$MAIL_CONFIG" -l "$T/flush.sock" fflushd --text \
+		-o max_idle=60s > "$T/ssa.out" 2> "$T/ssa.log" &
+	SSA=$!
+	for _ in $(seq 1 100); do [ -S "$T/flush.sock" ] && break; sleep 0.1; done
+	say "add a.example 9FBF11234"
+	assert_output "0 ok log=a_example"
+	say "add b.example 9FBF11234"
+	assert_output --partial "77 denied"
+	# the table changes (a new file renamed over it, as an editor or postmap does)
+	printf 'a.example x\nb.example y\n' > "$T/relay.new"
+	mv "$T/relay.new" "$T/relay"
+	say "add b.example 9FBF11234"
+	assert_output "0 ok log=b_example"
+	# main.cf changes: fast_flush_domains no longer takes relay_domains
+	sed -i 's/^fast_flush_domains.*/fast_flush_domains = c.example/' "$C/main.cf"
+	say "add b.example 9FBF11234"
+	assert_output --partial "77 denied"
+	say "add c.example 9FBF11234"
+	assert_output "0 ok log=c_example"
+	# a main.cf that cannot be used fails requests until it is fixed
+	echo "ipc_timeout = soon" >> "$C/main.cf"
+	say "add c.example 9FBF11234"
+	assert_output --partial "78 "
+	sed -i '/^ipc_timeout/d' "$C/main.cf"
+	say "add c.example 9FBF11234"
+	assert_output "0 ok log=c_example"
+	kill "$SSA"
+	wait "$SSA" || true
+	# the reason for the failed request is on stderr (and in syslog)
+	run cat "$T/ssa.log"
+	assert_output --partial "ipc_timeout"
+}
