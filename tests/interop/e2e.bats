@@ -4,6 +4,7 @@
 # socat, so that Postfix's own programs are its clients: smtp and qmgr log
 # deferred mail into it (add), postqueue -s / sendmail -qR and smtpd's ETRN
 # ask it to deliver a site (send_site), postqueue -i a message (send_file).
+# relay_domains is a hash: table and fast_flush_domains its default.
 # The tests are one scenario and run in file order; each starts only if the
 # one before it passed.
 #
@@ -13,6 +14,17 @@
 bats_require_minimum_version 1.5.0
 
 load e2e
+
+# e2e_config_hook - the commonest backup-MX set-up: relay_domains in a
+# hash: table built by Postfix's postmap, fast_flush_domains left at its
+# default ($relay_domains), so that both the delivery agents' adds and the
+# flush server's decisions go through the table
+e2e_config_hook() {
+	printf '%s\n' 'one.example OK' 'two.example OK' > "$E2E_CFG/relay_domains"
+	postmap -c "$E2E_CFG" "hash:$E2E_CFG/relay_domains" || return 1
+	postconf -c "$E2E_CFG" -e "relay_domains=hash:$E2E_CFG/relay_domains" || return 1
+	postconf -c "$E2E_CFG" -X fast_flush_domains
+}
 
 setup_file() {
 	E2E_SKIP=$(e2e_missing)
