@@ -46,7 +46,16 @@ _fastflush_params()
 	    fast_flush_purge_time mail_owner trigger_timeout queue_service_name \
 	    syslog_facility fastflush_lock_timeout connection_cache_service_name \
 	    connection_cache_ttl_limit connection_cache_status_update_time \
-	    connection_cache_protocol_timeout max_idle ipc_timeout
+	    connection_cache_protocol_timeout max_idle ipc_timeout \
+	    command_directory proxymap_service_name smtputf8_enable
+}
+
+# _fastflush_table_types - lookup table types, for fast_flush_domains=TYPE:
+_fastflush_table_types()
+{
+	echo hash: btree: lmdb: cdb: regexp: pcre: cidr: texthash: inline: \
+	    static: fail: unionmap: pipemap: proxy: mysql: pgsql: ldap: sqlite: \
+	    memcache: socketmap: tcp:
 }
 
 # _fastflush_dequote WORD - the word as the shell will pass it (simple cases)
@@ -387,6 +396,13 @@ _fastflush()
 		elif [[ $word == *queue_directory=* ]]; then
 			compopt -o filenames 2>/dev/null
 			mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		elif [[ $word == *_domains=* && ${word#*=} != *:* ]]; then
+			# a table type (the ':' is a word break: cur is what follows '=')
+			mapfile -t COMPREPLY < <(compgen -W "$(_fastflush_table_types)" -- "$cur")
+			compopt -o nospace 2>/dev/null
+		elif [[ $word == *_domains=*:* ]]; then
+			compopt -o filenames 2>/dev/null
+			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		fi
 		return 0
 	fi

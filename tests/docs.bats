@@ -274,6 +274,16 @@ $bash_logs"
 	assert_output "$S/nospool"
 }
 
+@test "completion: table types and their files for -o fast_flush_domains= and relay_domains=" {
+	mkspool
+	run comp fflush-add -o fast_flush_domains = lm
+	assert_output "lmdb:"
+	run comp fflush-send -o relay_domains = p
+	assert_output $'pcre:\npipemap:\nproxy:\npgsql:'
+	run comp fflush-add -o fast_flush_domains = hash : "$S/c"
+	assert_output "$S/cfg"
+}
+
 @test "completion: shellcheck and zsh accept the completion files" {
 	if command -v shellcheck >/dev/null; then
 		run shellcheck -s bash "$BASHCOMP"
