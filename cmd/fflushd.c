@@ -160,16 +160,16 @@ static struct ff_spool *
 request_conf(struct ff_flushd *d)
 {
 	struct ff_err e = { .status = FF_OK };
-	long secs;
+	long ms;
 
 	if (ff_cli_reload(&cli, &e) < 0 ||
-	    (!timeout_fixed && ff_conf_time(cli.conf, "ipc_timeout", &secs, &e) < 0)) {
+	    (!timeout_fixed && ff_conf_time_ms(cli.conf, "ipc_timeout", &ms, &e) < 0)) {
 		ff_msg_error("%s", e.msg);
 		d->err = e;
 		return NULL;
 	}
 	if (!timeout_fixed)
-		d->timeout_ms = secs * 1000;
+		d->timeout_ms = ms;
 	return cli.sp;
 }
 
@@ -270,7 +270,7 @@ main(int argc, char **argv)
 	struct ff_err e = { .status = FF_OK };
 	const char *timeout = NULL;
 	char who[256];
-	long secs = 0;
+	long secs = 0, ms = 0;
 	int opt, r, lfd;
 
 	ff_cli_init(&cli, argv);
@@ -317,22 +317,24 @@ main(int argc, char **argv)
 		/* answer anyway: every request then fails, and the log says why */
 		ff_msg_error("%s", e.msg);
 		d.err = e;
-	} else if (!timeout && ff_conf_time(cli.conf, "ipc_timeout", &secs, &e) < 0) {
+	} else if (!timeout && ff_conf_time_ms(cli.conf, "ipc_timeout", &ms, &e) < 0) {
 		ff_msg_error("%s", e.msg);
 		d.err = e;
 		ff_cli_close(&cli);
 	}
+	if (timeout)
+		ms = ff_time_ms(secs);
 	if (timeout || cli.sp)
-		d.timeout_ms = secs * 1000;
+		d.timeout_ms = ms;
 	if (lfd >= 0) {
-		long idle = 100, max_use = 100;
+		long idle = 100 * 1000L, max_use = 100;
 
-		if (cli.conf && (ff_conf_time(cli.conf, "max_idle", &idle, &e) < 0 ||
+		if (cli.conf && (ff_conf_time_ms(cli.conf, "max_idle", &idle, &e) < 0 ||
 		    ff_conf_long(cli.conf, "max_use", 1, 1000000, &max_use, &e) < 0)) {
 			ff_msg_error("%s", e.msg);
 			return ff_status_exit(e.status);
 		}
-		r = serve_many(lfd, &d, idle * 1000, max_use);
+		r = serve_many(lfd, &d, idle, max_use);
 		ff_cli_close(&cli);
 		return r;
 	}

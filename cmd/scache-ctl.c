@@ -176,7 +176,7 @@ open_client(struct ff_scclnt *c, const struct opts *o)
 	if (ff_scached_conf(&auto_settings, cli.conf, &e) < 0)
 		return fail(&e, ff_status_exit(e.status));
 	if (ff_scclnt_open(c, cli.sp, ff_conf_get(cli.conf, "connection_cache_service_name"),
-	    o->no_start ? NULL : &auto_settings, secs * 1000, &e) < 0)
+	    o->no_start ? NULL : &auto_settings, ff_time_ms(secs), &e) < 0)
 		return fail(&e, e.status == FF_CONFIG ? EX_CONFIG : EX_UNAVAILABLE);
 	if (c->started && ff_verbose > 0)
 		fprintf(stderr, "scache-ctl: started a connection cache server\n");
@@ -478,7 +478,7 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 	if (o->timeout) {
 		if (ff_parse_time(o->timeout, 's', &secs) < 0)
 			return usage_error("bad time-out: %s", o->timeout);
-		sp->timeout_ms = secs * 1000;
+		sp->timeout_ms = ff_time_ms(secs);
 	}
 	sp->owner = cli.sp->uid;
 	service = ff_conf_get(cli.conf, "connection_cache_service_name");

@@ -698,8 +698,16 @@ ff_conf_time_ms(struct ff_conf *c, const char *name, long *ms, struct ff_err *e)
 
 	if (ff_conf_time(c, name, &secs, e) < 0)
 		return -1;
-	*ms = secs > FF_CONF_TIME_MAX ? FF_CONF_TIME_MAX * 1000 : secs * 1000;
+	*ms = ff_time_ms(secs);
 	return 0;
+}
+
+long
+ff_time_ms(long secs)
+{
+	if (secs < 0)
+		return 0;
+	return secs > FF_CONF_TIME_MAX ? FF_CONF_TIME_MAX * 1000L : secs * 1000L;
 }
 
 int

@@ -12,6 +12,7 @@
  *	int ff_conf_changed(const struct ff_conf *c);
  *	int ff_conf_time(struct ff_conf *c, const char *name, long *secs, struct ff_err *e);
  *	int ff_conf_time_ms(struct ff_conf *c, const char *name, long *ms, struct ff_err *e);
+ *	long ff_time_ms(long secs);
  *	int ff_conf_long(struct ff_conf *c, const char *name, long min, long max, long *val, struct ff_err *e);
  *	int ff_conf_bool(struct ff_conf *c, const char *name, int *val, struct ff_err *e);
  *	int ff_list_has(const char *list, const char *word);
@@ -43,7 +44,8 @@
  *	default (fast_flush_refresh_time: hours, fast_flush_purge_time:
  *	days, everything else seconds). ff_conf_time_ms() gives it in
  *	milliseconds, clamped to FF_CONF_TIME_MAX seconds (about 68 years:
- *	any longer time means "never" anyway).
+ *	any longer time means "never" anyway); ff_time_ms() is that
+ *	conversion, for a time that came from elsewhere (an option).
  *
  *	ff_list_next() walks a comma/white-space separated list;
  *	ff_list_has() tests membership, ignoring case.
@@ -73,6 +75,7 @@ const char *ff_conf_dir(const struct ff_conf *);
 int ff_conf_changed(const struct ff_conf *);
 int ff_conf_time(struct ff_conf *, const char *, long *, struct ff_err *);
 int ff_conf_time_ms(struct ff_conf *, const char *, long *, struct ff_err *);
+long ff_time_ms(long);
 int ff_conf_long(struct ff_conf *, const char *, long, long, long *, struct ff_err *);
 int ff_conf_bool(struct ff_conf *, const char *, int *, struct ff_err *);
 int ff_list_has(const char *, const char *);

@@ -101,15 +101,10 @@ ff_scached_conf(struct ff_scached *s, struct ff_conf *conf, struct ff_err *e)
 		{ "max_idle", offsetof(struct ff_scached, idle_ms) },
 		{ "ipc_timeout", offsetof(struct ff_scached, timeout_ms) },
 	};
-	long secs;
 
-	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
-		if (ff_conf_time(conf, times[i].name, &secs, e) < 0)
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)
+		if (ff_conf_time_ms(conf, times[i].name, (long *)((char *)s + times[i].off), e) < 0)
 			return -1;
-		if (secs > LONG_MAX / 1000)
-			secs = LONG_MAX / 1000;
-		*(long *)((char *)s + times[i].off) = secs * 1000;
-	}
 	return 0;
 }
 

@@ -74,7 +74,7 @@ struct ff_spool *
 ff_spool_open(struct ff_conf *conf, struct ff_err *e)
 {
 	struct ff_spool *sp = calloc(1, sizeof(*sp));
-	long depth, lock_timeout, trigger_timeout;
+	long depth;
 	const char *names;
 
 	if (sp == NULL) {
@@ -88,14 +88,12 @@ ff_spool_open(struct ff_conf *conf, struct ff_err *e)
 		sp->qbase[q] = -1;
 	sp->queue_dir = ff_conf_get(conf, "queue_directory");
 	if (ff_conf_long(conf, "hash_queue_depth", 1, FF_HASH_MAX_DEPTH, &depth, e) < 0 ||
-	    ff_conf_time(conf, "fastflush_lock_timeout", &lock_timeout, e) < 0 ||
-	    ff_conf_time(conf, "trigger_timeout", &trigger_timeout, e) < 0 ||
+	    ff_conf_time_ms(conf, "fastflush_lock_timeout", &sp->lock_timeout_ms, e) < 0 ||
+	    ff_conf_time_ms(conf, "trigger_timeout", &sp->trigger_timeout_ms, e) < 0 ||
 	    ff_conf_time(conf, "fast_flush_refresh_time", &sp->refresh_time, e) < 0 ||
 	    ff_conf_time(conf, "fast_flush_purge_time", &sp->purge_time, e) < 0)
 		goto fail;
 	sp->depth = (int)depth;
-	sp->lock_timeout_ms = lock_timeout * 1000;
-	sp->trigger_timeout_ms = trigger_timeout * 1000;
 	names = ff_conf_get(conf, "hash_queue_names");
 	for (int q = 0; q < FF_Q_COUNT; q++) {
 		sp->hashed[q] = ff_list_has(names, queue_names[q]);
