@@ -192,3 +192,24 @@ GREETING='protocol|queue_flush_protocol||'
 	assert_failure
 	refute_output
 }
+
+@test "e2e: proxy:hash: tables are asked of the instance's running proxymap" {
+	local ff=$FF_BUILD/bin/fflush-send dom="proxy:hash:$E2E_CFG/relay_domains"
+	# listed (nothing waiting: exit 1), not listed (77)
+	run "$ff" -n -c "$E2E_CFG" -o "fast_flush_domains=$dom" one.example
+	assert_failure 1
+	assert_output --partial "nothing"
+	run "$ff" -n -c "$E2E_CFG" -o "fast_flush_domains=$dom" not-listed.example
+	assert_failure 77
+	# a table that proxy_read_maps does not name: refused by proxymap
+	printf 'one.example OK\n' > "$E2E_CFG/other"
+	postmap -c "$E2E_CFG" "hash:$E2E_CFG/other"
+	run "$ff" -n -c "$E2E_CFG" -o "fast_flush_domains=proxy:hash:$E2E_CFG/other" one.example
+	assert_failure 78
+	assert_output --partial "proxy_read_maps"
+	# no proxymap service by that name: a clear failure at once, no retry loop
+	run timeout 30 "$ff" -n -c "$E2E_CFG" -o proxymap_service_name=nosuchmap \
+		-o "fast_flush_domains=$dom" one.example
+	assert_failure 78
+	assert_output --partial "nosuchmap"
+}
