@@ -21,6 +21,7 @@ static const struct ff_table_type *const types[] = {
 	&ff_table_type_texthash,
 	&ff_table_type_static,
 	&ff_table_type_fail,
+	&ff_table_type_hash, &ff_table_type_btree, &ff_table_type_lmdb, &ff_table_type_cdb,
 };
 
 #define NTYPES	(sizeof(types) / sizeof(types[0]))

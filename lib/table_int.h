@@ -10,6 +10,10 @@
  *	    const char **value, struct ff_err *e);
  *	int ff_table_fail(struct ff_table *t, struct ff_err *e, const char *fmt, ...);
  *
+ *	int ff_table_file_open(struct ff_table *t, const char *suffix, char **path,
+ *	    int *fd, struct ff_err *e);
+ *	void ff_table_file_age(const struct ff_table *t, const char *path, int fd);
+ *
  * DESCRIPTION
  *	A backend is a struct ff_table_type: its type name and three
  *	calls. open() reads t->name (the text after "type:"), sets
@@ -36,6 +40,18 @@
  *
  *	ff_table_fail() sets e to FF_FAIL with "TYPE:NAME: " and the
  *	formatted reason, and returns -1.
+ *
+ *	ff_table_file_open() (table_file.c) opens an indexed file table's
+ *	file, t->name followed by suffix (".db", ".lmdb", ".cdb"), for
+ *	reading, close-on-exec, and watches it: *path (malloc'd, the
+ *	caller frees it, also after an error) and *fd (-1 after an
+ *	error). A file that cannot be opened fails as Postfix's
+ *	surrogate does: "TYPE:NAME: open database PATH: REASON".
+ *
+ *	ff_table_file_age() warns, as Postfix's indexed tables do on
+ *	open, when the source file t->name is newer than the database
+ *	open on fd, unless it changed in the last 100 seconds (a rebuild
+ *	under way).
  */
 #ifndef FF_TABLE_INT_H
 #define FF_TABLE_INT_H
@@ -76,8 +92,12 @@ const char *ff_table_value(struct ff_table *, const void *, size_t);
 int ff_table_fixed_get(struct ff_table *, const char *, ff_table_get_fn *, const char **,
     struct ff_err *);
 int ff_table_fail(struct ff_table *, struct ff_err *, const char *, ...) FF_PRINTF(3, 4);
+int ff_table_file_open(struct ff_table *, const char *, char **, int *, struct ff_err *);
+void ff_table_file_age(const struct ff_table *, const char *, int);
 
 extern const struct ff_table_type ff_table_type_inline, ff_table_type_texthash,
     ff_table_type_static, ff_table_type_fail;
+extern const struct ff_table_type ff_table_type_hash, ff_table_type_btree, ff_table_type_lmdb,
+    ff_table_type_cdb;
 
 #endif
