@@ -279,11 +279,13 @@ say() {
 @test "fflushd listening: follows \"postfix reload\": a changed table, then a changed main.cf, before the next request" {
 	command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate (package systemd)"
 	command -v socat >/dev/null || skip "needs socat"
+	command -v postmap >/dev/null || skip "needs Postfix's postmap"
 	queued 9FBF11234 >/dev/null
 	printf 'a.example x\n' > "$T/relay"
+	postmap -c "$C" "hash:$T/relay"
 	{
 		echo "queue_directory = $Q"
-		echo "relay_domains = texthash:$T/relay"
+		echo "relay_domains = hash:$T/relay"
 		echo "fast_flush_domains = \$relay_domains"
 	} > "$C/main.cf"
 	systemd-socket-activate -E MAIL_CONFIG="$MAIL_CONFIG" -l "$T/flush.sock" fflushd --text \
@@ -294,9 +296,9 @@ say() {
 	assert_output "0 ok log=a_example"
 	say "add b.example 9FBF11234"
 	assert_output --partial "77 denied"
-	# the table changes (a new file renamed over it, as an editor or postmap does)
-	printf 'a.example x\nb.example y\n' > "$T/relay.new"
-	mv "$T/relay.new" "$T/relay"
+	# the table changes: postmap rewrites relay.db in place
+	printf 'a.example x\nb.example y\n' > "$T/relay"
+	postmap -c "$C" "hash:$T/relay"
 	say "add b.example 9FBF11234"
 	assert_output "0 ok log=b_example"
 	# main.cf changes: fast_flush_domains no longer takes relay_domains
