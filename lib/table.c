@@ -21,6 +21,7 @@ static const struct ff_table_type *const types[] = {
 	&ff_table_type_texthash,
 	&ff_table_type_static,
 	&ff_table_type_fail,
+	&ff_table_type_regexp, &ff_table_type_pcre, &ff_table_type_cidr,
 };
 
 #define NTYPES	(sizeof(types) / sizeof(types[0]))

@@ -79,5 +79,6 @@ int ff_table_fail(struct ff_table *, struct ff_err *, const char *, ...) FF_PRIN
 
 extern const struct ff_table_type ff_table_type_inline, ff_table_type_texthash,
     ff_table_type_static, ff_table_type_fail;
+extern const struct ff_table_type ff_table_type_regexp, ff_table_type_pcre, ff_table_type_cidr;
 
 #endif
