@@ -22,6 +22,7 @@ static const struct ff_table_type *const types[] = {
 	&ff_table_type_static,
 	&ff_table_type_fail,
 	&ff_table_type_hash, &ff_table_type_btree, &ff_table_type_lmdb, &ff_table_type_cdb,
+	&ff_table_type_regexp, &ff_table_type_pcre, &ff_table_type_cidr,
 };
 
 #define NTYPES	(sizeof(types) / sizeof(types[0]))

@@ -99,5 +99,6 @@ extern const struct ff_table_type ff_table_type_inline, ff_table_type_texthash,
     ff_table_type_static, ff_table_type_fail;
 extern const struct ff_table_type ff_table_type_hash, ff_table_type_btree, ff_table_type_lmdb,
     ff_table_type_cdb;
+extern const struct ff_table_type ff_table_type_regexp, ff_table_type_pcre, ff_table_type_cidr;
 
 #endif

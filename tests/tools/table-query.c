@@ -1,6 +1,6 @@
 /*
  * table-query - look keys up in a table as fastflush does, answering as
- * "postmap -q" does: table-query [-c dir] [-o name=value] [-f] [-n N] TYPE:NAME KEY...
+ * "postmap -q" does: table-query [-c dir] [-o name=value] [-f] [-n N] [-v] TYPE:NAME KEY...
  *
  * Test helper, the counterpart of Postfix's postmap -q for the differential
  * tests of lib/table*.c. The table is opened once with the configuration of
@@ -10,7 +10,8 @@
  * 0 when found, exit 1 when not found, exit 2 with "table-query: fatal: ..."
  * on stderr when the lookup failed. With several: "KEY<TAB>VALUE" for each
  * found key, exit 0 if all lookups worked, else 2 at the first failure.
- * -n N repeats the lookups N times (for timing and leak checks).
+ * -n N repeats the lookups N times (for timing and leak checks). -v sends
+ * warnings (a table file's bad lines, say) to stderr as postmap does.
  * "table-query -F TYPE:NAME" prints "fixed" or "pattern" for the table.
  */
 #include <ctype.h>
@@ -35,7 +36,7 @@ main(int argc, char **argv)
 	long repeat = 1;
 
 	ff_msg_open("table-query", NULL);
-	while ((opt = getopt(argc, argv, "c:o:fFn:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:o:fFn:v")) != -1) {
 		switch (opt) {
 		case 'c':
 			dir = optarg;
@@ -55,12 +56,15 @@ main(int argc, char **argv)
 		case 'n':
 			repeat = atol(optarg);
 			break;
+		case 'v':
+			ff_msg_stderr(FF_MSG_STDERR_ALL);
+			break;
 		default:
 			return 64;
 		}
 	}
 	if (argc - optind < (flags ? 1 : 2) || repeat < 1) {
-		fprintf(stderr, "usage: table-query [-c dir] [-o name=value] [-f] [-n N] TYPE:NAME KEY...\n"
+		fprintf(stderr, "usage: table-query [-c dir] [-o name=value] [-f] [-n N] [-v] TYPE:NAME KEY...\n"
 		    "       table-query [-c dir] -F TYPE:NAME\n");
 		return 64;
 	}
