@@ -123,12 +123,15 @@ check() {
 @test "tables: pcre (full name only, if/endif)" { check pcre; }
 @test "tables: pipemap" { check pipemap; }
 
-@test "tables: cidr with address-shaped sites" {
+@test "tables: cidr: no site can match (an address is not a host name, a literal is no address key), on both sides" {
 	printf '%s\n' '192.0.2.0/24 OK' '!198.51.100.0/24 x' '2001:db8::/32 OK' > "$A/cfg/relay.cidr"
-	SITES=(192.0.2.1 192.0.2.255 192.0.3.1 198.51.100.7 10.0.0.1 example.com)
+	SITES=(192.0.2.1 '[192.0.2.1]' 198.51.100.7 example.com)
 	run both "cidr:$A/cfg/relay.cidr"
 	assert_success
-	assert_output $'192.0.2.1\t0\n192.0.2.255\t0\n192.0.3.1\t4\n198.51.100.7\t4\n10.0.0.1\t4\nexample.com\t4'
+	assert_output $'192.0.2.1\t4\n[192.0.2.1]\t4\n198.51.100.7\t4\nexample.com\t4'
+	# while the table itself answers for the address
+	run table-query -c "$A/cfg" "cidr:$A/cfg/relay.cidr" 192.0.2.1
+	assert_output OK
 }
 
 @test "tables: a table file that does not exist: every add fails the same way (status 4294967295)" {
