@@ -21,6 +21,9 @@ static const struct ff_table_type *const types[] = {
 	&ff_table_type_texthash,
 	&ff_table_type_static,
 	&ff_table_type_fail,
+	&ff_table_type_proxy,
+	&ff_table_type_unionmap,
+	&ff_table_type_pipemap,
 };
 
 #define NTYPES	(sizeof(types) / sizeof(types[0]))
@@ -119,11 +122,8 @@ ff_table_open(const char *spec, const struct ff_table_ctx *ctx, struct ff_err *e
 	for (size_t i = 0; i < NTYPES; i++)
 		if (strlen(types[i]->name) == tlen && strncmp(types[i]->name, spec, tlen) == 0)
 			t->type = types[i];
-	if (t->type == &broken_type) {
-		ff_err_set(&oe, FF_FAIL, "%s: unsupported table type \"%.*s\" (fastflush has %s)",
-		    spec, (int)tlen, spec, ff_table_types());
-		goto broken;
-	}
+	if (t->type == &broken_type)
+		t->type = &ff_table_type_postmap;
 	if (t->type->open(t, ctx, &oe) == 0)
 		return t;
 broken:

@@ -79,5 +79,7 @@ int ff_table_fail(struct ff_table *, struct ff_err *, const char *, ...) FF_PRIN
 
 extern const struct ff_table_type ff_table_type_inline, ff_table_type_texthash,
     ff_table_type_static, ff_table_type_fail;
+extern const struct ff_table_type ff_table_type_proxy, ff_table_type_unionmap,
+    ff_table_type_pipemap, ff_table_type_postmap;
 
 #endif
