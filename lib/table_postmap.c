@@ -49,7 +49,8 @@
  * postmap looked for and the fix. Nothing is watched: postmap opens
  * the table afresh for every lookup, so ff_table_changed() stays 0.
  * One process per lookup is slow (a few milliseconds); a domain list
- * that must be fast uses a built-in type.
+ * that must be fast uses a built-in type. The caller must not ignore
+ * SIGCHLD: postmap's exit status would be lost and the lookup fail.
  */
 #include <sys/wait.h>
 

@@ -60,7 +60,7 @@
 #include <unistd.h>
 
 #include "attr0.h"
-#include "flushclnt.h"
+#include "flushclnt.h"		/* ff_flush_connect(): any UNIX-domain service */
 #include "table_int.h"
 
 /* Postfix's dict flags as the protocol carries them (util/dict.h) */

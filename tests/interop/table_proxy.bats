@@ -1,19 +1,15 @@
 #!/usr/bin/env bats
 # proxy:TYPE:NAME (lib/table_proxy.c) against Postfix 3.7's proxymap(8):
-# the same proxymap, started as its master would start it (unix-serve -m:
-# "proxymap -V -l -t unix -o max_use=1000000" on TB/q/private/proxymap,
-# as root; its messages in TB/proxymap.err), answers
+# the same proxymap, started as its master would start it (tb_proxymap
+# in table.bash: "proxymap -l -t unix" on TB/q/private/proxymap), answers
 # "postmap -c TB/cfg -f -q KEY proxy:TYPE:NAME" (Postfix's own client) and
 # "table-query -c TB/cfg proxy:TYPE:NAME KEY" (ours).
 
-load table
-
-PX_PROXYMAP=${PX_PROXYMAP:-/usr/lib/postfix/sbin/proxymap}
+load table_cmp
 
 setup() {
 	tb_setup
-	[ "$(id -u)" = 0 ] || skip "needs root (proxymap's spool and tables)"
-	[ -x "$PX_PROXYMAP" ] || skip "needs Postfix's $PX_PROXYMAP (Debian package postfix)"
+	[ "$(id -u)" = 0 ] || skip "needs root (Postfix's proxymap)"
 	mkdir -m 755 "$TB/q" "$TB/q/private"
 	# 200 keys k0.example .. k199.example; postmap folds keys when it builds
 	for i in $(seq 0 199); do
@@ -30,19 +26,17 @@ setup() {
 		"$TB_POSTMAP" -c "$TB/cfg" "lmdb:$TB/l"
 		PX_READ+=" proxy:lmdb:$TB/l"
 	fi
-	tb_conf "queue_directory = $TB/q" "proxy_read_maps = $PX_READ"
+	tb_conf "queue_directory = $TB/q"
 }
 
 teardown() {
 	tb_teardown
 }
 
-# px_start [SERVICE] - Postfix's proxymap on TB/q/private/SERVICE (default
-# proxymap); it keeps running until the test ends
+# px_start [SERVICE] - Postfix's proxymap on TB/q/private/SERVICE
+# (default proxymap) serving $PX_READ
 px_start() {
-	MAIL_CONFIG=$TB/cfg tb_serve proxymap -m "$TB/q/private/${1:-proxymap}" -- \
-		"$PX_PROXYMAP" -V -l -t unix -o queue_directory="$TB/q" -o max_idle=3600s \
-		-o max_use=1000000
+	TB_PROXYMAP_SERVICE=${1:-proxymap} tb_proxymap "$PX_READ"
 }
 
 # px_keys - 40 keys of the table, 40 that are not, in mixed order

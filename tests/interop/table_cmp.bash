@@ -1,7 +1,7 @@
-# tests/interop/table.bash - compare our table lookups (table-query) with
+# tests/interop/table_cmp.bash - compare our table lookups (table-query) with
 # Postfix 3.7's "postmap -q", for tests/interop/table_*.bats
 #
-#	load table
+#	load table_cmp
 #	setup()    { tb_setup; }
 #	teardown() { tb_teardown; }
 #	@test "..." {
@@ -24,6 +24,7 @@ PATH="$FF_BUILD/tests/tools:$PATH"
 export PATH FF_BUILD
 
 TB_POSTMAP=${TB_POSTMAP:-/usr/sbin/postmap}
+TB_PROXYMAP=${TB_PROXYMAP:-/usr/lib/postfix/sbin/proxymap}
 
 # tb_need - skip unless Postfix's postmap and our test tools are here
 tb_need() {
@@ -101,6 +102,23 @@ tb_alive() {
 	[ -n "$st" ] && [ "${st:1:1}" != Z ]
 }
 
+# tb_proxymap READ_MAPS... - Postfix's proxymap serving the tables
+# READ_MAPS (each "proxy:TYPE:NAME") on TB/q/private/proxymap, started
+# as its master would start it, "proxymap -V -l -t unix" (unix-serve -m;
+# as root; its messages in TB/proxymap.err), until the test ends; main.cf
+# gets queue_directory = TB/q and proxy_read_maps first. Skips the test
+# when this cannot run here.
+tb_proxymap() {
+	[ "$(id -u)" = 0 ] || skip "needs root (Postfix's proxymap)"
+	[ -x "$TB_PROXYMAP" ] || skip "needs Postfix's $TB_PROXYMAP (Debian package postfix)"
+	mkdir -p -m 755 "$TB/q/private"
+	grep -q '^queue_directory = ' "$TB/cfg/main.cf" || tb_conf "queue_directory = $TB/q"
+	tb_conf "proxy_read_maps = $*"
+	MAIL_CONFIG=$TB/cfg tb_serve proxymap -m "$TB/q/private/${TB_PROXYMAP_SERVICE:-proxymap}" \
+		-- "$TB_PROXYMAP" -V -l -t unix -o queue_directory="$TB/q" -o max_idle=3600s \
+		-o max_use=1000000
+}
+
 # tb_postmap TABLE KEY - Postfix's answer: "KEY" is looked up as is (-f);
 # for the key "-", postmap reads it from its standard input (-q -) and its
 # "-<TAB>" is taken off. Prints the value; exit 0 found, 1 not found, 2
@@ -131,16 +149,22 @@ tb_ours() {
 	return "$rc"
 }
 
-# tb_same TABLE KEY... - for every KEY, postmap and we give the same
-# answer: found with the same value, not found, or failed; else print
-# each difference and fail. TB_ANSWERS counts found/notfound/failed.
+# tb_same [-p] TABLE KEY... - for every KEY, postmap and we give the
+# same answer: found with the same value, not found, or failed; else
+# print each difference and fail. TB_ANSWERS counts found/notfound/failed.
+# -p: Postfix's answer is that of its daemons, through proxymap
+# (postmap -q KEY proxy:TABLE; tb_proxymap must serve proxy:TABLE):
+# postmap itself exits at once when a table cannot be opened, where a
+# daemon gets a stand-in table whose lookups fail, as our broken tables.
 tb_same() {
-	local table=$1 key pm ours pmrc ourrc bad=0
+	local table key pm ours pmrc ourrc bad=0 via=''
 	local found=0 notfound=0 failed=0
+	[ "$1" = -p ] && { via=proxy:; shift; }
+	table=$1
 	shift
 	for key in "$@"; do
 		pmrc=0 ourrc=0
-		pm=$(tb_postmap "$table" "$key") || pmrc=$?
+		pm=$(tb_postmap "$via$table" "$key") || pmrc=$?
 		ours=$(tb_ours "$table" "$key") || ourrc=$?
 		if [ "$pmrc" != "$ourrc" ] || [ "$pm" != "$ours" ]; then
 			printf '%s, key "%s": postmap exit %s "%s" (%s); ours exit %s "%s" (%s)\n' \
