@@ -5,6 +5,8 @@
  * and hands out strings in place; the buffer only grows up to
  * max_total, so a hostile peer costs at most that much memory.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -336,7 +338,10 @@ ff_aout_write(struct ff_aout *o, int fd, long timeout_ms)
 		return -1;
 	}
 	while (off < o->len) {
-		n = write(fd, o->buf + off, o->len - off);
+		/* a socket whose peer has gone must not raise SIGPIPE */
+		n = send(fd, o->buf + off, o->len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == ENOTSOCK)
+			n = write(fd, o->buf + off, o->len - off);
 		if (n > 0) {
 			off += (size_t)n;
 			continue;

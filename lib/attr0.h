@@ -57,8 +57,8 @@
  *
  *	struct ff_aout builds a list in memory (initialise to all zero);
  *	ff_aout_write() sends it in one write where possible and resets
- *	it. It returns 0, or -1 with errno (EPIPE when the peer has gone;
- *	ETIMEDOUT).
+ *	it. It returns 0, or -1 with errno (EPIPE when the peer has gone,
+ *	without a SIGPIPE when fd is a socket; ETIMEDOUT).
  */
 #ifndef FF_ATTR0_H
 #define FF_ATTR0_H

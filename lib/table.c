@@ -23,6 +23,9 @@ static const struct ff_table_type *const types[] = {
 	&ff_table_type_fail,
 	&ff_table_type_hash, &ff_table_type_btree, &ff_table_type_lmdb, &ff_table_type_cdb,
 	&ff_table_type_regexp, &ff_table_type_pcre, &ff_table_type_cidr,
+	&ff_table_type_proxy,
+	&ff_table_type_unionmap,
+	&ff_table_type_pipemap,
 };
 
 #define NTYPES	(sizeof(types) / sizeof(types[0]))
@@ -121,11 +124,8 @@ ff_table_open(const char *spec, const struct ff_table_ctx *ctx, struct ff_err *e
 	for (size_t i = 0; i < NTYPES; i++)
 		if (strlen(types[i]->name) == tlen && strncmp(types[i]->name, spec, tlen) == 0)
 			t->type = types[i];
-	if (t->type == &broken_type) {
-		ff_err_set(&oe, FF_FAIL, "%s: unsupported table type \"%.*s\" (fastflush has %s)",
-		    spec, (int)tlen, spec, ff_table_types());
-		goto broken;
-	}
+	if (t->type == &broken_type)
+		t->type = &ff_table_type_postmap;
 	if (t->type->open(t, ctx, &oe) == 0)
 		return t;
 broken:

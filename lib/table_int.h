@@ -100,5 +100,7 @@ extern const struct ff_table_type ff_table_type_inline, ff_table_type_texthash,
 extern const struct ff_table_type ff_table_type_hash, ff_table_type_btree, ff_table_type_lmdb,
     ff_table_type_cdb;
 extern const struct ff_table_type ff_table_type_regexp, ff_table_type_pcre, ff_table_type_cidr;
+extern const struct ff_table_type ff_table_type_proxy, ff_table_type_unionmap,
+    ff_table_type_pipemap, ff_table_type_postmap;
 
 #endif

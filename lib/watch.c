@@ -46,6 +46,23 @@ ff_watch_add(struct ff_watch *w, const char *path, int fd)
 	return 0;
 }
 
+int
+ff_watch_merge(struct ff_watch *w, const struct ff_watch *from)
+{
+	struct ff_watch_file *nf;
+
+	for (size_t i = 0; i < from->n; i++) {
+		if ((nf = reallocarray(w->f, w->n + 1, sizeof(*nf))) == NULL)
+			return -1;
+		w->f = nf;
+		nf[w->n] = from->f[i];
+		if ((nf[w->n].path = strdup(from->f[i].path)) == NULL)
+			return -1;
+		w->n++;
+	}
+	return 0;
+}
+
 static int
 same_time(struct timespec a, struct timespec b)
 {

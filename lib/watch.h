@@ -3,6 +3,7 @@
  *
  * SYNOPSIS
  *	int ff_watch_add(struct ff_watch *w, const char *path, int fd);
+ *	int ff_watch_merge(struct ff_watch *w, const struct ff_watch *from);
  *	int ff_watch_changed(const struct ff_watch *w);
  *	void ff_watch_free(struct ff_watch *w);
  *
@@ -14,12 +15,16 @@
  *	is recorded afresh. Record a file before reading it: a change
  *	while it is read then shows as a change afterwards.
  *
+ *	ff_watch_merge() appends copies of from's records as they are
+ *	(what a table built from other tables read through them).
+ *
  *	ff_watch_changed() is 1 when any file differs from its record now
  *	(created, removed, renamed over, rewritten, touched), else 0. It
  *	costs one stat(2) per file.
  *
  * DIAGNOSTICS
- *	ff_watch_add() returns -1 when memory runs out.
+ *	ff_watch_add() and ff_watch_merge() return -1 when memory runs
+ *	out.
  */
 #ifndef FF_WATCH_H
 #define FF_WATCH_H
@@ -44,6 +49,7 @@ struct ff_watch {
 };
 
 int ff_watch_add(struct ff_watch *, const char *, int);
+int ff_watch_merge(struct ff_watch *, const struct ff_watch *);
 int ff_watch_changed(const struct ff_watch *);
 void ff_watch_free(struct ff_watch *);
 

@@ -299,7 +299,7 @@ test_fail_messages(void)
 		const char *list;
 		const char *says[2];	/* substrings of the message */
 	} t[] = {
-		{ .list = "nosuchtype:/etc/x", .says = { "nosuchtype:/etc/x", "unsupported" } },
+		{ .list = "nosuchtype:/etc/x", .says = { "nosuchtype:/etc/x", "postmap" } },
 		{ .list = "fail:x", .says = { "fail:x", PARAM } },
 		{ .list = "@D@/nonexistent", .says = { "/nonexistent", "No such file" } },
 		{ .list = "texthash:@D@/missing", .says = { "texthash:", "No such file" } },
