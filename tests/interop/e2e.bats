@@ -195,6 +195,8 @@ GREETING='protocol|queue_flush_protocol||'
 
 @test "e2e: proxy:hash: tables are asked of the instance's running proxymap" {
 	local ff=$FF_BUILD/bin/fflush-send dom="proxy:hash:$E2E_CFG/relay_domains"
+	# proxymap serves the tables listed with proxy: in proxy_read_maps
+	e2e_postconf "proxy_read_maps=$dom"
 	# listed (nothing waiting: exit 1), not listed (77)
 	run "$ff" -n -c "$E2E_CFG" -o "fast_flush_domains=$dom" one.example
 	assert_failure 1
