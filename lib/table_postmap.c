@@ -172,6 +172,18 @@ child(const struct pm *pm, char *const *argv, int in, int out, int err)
 	_exit(127);
 }
 
+/* close_pairs - the descriptors of three pipes that are open */
+static void
+close_pairs(int *a, int *b, int *c)
+{
+	int *pairs[] = { a, b, c };
+
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 2; j++)
+			if (pairs[i][j] >= 0)
+				close(pairs[i][j]);
+}
+
 /*
  * run - run postmap on argv (stdin_text on its standard input, else
  * /dev/null) and collect its output and exit status; -1 with e set when
@@ -187,35 +199,28 @@ run(struct ff_table *t, const struct pm *pm, char *const *argv, const char *stdi
 	int save;
 	pid_t pid;
 
+	/* the text goes in before postmap starts: no write to a pipe it has left */
 	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0 ||
-	    (stdin_text != NULL && pipe2(pi, O_CLOEXEC) < 0)) {
+	    (stdin_text != NULL && (pipe2(pi, O_CLOEXEC) < 0 ||
+	    write(pi[1], stdin_text, strlen(stdin_text)) != (ssize_t)strlen(stdin_text)))) {
 		save = errno;
-		for (int i = 0; i < 2; i++) {
-			if (po[i] >= 0)
-				close(po[i]);
-			if (pe[i] >= 0)
-				close(pe[i]);
-		}
+		close_pairs(po, pe, pi);
 		return ff_err_sys(e, save, "%s: pipe", t->spec);
 	}
+	if (pi[1] >= 0)
+		close(pi[1]);
+	pi[1] = -1;
 	if ((pid = fork()) < 0) {
 		save = errno;
-		close(po[0]), close(po[1]), close(pe[0]), close(pe[1]);
-		if (stdin_text != NULL)
-			close(pi[0]), close(pi[1]);
+		close_pairs(po, pe, pi);
 		return ff_err_sys(e, save, "%s: fork", t->spec);
 	}
 	if (pid == 0)
 		child(pm, argv, pi[0], po[1], pe[1]);
 	close(po[1]);
 	close(pe[1]);
-	if (stdin_text != NULL) {
-		/* a few bytes: the pipe takes them at once */
+	if (pi[0] >= 0)
 		close(pi[0]);
-		if (write(pi[1], stdin_text, strlen(stdin_text)) < 0)
-			ff_msg_warn("%s: write to postmap: %s", t->spec, strerror(errno));
-		close(pi[1]);
-	}
 	out->fd = po[0];
 	err->fd = pe[0];
 	while (out->fd >= 0 || err->fd >= 0) {
