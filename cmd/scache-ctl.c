@@ -163,9 +163,11 @@ open_client(struct ff_scclnt *c, const struct opts *o)
 {
 	struct ff_err e = { .status = FF_OK };
 	struct ff_scached auto_settings;
+	const char *service;
 	long secs;
 
-	if (ff_cli_open(&cli, &e) < 0)
+	if (ff_cli_open(&cli, &e) < 0 ||
+	    ff_conf_str(cli.conf, "connection_cache_service_name", &service, &e) < 0)
 		return fail(&e, ff_status_exit(e.status));
 	if (o->timeout) {
 		if (ff_parse_time(o->timeout, 's', &secs) < 0)
@@ -175,8 +177,8 @@ open_client(struct ff_scclnt *c, const struct opts *o)
 	ff_scached_defaults(&auto_settings);
 	if (ff_scached_conf(&auto_settings, cli.conf, &e) < 0)
 		return fail(&e, ff_status_exit(e.status));
-	if (ff_scclnt_open(c, cli.sp, ff_conf_get(cli.conf, "connection_cache_service_name"),
-	    o->no_start ? NULL : &auto_settings, ff_time_ms(secs), &e) < 0)
+	if (ff_scclnt_open(c, cli.sp, service, o->no_start ? NULL : &auto_settings,
+	    ff_time_ms(secs), &e) < 0)
 		return fail(&e, e.status == FF_CONFIG ? EX_CONFIG : EX_UNAVAILABLE);
 	if (c->started && ff_verbose > 0)
 		fprintf(stderr, "scache-ctl: started a connection cache server\n");
@@ -471,7 +473,8 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 		sp->max_sessions = (size_t)o->max_sessions;
 	sp->max_bindings = 4 * sp->max_sessions;
 	ff_scached_fit_nofile(sp);
-	if (ff_cli_open(&cli, &e) < 0 || ff_scached_conf(sp, cli.conf, &e) < 0) {
+	if (ff_cli_open(&cli, &e) < 0 || ff_scached_conf(sp, cli.conf, &e) < 0 ||
+	    ff_conf_str(cli.conf, "connection_cache_service_name", &service, &e) < 0) {
 		ff_msg_error("%s", e.msg);
 		return ff_status_exit(e.status);
 	}
@@ -481,7 +484,6 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 		sp->timeout_ms = ff_time_ms(secs);
 	}
 	sp->owner = cli.sp->uid;
-	service = ff_conf_get(cli.conf, "connection_cache_service_name");
 	if ((privfd = openat(cli.sp->qfd, "private", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0) {
 		ff_msg_error("%s/private: %s", cli.sp->queue_dir, strerror(errno));

@@ -117,6 +117,9 @@ ff_cli_finish(struct ff_cli *cli, enum ff_status st)
 int
 ff_cli_open(struct ff_cli *cli, struct ff_err *e)
 {
+	const char *facility, *name;
+	size_t len;
+
 	if ((cli->conf = ff_conf_new()) == NULL)
 		return ff_err_sys(e, ENOMEM, "configuration");
 	if (ff_conf_load(cli->conf, cli->config_dir, e) < 0)
@@ -124,9 +127,17 @@ ff_cli_open(struct ff_cli *cli, struct ff_err *e)
 	for (size_t i = 0; i < cli->noverrides; i++)
 		if (ff_conf_override(cli->conf, cli->overrides[i], e) < 0)
 			return -1;
-	if (!ff_msg_open(NULL, ff_conf_get(cli->conf, "syslog_facility")))
-		ff_msg_warn("unknown syslog_facility \"%.100s\"; using mail",
-		    ff_conf_get(cli->conf, "syslog_facility"));
+	/* every parameter we read expands, or we stop here: never a silent "" */
+	if (ff_conf_check(cli->conf, e) < 0)
+		return -1;
+	for (size_t i = 0; i < cli->noverrides; i++)
+		if (ff_conf_unused(cli->conf, cli->overrides[i], &name, &len))
+			ff_msg_warn_user("-o %s: unused parameter (fastflush does not read"
+			    " \"%.*s\")", cli->overrides[i], (int)len, name);
+	if (ff_conf_str(cli->conf, "syslog_facility", &facility, e) < 0)
+		return -1;
+	if (!ff_msg_open(NULL, facility))
+		ff_msg_warn("unknown syslog_facility \"%.100s\"; using mail", facility);
 	if ((cli->sp = ff_spool_open(cli->conf, e)) == NULL)
 		return -1;
 	return ff_spool_drop_privileges(cli->sp, e);

@@ -28,9 +28,13 @@
  *	written and returns the exit status for st.
  *
  *	ff_cli_open() reads the configuration (-c, $MAIL_CONFIG,
- *	/etc/postfix; then -o), reopens syslog with syslog_facility, opens
- *	the spool and, when run as root, switches to the spool owner
- *	before anything is created or changed.
+ *	/etc/postfix; then -o) and checks it (ff_conf_check(): a -c or
+ *	MAIL_CONFIG directory without main.cf, or a parameter whose $name
+ *	expansion fails, is FF_CONFIG), warns about each -o whose name
+ *	nothing reads (ff_conf_unused(); on stderr unless -q), reopens
+ *	syslog with syslog_facility, opens the spool and, when run as
+ *	root, switches to the spool owner before anything is created or
+ *	changed.
  *
  *	ff_cli_reload() is for long-lived servers, before each request:
  *	when main.cf changed (or the last open failed) it opens the

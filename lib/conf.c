@@ -1,8 +1,6 @@
 /*
  * conf.c - Postfix main.cf parameters (see conf.h)
  */
-#include <sys/stat.h>
-
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -13,19 +11,17 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "expand.h"
 #include "msg.h"
 #include "watch.h"
 
 #define CONF_MAX_FILE	(4 << 20)	/* main.cf larger than this is refused */
-#define EXPAND_DEPTH	64
-#define EXPAND_WORK	10000		/* expansion steps per value */
-#define EXPAND_MAX	(1 << 20)	/* longest expanded value */
 
 struct param {
 	char *name;
 	char *file_value;	/* from main.cf, or NULL */
 	char *override;		/* from -o, or NULL */
-	char *expanded;		/* cache for ff_conf_get() */
+	char *expanded;		/* cache for ff_conf_str() */
 };
 
 struct ff_conf {
@@ -39,8 +35,12 @@ struct ff_conf {
 };
 
 /*
- * Built-in defaults: Postfix 3.7's for the parameters we use, with the
- * unit a bare number takes. NULL values are computed (see default_of).
+ * The parameters fastflush reads, with Postfix 3.7's defaults and the
+ * unit a bare number takes: ff_conf_check() checks them all and
+ * ff_conf_unused() calls any other -o name unused, so a parameter that
+ * some code reads belongs here (and only one that some code reads, or
+ * that the default of one refers to). NULL values are computed (see
+ * raw_value).
  */
 static const struct {
 	const char *name;
@@ -51,7 +51,8 @@ static const struct {
 	{ "hash_queue_names", "deferred, defer", 0 },
 	{ "hash_queue_depth", "1", 0 },
 	{ "fast_flush_domains", "$relay_domains", 0 },
-	{ "relay_domains", NULL, 0 },
+	/* Postfix's own defaults, which depend on compatibility_level */
+	{ "relay_domains", "${{$compatibility_level} <level {2} ? {$mydestination} : {}}", 0 },
 	{ "mydestination", "$myhostname, localhost.$mydomain, localhost", 0 },
 	{ "myhostname", NULL, 0 },
 	{ "mydomain", NULL, 0 },
@@ -70,14 +71,12 @@ static const struct {
 	{ "ipc_timeout", "3600s", 's' },
 	{ "trigger_timeout", "10s", 's' },
 	{ "syslog_facility", "mail", 0 },
-	{ "syslog_name", "postfix", 0 },
 	{ "queue_service_name", "qmgr", 0 },
-	{ "flush_service_name", "flush", 0 },
 	{ "connection_cache_service_name", "scache", 0 },
 	{ "fastflush_lock_timeout", "60s", 's' },
 	{ "command_directory", "/usr/sbin", 0 },
 	{ "proxymap_service_name", "proxymap", 0 },
-	{ "smtputf8_enable", NULL, 0 },
+	{ "smtputf8_enable", "${{$compatibility_level} <level {1} ? {no} : {yes}}", 0 },
 };
 
 #define NDEFAULTS (sizeof(defaults) / sizeof(defaults[0]))
@@ -259,32 +258,38 @@ ff_conf_load(struct ff_conf *c, const char *dir, struct ff_err *e)
 	int lineno = 0, start = 0, rc = 0;
 	FILE *fp;
 
-	int chosen = 1;	/* named by -c or MAIL_CONFIG: must exist */
-	struct stat st;
+	const char *from = "-c";	/* who named the directory */
 
-	if (dir == NULL || *dir == 0)
+	if (dir == NULL) {
 		dir = getenv("MAIL_CONFIG");
-	if (dir == NULL || *dir == 0) {
-		dir = "/etc/postfix";
-		chosen = 0;
+		from = "MAIL_CONFIG";
 	}
-	if (chosen && stat(dir, &st) < 0)
-		return ff_err_set(e, FF_CONFIG, "configuration directory %s: %s", dir,
-		    errno == ENOENT ? "no such directory" : strerror(errno));
-	if (chosen && !S_ISDIR(st.st_mode))
-		return ff_err_set(e, FF_CONFIG, "configuration directory %s: not a directory", dir);
+	if (dir == NULL) {
+		dir = "/etc/postfix";
+		from = NULL;
+	}
+	if (from != NULL && *dir == 0)
+		return ff_err_set(e, FF_CONFIG, "%s: empty configuration directory name", from);
 	free(c->dir);
 	if ((c->dir = strdup(dir)) == NULL)
 		return ff_err_sys(e, ENOMEM, "config");
 	if (snprintf(path, sizeof(path), "%s/main.cf", dir) >= (int)sizeof(path))
 		return ff_err_set(e, FF_CONFIG, "%s: configuration directory name too long", dir);
 	if ((fp = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT) {
+		/*
+		 * Only the built-in directory may lack main.cf; a directory
+		 * someone named without one is a mistake that must not mean
+		 * the live spool. (Postfix's programs stop on any missing
+		 * main.cf: "fatal: open DIR/main.cf: No such file or directory".)
+		 */
+		if (from == NULL && errno == ENOENT) {
 			/* built-in defaults, until a main.cf appears */
 			if (ff_watch_add(&c->files, path, -1) < 0)
 				return ff_err_sys(e, ENOMEM, "config");
 			return 0;
 		}
+		if (from != NULL && (errno == ENOENT || errno == ENOTDIR))
+			return ff_err_set(e, FF_CONFIG, "open %s: %s", path, strerror(errno));
 		return ff_err_sys(e, errno, "open %s", path);
 	}
 	if (ff_watch_add(&c->files, path, fileno(fp)) < 0) {
@@ -416,236 +421,94 @@ raw_value(struct ff_conf *c, const char *name, size_t len)
 		return hostname_default(c);
 	if (strcmp(defaults[d].name, "mydomain") == 0)
 		return domain_default(c);
-	if (strcmp(defaults[d].name, "relay_domains") == 0) {
-		/* Postfix: $mydestination below compatibility level 2, else empty */
-		const char *lvl = raw_value(c, "compatibility_level", 19);
-		return lvl != NULL && atoi(lvl) >= 2 ? "" : "$mydestination";
-	}
-	if (strcmp(defaults[d].name, "smtputf8_enable") == 0) {
-		/* Postfix: no below compatibility level 1, else yes */
-		const char *lvl = raw_value(c, "compatibility_level", 19);
-		return lvl != NULL && atoi(lvl) >= 1 ? "yes" : "no";
-	}
 	return NULL;
 }
 
-/* growable output buffer for expansion */
-struct obuf {
-	char *s;
-	size_t len, cap;
-	int failed;
-	unsigned long *work;	/* shared by nested expansions: bounds the total */
-};
-
-static void
-oput(struct obuf *o, const char *s, size_t n)
+/* lookup - ff_expand()'s view of the parameters */
+static const char *
+lookup(void *ctx, const char *name)
 {
-	char *ns;
-
-	if (o->failed)
-		return;
-	if (o->len + n > EXPAND_MAX) {
-		o->failed = 1;
-		return;
-	}
-	if (o->len + n + 1 > o->cap) {
-		size_t ncap = o->cap ? o->cap : 64;
-		while (ncap < o->len + n + 1)
-			ncap *= 2;
-		if ((ns = realloc(o->s, ncap)) == NULL) {
-			o->failed = 1;
-			return;
-		}
-		o->s = ns;
-		o->cap = ncap;
-	}
-	memcpy(o->s + o->len, s, n);
-	o->len += n;
-	o->s[o->len] = 0;
+	return raw_value(ctx, name, strlen(name));
 }
 
-static void expand(struct ff_conf *, const char *, size_t, struct obuf *, int);
-
-/* expand_name - append the expanded value of one parameter */
-static void
-expand_name(struct ff_conf *c, const char *name, size_t len, struct obuf *o, int depth)
+int
+ff_conf_str(struct ff_conf *c, const char *name, const char **value, struct ff_err *e)
 {
-	const char *v = raw_value(c, name, len);
+	const char *raw = raw_value(c, name, strlen(name));
+	struct param *p;
+	char *result;
 
-	if (v != NULL)
-		expand(c, v, strlen(v), o, depth + 1);
-}
-
-static int
-is_name_char(int ch)
-{
-	return isalnum(ch) || ch == '_';
-}
-
-/* match_close - index of the bracket closing s[0] within n bytes, or n */
-static size_t
-match_close(const char *s, size_t n)
-{
-	char open = s[0], close = open == '(' ? ')' : '}';
-	int level = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == open)
-			level++;
-		else if (s[i] == close && --level == 0)
-			return i;
+	*value = "";
+	if (raw == NULL)
+		return 0;
+	if (strchr(raw, '$') == NULL) {
+		*value = raw;
+		return 0;
 	}
-	return n;
-}
-
-/* strip_braces - "{text}" becomes "text" */
-static void
-strip_braces(const char **s, size_t *n)
-{
-	const char *p = *s;
-	size_t len = *n;
-
-	while (len > 0 && isspace((unsigned char)*p))
-		p++, len--;
-	while (len > 0 && isspace((unsigned char)p[len - 1]))
-		len--;
-	if (len >= 2 && p[0] == '{' && p[len - 1] == '}') {
-		*s = p + 1;
-		*n = len - 2;
+	if ((p = find(c, name, strlen(name))) != NULL && p->expanded != NULL) {
+		*value = p->expanded;
+		return 0;
 	}
-}
-
-/* expand_braced - ${name}, ${name?text}, ${name:text}, ${name?{a}:{b}} */
-static void
-expand_braced(struct ff_conf *c, const char *s, size_t n, struct obuf *o, int depth)
-{
-	size_t nlen = 0, alen, blen;
-	const char *a, *b = NULL;
-	struct obuf val = { .work = o->work };
-	int nonempty;
-
-	while (nlen < n && is_name_char((unsigned char)s[nlen]))
-		nlen++;
-	if (nlen == n) {
-		expand_name(c, s, nlen, o, depth);
-		return;
+	if (ff_expand(name, raw, lookup, c, &result, e) < 0)
+		return -1;
+	/* expansion may have added parameters and moved the array */
+	if ((p = find_or_add(c, name)) == NULL) {
+		free(result);
+		return ff_err_sys(e, ENOMEM, "parameter %s", name);
 	}
-	if (s[nlen] != '?' && s[nlen] != ':') {
-		ff_msg_warn("bad parameter expression: $(%.*s)", (int)(n > 100 ? 100 : n), s);
-		return;
-	}
-	expand_name(c, s, nlen, &val, depth);
-	nonempty = val.len > 0;
-	if (val.failed)
-		o->failed = 1;
-	free(val.s);
-	a = s + nlen + 1;
-	alen = n - nlen - 1;
-	if (s[nlen] == '?' && alen > 0 && a[0] == '{') {
-		/* ${name?{a}:{b}} */
-		size_t end = match_close(a, alen);
-		if (end < alen) {
-			const char *rest = a + end + 1;
-			size_t rlen = alen - end - 1;
-			while (rlen > 0 && isspace((unsigned char)*rest))
-				rest++, rlen--;
-			if (rlen > 0 && rest[0] == ':') {
-				b = rest + 1;
-				blen = rlen - 1;
-				strip_braces(&b, &blen);
-			}
-			alen = end + 1;
-		}
-	}
-	strip_braces(&a, &alen);
-	if (s[nlen] == '?') {
-		if (nonempty)
-			expand(c, a, alen, o, depth + 1);
-		else if (b != NULL)
-			expand(c, b, blen, o, depth + 1);
-	} else if (!nonempty) {
-		expand(c, a, alen, o, depth + 1);
-	}
-}
-
-static void
-expand(struct ff_conf *c, const char *s, size_t n, struct obuf *o, int depth)
-{
-	size_t i = 0, start, len;
-
-	if (o->failed)
-		return;
-	if (depth > EXPAND_DEPTH || ++*o->work > EXPAND_WORK) {
-		ff_msg_warn("parameter expansion loop or blow-up: %.*s", (int)(n > 100 ? 100 : n), s);
-		o->failed = 1;
-		return;
-	}
-	while (i < n) {
-		if (s[i] != '$') {
-			start = i;
-			while (i < n && s[i] != '$')
-				i++;
-			oput(o, s + start, i - start);
-			continue;
-		}
-		i++;
-		if (i >= n) {
-			oput(o, "$", 1);
-			break;
-		}
-		if (s[i] == '$') {
-			oput(o, "$", 1);
-			i++;
-		} else if (s[i] == '{' || s[i] == '(') {
-			len = match_close(s + i, n - i);
-			if (len == n - i) {
-				ff_msg_warn("unbalanced bracket in parameter value: %.*s",
-				    (int)(n > 100 ? 100 : n), s);
-				return;
-			}
-			expand_braced(c, s + i + 1, len - 1, o, depth);
-			i += len + 1;
-		} else {
-			start = i;
-			while (i < n && is_name_char((unsigned char)s[i]))
-				i++;
-			if (i == start)
-				oput(o, "$", 1);
-			else
-				expand_name(c, s + start, i - start, o, depth);
-		}
-	}
+	free(p->expanded);
+	p->expanded = result;
+	*value = result;
+	return 0;
 }
 
 const char *
 ff_conf_get(struct ff_conf *c, const char *name)
 {
-	struct param *p;
-	const char *raw = raw_value(c, name, strlen(name));
-	unsigned long work = 0;
-	struct obuf o = { .work = &work };
+	struct ff_err e;
+	const char *v;
 
-	if (raw == NULL)
-		return "";
-	if (strchr(raw, '$') == NULL)
-		return raw;
-	if ((p = find_or_add(c, name)) == NULL)
-		return "";
-	if (p->expanded != NULL)
-		return p->expanded;
-	expand(c, raw, strlen(raw), &o, 0);
-	if (o.failed) {
-		free(o.s);
+	if (ff_conf_str(c, name, &v, &e) < 0) {
+		ff_msg_warn("%s; using an empty value", e.msg);
 		return "";
 	}
-	/* expansion may have added parameters and moved the array */
-	if ((p = find(c, name, strlen(name))) == NULL) {
-		free(o.s);
-		return "";
-	}
-	free(p->expanded);
-	p->expanded = o.s ? o.s : strdup("");
-	return p->expanded ? p->expanded : "";
+	return v;
+}
+
+int
+ff_conf_check(struct ff_conf *c, struct ff_err *e)
+{
+	const char *v;
+
+	/* Postfix's programs all stop on a malformed level, used or not */
+	if (ff_conf_str(c, "compatibility_level", &v, e) < 0)
+		return -1;
+	if (ff_compat_level(v) < 0)
+		return ff_err_set(e, FF_CONFIG, "parameter compatibility_level: malformed"
+		    " compatibility level syntax: \"%.100s\"", v);
+	for (size_t i = 0; i < NDEFAULTS; i++)
+		if (ff_conf_str(c, defaults[i].name, &v, e) < 0)
+			return -1;
+	return 0;
+}
+
+int
+ff_conf_unused(struct ff_conf *c, const char *assign, const char **name, size_t *len)
+{
+	const char *roots[NDEFAULTS];
+	const char *s = assign;
+	size_t n;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strcspn(s, "=");
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	*name = s;
+	*len = n;
+	for (size_t i = 0; i < NDEFAULTS; i++)
+		roots[i] = defaults[i].name;
+	return !ff_expand_uses(roots, NDEFAULTS, s, n, lookup, c);
 }
 
 /* ff_parse_time - "10", "10s", "5m", "12h", "7d", "1w"; unit for bare numbers */
@@ -684,8 +547,10 @@ ff_conf_time(struct ff_conf *c, const char *name, long *secs, struct ff_err *e)
 {
 	int d = default_index(name, strlen(name));
 	int unit = d >= 0 && defaults[d].unit ? defaults[d].unit : 's';
-	const char *v = ff_conf_get(c, name);
+	const char *v;
 
+	if (ff_conf_str(c, name, &v, e) < 0)
+		return -1;
 	if (ff_parse_time(v, unit, secs) < 0)
 		return ff_err_set(e, FF_CONFIG, "bad time value for %s: \"%.100s\"", name, v);
 	return 0;
@@ -714,10 +579,12 @@ int
 ff_conf_long(struct ff_conf *c, const char *name, long min, long max, long *val,
     struct ff_err *e)
 {
-	const char *v = ff_conf_get(c, name);
-	const char *err = NULL;
-	long long n = strtonum(v, min, max, &err);
+	const char *v, *err = NULL;
+	long long n;
 
+	if (ff_conf_str(c, name, &v, e) < 0)
+		return -1;
+	n = strtonum(v, min, max, &err);
 	if (err != NULL)
 		return ff_err_set(e, FF_CONFIG, "bad numerical value for %s: \"%.100s\" (%s)",
 		    name, v, err);
@@ -728,8 +595,10 @@ ff_conf_long(struct ff_conf *c, const char *name, long min, long max, long *val,
 int
 ff_conf_bool(struct ff_conf *c, const char *name, int *val, struct ff_err *e)
 {
-	const char *v = ff_conf_get(c, name);
+	const char *v;
 
+	if (ff_conf_str(c, name, &v, e) < 0)
+		return -1;
 	if (strcasecmp(v, "yes") == 0)
 		*val = 1;
 	else if (strcasecmp(v, "no") == 0)

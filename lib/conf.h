@@ -7,6 +7,11 @@
  *	int ff_conf_load(struct ff_conf *c, const char *dir, struct ff_err *e);
  *	int ff_conf_override(struct ff_conf *c, const char *assign, struct ff_err *e);
  *	int ff_conf_set(struct ff_conf *c, const char *name, const char *value);
+ *	int ff_conf_check(struct ff_conf *c, struct ff_err *e);
+ *	int ff_conf_unused(struct ff_conf *c, const char *assign, const char **name,
+ *	    size_t *len);
+ *	int ff_conf_str(struct ff_conf *c, const char *name, const char **value,
+ *	    struct ff_err *e);
  *	const char *ff_conf_get(struct ff_conf *c, const char *name);
  *	const char *ff_conf_dir(const struct ff_conf *c);
  *	int ff_conf_changed(const struct ff_conf *c);
@@ -20,19 +25,36 @@
  *
  * DESCRIPTION
  *	ff_conf_load() reads main.cf from dir, else $MAIL_CONFIG, else
- *	/etc/postfix. A directory named by dir or MAIL_CONFIG must exist
- *	(a typo must not silently mean the live spool); a missing main.cf
- *	is not an error: built-in defaults (Postfix 3.7's) apply. Syntax as Postfix: "name = value",
+ *	/etc/postfix. A directory named by dir or MAIL_CONFIG must hold a
+ *	main.cf (a typo must not silently mean the live spool); only in
+ *	/etc/postfix may it be missing, and then the built-in defaults
+ *	(Postfix 3.7's) apply. Syntax as Postfix: "name = value",
  *	lines that start with white space continue the previous line,
  *	lines whose first non-blank is '#' are comments. Parameters that
  *	fastflush does not use are kept (for $name expansion) and
  *	otherwise ignored.
  *
  *	ff_conf_override() takes "name=value" (the -o option) and wins
- *	over main.cf. ff_conf_get() returns the value with $name,
- *	${name}, $(name), ${name?text}, ${name:text}, ${name?{a}:{b}} and
- *	$$ expanded; unknown names expand to "". The string stays valid
- *	until the next ff_conf_set()/ff_conf_override().
+ *	over main.cf.
+ *
+ *	ff_conf_str() gives a parameter's value with $name references
+ *	expanded as Postfix does (see expand.h); a name that is neither
+ *	set nor known is empty. The string stays valid until the next
+ *	ff_conf_set()/ff_conf_override(). ff_conf_get() is the same for
+ *	callers without an error path: a failed expansion is logged as a
+ *	warning and gives "", so such callers run after ff_conf_check().
+ *
+ *	ff_conf_check() expands every parameter fastflush reads (one
+ *	table in conf.c) and checks compatibility_level, as Postfix's
+ *	programs do at start-up: after it, the expansion of those cannot
+ *	fail. ff_cli_open() and ff_spool_open() call it.
+ *
+ *	ff_conf_unused() takes the argument of a -o ("name=value") and
+ *	returns 1 when no fastflush code reads that name: it is not in
+ *	the table, and no parameter in the table refers to it as $name,
+ *	directly or through other parameters, with the values in effect
+ *	(see ff_expand_uses()). *name and *len give the name within
+ *	assign.
  *
  *	ff_conf_changed() is 1 when main.cf is no longer what
  *	ff_conf_load() read (rewritten, replaced, created or removed): a
@@ -52,7 +74,9 @@
  *
  * DIAGNOSTICS
  *	Functions that take a struct ff_err return -1 and set FF_CONFIG
- *	(bad syntax or value) or a system error (unreadable main.cf).
+ *	(bad syntax or value, a failed expansion, a directory named by
+ *	-c or MAIL_CONFIG without main.cf: "open DIR/main.cf: No such
+ *	file or directory") or a system error (unreadable main.cf).
  */
 #ifndef FF_CONF_H
 #define FF_CONF_H
@@ -70,6 +94,9 @@ void ff_conf_free(struct ff_conf *);
 int ff_conf_load(struct ff_conf *, const char *, struct ff_err *);
 int ff_conf_override(struct ff_conf *, const char *, struct ff_err *);
 int ff_conf_set(struct ff_conf *, const char *, const char *);
+int ff_conf_check(struct ff_conf *, struct ff_err *);
+int ff_conf_unused(struct ff_conf *, const char *, const char **, size_t *);
+int ff_conf_str(struct ff_conf *, const char *, const char **, struct ff_err *);
 const char *ff_conf_get(struct ff_conf *, const char *);
 const char *ff_conf_dir(const struct ff_conf *);
 int ff_conf_changed(const struct ff_conf *);

@@ -34,6 +34,7 @@
 #include "status.h"
 #include "msg.h"
 #include "conf.h"
+#include "expand.h"
 #include "qid.h"
 #include "site.h"
 #include "domlist.h"

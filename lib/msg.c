@@ -61,8 +61,9 @@ ff_msg_stderr(int mode)
 	stderr_mode = mode;
 }
 
+/* want_stderr - user: a warning about the command line (ff_msg_warn_user) */
 static int
-want_stderr(int prio)
+want_stderr(int prio, int user)
 {
 	switch (stderr_mode) {
 	case FF_MSG_STDERR_NONE:
@@ -72,7 +73,7 @@ want_stderr(int prio)
 	case FF_MSG_STDERR_ERRORS:
 		return prio == LOG_ERR;
 	default:
-		if (prio == LOG_ERR)
+		if (prio == LOG_ERR || user)
 			return 1;
 		if (prio == LOG_DEBUG)
 			return ff_verbose > 1;
@@ -82,8 +83,8 @@ want_stderr(int prio)
 	}
 }
 
-static void __attribute__((format(printf, 3, 0)))
-vmsg(int prio, const char *level, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 4, 0)))
+vmsg(int prio, int user, const char *level, const char *fmt, va_list ap)
 {
 	int saved = errno;
 	char buf[2048];
@@ -91,26 +92,27 @@ vmsg(int prio, const char *level, const char *fmt, va_list ap)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (syslog_open)
 		syslog(prio, "%s: %s", level, buf);
-	if (want_stderr(prio))
+	if (want_stderr(prio, user))
 		fprintf(stderr, "%s: %s: %s\n", ff_progname, level, buf);
 	errno = saved;
 }
 
-#define MSG_FN(fn, prio, level, cond)		\
-	void fn(const char *fmt, ...)		\
-	{					\
-		va_list ap;			\
-		if (!(cond))			\
-			return;			\
-		va_start(ap, fmt);		\
-		vmsg(prio, level, fmt, ap);	\
-		va_end(ap);			\
+#define MSG_FN(fn, prio, user, level, cond)		\
+	void fn(const char *fmt, ...)			\
+	{						\
+		va_list ap;				\
+		if (!(cond))				\
+			return;				\
+		va_start(ap, fmt);			\
+		vmsg(prio, user, level, fmt, ap);	\
+		va_end(ap);				\
 	}
 
-MSG_FN(ff_msg_error, LOG_ERR, "error", 1)
-MSG_FN(ff_msg_warn, LOG_WARNING, "warning", 1)
-MSG_FN(ff_msg_info, LOG_INFO, "info", 1)
-MSG_FN(ff_msg_debug, LOG_DEBUG, "debug", ff_verbose > 1)
+MSG_FN(ff_msg_error, LOG_ERR, 0, "error", 1)
+MSG_FN(ff_msg_warn, LOG_WARNING, 0, "warning", 1)
+MSG_FN(ff_msg_warn_user, LOG_WARNING, 1, "warning", 1)
+MSG_FN(ff_msg_info, LOG_INFO, 0, "info", 1)
+MSG_FN(ff_msg_debug, LOG_DEBUG, 0, "debug", ff_verbose > 1)
 
 /* ff_msg_safe - printable, bounded copy of untrusted text for a log line */
 const char *

@@ -44,7 +44,7 @@ ff_queue_name(int q)
  * or nogroup (65534) when that is root's.
  */
 static void
-spool_owner(struct ff_spool *sp)
+spool_owner(struct ff_spool *sp, const char *mail_owner)
 {
 	static const char *const dirs[] = { "flush", "deferred", "incoming" };
 	struct stat st;
@@ -61,7 +61,7 @@ spool_owner(struct ff_spool *sp)
 			return;
 		}
 	}
-	if ((pw = getpwnam(ff_conf_get(sp->conf, "mail_owner"))) != NULL) {
+	if ((pw = getpwnam(mail_owner)) != NULL) {
 		sp->uid = pw->pw_uid;
 		sp->gid = pw->pw_gid;
 	} else if (fstat(sp->qfd, &st) == 0) {
@@ -75,7 +75,7 @@ ff_spool_open(struct ff_conf *conf, struct ff_err *e)
 {
 	struct ff_spool *sp = calloc(1, sizeof(*sp));
 	long depth;
-	const char *names;
+	const char *names, *mail_owner;
 
 	if (sp == NULL) {
 		ff_err_sys(e, ENOMEM, "spool");
@@ -86,15 +86,17 @@ ff_spool_open(struct ff_conf *conf, struct ff_err *e)
 	sp->pubfd = -1;
 	for (int q = 0; q < FF_Q_COUNT; q++)
 		sp->qbase[q] = -1;
-	sp->queue_dir = ff_conf_get(conf, "queue_directory");
-	if (ff_conf_long(conf, "hash_queue_depth", 1, FF_HASH_MAX_DEPTH, &depth, e) < 0 ||
+	if (ff_conf_check(conf, e) < 0 ||
+	    ff_conf_str(conf, "queue_directory", &sp->queue_dir, e) < 0 ||
+	    ff_conf_str(conf, "hash_queue_names", &names, e) < 0 ||
+	    ff_conf_str(conf, "mail_owner", &mail_owner, e) < 0 ||
+	    ff_conf_long(conf, "hash_queue_depth", 1, FF_HASH_MAX_DEPTH, &depth, e) < 0 ||
 	    ff_conf_time_ms(conf, "fastflush_lock_timeout", &sp->lock_timeout_ms, e) < 0 ||
 	    ff_conf_time_ms(conf, "trigger_timeout", &sp->trigger_timeout_ms, e) < 0 ||
 	    ff_conf_time(conf, "fast_flush_refresh_time", &sp->refresh_time, e) < 0 ||
 	    ff_conf_time(conf, "fast_flush_purge_time", &sp->purge_time, e) < 0)
 		goto fail;
 	sp->depth = (int)depth;
-	names = ff_conf_get(conf, "hash_queue_names");
 	for (int q = 0; q < FF_Q_COUNT; q++) {
 		sp->hashed[q] = ff_list_has(names, queue_names[q]);
 		if (ff_map_init(&sp->dircache[q], 0) < 0) {
@@ -116,7 +118,7 @@ ff_spool_open(struct ff_conf *conf, struct ff_err *e)
 			ff_err_sys(e, errno, "open queue directory %s", sp->queue_dir);
 		goto fail;
 	}
-	spool_owner(sp);
+	spool_owner(sp, mail_owner);
 	return sp;
 fail:
 	ff_spool_close(sp);
@@ -253,12 +255,14 @@ ff_spool_policy(struct ff_spool *sp, const char *site, char *logname, struct ff_
 
 	if (sp->domains == NULL) {
 		struct ff_table_ctx ctx;
-		int parent = ff_list_has(ff_conf_get(sp->conf, "parent_domain_matches_subdomains"),
-		    "fast_flush_domains");
+		const char *parents, *domains;
 
+		if (ff_conf_str(sp->conf, "parent_domain_matches_subdomains", &parents, e) < 0 ||
+		    ff_conf_str(sp->conf, "fast_flush_domains", &domains, e) < 0)
+			return -1;
 		ff_table_ctx_init(&ctx, sp->conf);
-		sp->domains = ff_domlist_new("fast_flush_domains",
-		    ff_conf_get(sp->conf, "fast_flush_domains"), parent, &ctx, e);
+		sp->domains = ff_domlist_new("fast_flush_domains", domains,
+		    ff_list_has(parents, "fast_flush_domains"), &ctx, e);
 		if (sp->domains == NULL)
 			return -1;
 	}

@@ -15,7 +15,8 @@
  *	const char *ff_queue_name(int queue);
  *
  * DESCRIPTION
- *	ff_spool_open() opens queue_directory (taken from conf) as a
+ *	ff_spool_open() checks conf (ff_conf_check(): every parameter
+ *	fastflush reads must expand), opens queue_directory as a
  *	directory descriptor, reads the parameters the spool needs
  *	(hash_queue_names, hash_queue_depth, time limits, the lock and
  *	trigger time-outs) and finds the spool owner: the owner of

@@ -252,14 +252,133 @@ teardown() { rmspool; }
 	assert_failure 77
 	run fflush-add -c "$T/empty" -o queue_directory="$Q" -o fast_flush_domains=x.test x.test A4
 	assert_failure 78
-	assert_output --partial "no such directory"
+	assert_output "fflush-add: error: open $T/empty/main.cf: No such file or directory"
 	mkdir "$T/empty"
+	run fflush-add -c "$T/empty" -o queue_directory="$Q" -o fast_flush_domains=x.test x.test A4
+	assert_failure 78
+	assert_output "fflush-add: error: open $T/empty/main.cf: No such file or directory"
+	: > "$T/empty/main.cf"
 	run fflush-add -c "$T/empty" -o queue_directory="$Q" -o fast_flush_domains=x.test x.test A4
 	assert_success
 	run env MAIL_CONFIG=/nonexistent fflush-add x.test A5
 	assert_failure 78
 	run cat "$Q/flush/other_test"
 	assert_output $'A1\nA2'
+}
+
+@test "add: a -c or MAIL_CONFIG directory without main.cf is exit 78, never the defaults" {
+	mkdir "$T/nomaincf"
+	# each way of naming it; -c wins over a good MAIL_CONFIG
+	run fflush-add -c "$T/nomaincf" example.com A1
+	assert_failure 78
+	assert_output "fflush-add: error: open $T/nomaincf/main.cf: No such file or directory"
+	run fflush-add --config="$T/nomaincf" example.com A1
+	assert_failure 78
+	assert_output "fflush-add: error: open $T/nomaincf/main.cf: No such file or directory"
+	run env MAIL_CONFIG="$T/nomaincf" fflush-add example.com A1
+	assert_failure 78
+	assert_output "fflush-add: error: open $T/nomaincf/main.cf: No such file or directory"
+	# -o cannot stand in for the file, not even -o queue_directory
+	run fflush-add -c "$T/nomaincf" -o queue_directory="$Q" example.com A1
+	assert_failure 78
+	assert_output "fflush-add: error: open $T/nomaincf/main.cf: No such file or directory"
+	# a typo, a file, an empty name
+	run fflush-add -c "$T/nosuchdir" example.com A1
+	assert_failure 78
+	assert_output "fflush-add: error: open $T/nosuchdir/main.cf: No such file or directory"
+	run fflush-add -c "$C/main.cf" example.com A1
+	assert_failure 78
+	assert_output "fflush-add: error: open $C/main.cf/main.cf: Not a directory"
+	run fflush-add -c "" example.com A1
+	assert_failure 78
+	assert_output "fflush-add: error: -c: empty configuration directory name"
+	run env MAIL_CONFIG= fflush-add example.com A1
+	assert_failure 78
+	assert_output "fflush-add: error: MAIL_CONFIG: empty configuration directory name"
+	# nothing was written anywhere
+	[ ! -e "$Q/flush/example_com" ]
+	# the same rule for every command (one place: ff_cli_open)
+	for cmd in "fflush-send example.com" "fflush-list" "fflush-refresh" "scache-ctl -n stats"; do
+		run $cmd -c "$T/nomaincf"
+		assert_failure 78
+		assert_output --regexp "^${cmd%% *}: (error: )?open $T/nomaincf/main.cf: No such file or directory\$"
+	done
+}
+
+@test "add: a parameter whose \$name expansion fails is exit 78, naming it" {
+	# a loop, direct or through Postfix's default chain
+	conf 'fast_flush_domains = $my_sites' 'my_sites = example.com, $more' 'more = $my_sites'
+	run fflush-add example.com A1
+	assert_failure 78
+	assert_output "fflush-add: error: parameter fast_flush_domains: recursive expansion of \$my_sites (in the value of \$more)"
+	run fflush-add -o fast_flush_domains='$relay_domains' -o relay_domains='$mydestination' \
+		-o mydestination='$relay_domains' example.com A1
+	assert_failure 78
+	assert_output "fflush-add: error: parameter fast_flush_domains: recursive expansion of \$relay_domains (in the value of \$mydestination)"
+	# syntax Postfix's programs stop on
+	run fflush-add -o fast_flush_domains='${my_sites' example.com A1
+	assert_failure 78
+	assert_output 'fflush-add: error: parameter fast_flush_domains: missing "}" in "${my_sites"'
+	run fflush-add -o fast_flush_domains='example.com, $' example.com A1
+	assert_failure 78
+	assert_output 'fflush-add: error: parameter fast_flush_domains: empty parameter name after "$" in "example.com, $"'
+	run fflush-add -o fast_flush_domains='${my-sites}' example.com A1
+	assert_failure 78
+	assert_output 'fflush-add: error: parameter fast_flush_domains: bad parameter name in "${my-sites}"'
+	run fflush-add -o fast_flush_domains='${my_sites?{example.com}x}' example.com A1
+	assert_failure 78
+	assert_output 'fflush-add: error: parameter fast_flush_domains: ":" expected after {example.com} in "${my_sites?{example.com}x}"'
+	run fflush-add -o compatibility_level=3.x example.com A1
+	assert_failure 78
+	assert_output 'fflush-add: error: parameter compatibility_level: malformed compatibility level syntax: "3.x"'
+	# any parameter fastflush reads, not only the ones this command needs
+	run fflush-add -o fast_flush_domains=example.com -o max_idle='$(x' example.com A1
+	assert_failure 78
+	assert_output 'fflush-add: error: parameter max_idle: missing ")" in "$(x"'
+	[ ! -e "$Q/flush/example_com" ]
+	# an undefined name is empty, not an error (as in Postfix): the site is denied
+	run fflush-add -o fast_flush_domains='$undefined_name' example.com A1
+	assert_failure 77
+	assert_output --partial 'not configured for destination "example.com"'
+	# and a broken parameter nothing reads is not looked at
+	run fflush-add -o fast_flush_domains=example.com -o unread='${' example.com A1
+	assert_success
+}
+
+@test "add: an -o name that nothing reads is warned about on stderr; the exit status stays" {
+	run --separate-stderr fflush-add -o typo_domains=example.net example.com A1
+	assert_success
+	assert_output ''
+	[ "$stderr" = 'fflush-add: warning: -o typo_domains=example.net: unused parameter (fastflush does not read "typo_domains")' ]
+	# each one, in order; the exit status is the command's own
+	run --separate-stderr fflush-add -o a=1 -o fast_flush_domains=example.org -o syslog_name=x example.com A2
+	assert_failure 77
+	[ "${stderr_lines[0]}" = 'fflush-add: warning: -o a=1: unused parameter (fastflush does not read "a")' ]
+	[ "${stderr_lines[1]}" = 'fflush-add: warning: -o syslog_name=x: unused parameter (fastflush does not read "syslog_name")' ]
+	[[ "${stderr_lines[2]}" == *'not configured for destination "example.com"'* ]]
+	# a name that a parameter fastflush reads refers to, directly or not, is used
+	conf 'fast_flush_domains = $my_sites' 'my_sites = ${extra?{$extra}:{example.com}}'
+	run --separate-stderr fflush-add -o extra=example.org -o queue_directory="$Q" example.org A3
+	assert_success
+	[ -z "$stderr" ]
+	# -q keeps it quiet; syslog still has it
+	run --separate-stderr fflush-add -q -o typo=1 example.com A4
+	assert_success
+	[ -z "$stderr" ]
+}
+
+@test "add: every parameter the code reads is in the one table of read parameters" {
+	local top n name
+	top=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	n=0
+	# literal names given to the ff_conf_* accessors anywhere in lib/ and cmd/
+	for name in $(grep -ohE 'ff_conf_(get|str|time|time_ms|long|bool)\([^,]+, *"[a-z0-9_]+"' \
+		"$top"/lib/*.c "$top"/cmd/*.c | sed -E 's/.*"([a-z0-9_]+)"$/\1/' | sort -u); do
+		n=$((n + 1))
+		run --separate-stderr fflush-list -o "$name=0" --brief
+		[[ "$stderr" != *"unused parameter"* ]] || fail "$name: $stderr"
+	done
+	[ "$n" -ge 15 ]
 }
 
 @test "add: \$name expansion and continuation lines in main.cf" {

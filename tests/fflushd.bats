@@ -224,6 +224,26 @@ I\0' ]
 	assert_output "${GREET}status|4294967295||"
 }
 
+@test "fflushd: a -c directory without main.cf, a failing expansion, an unused -o: as every command" {
+	mkdir "$T/nomaincf"
+	text "send example.com" -c "$T/nomaincf"
+	assert_failure 78
+	assert_output "78 config msg=\"open $T/nomaincf/main.cf: No such file or directory\""
+	ask 'request\0send_site\0site\0example.com\0\0' -c "$T/nomaincf"
+	assert_line "${GREET}status|4294967295||"
+	text "send example.com" -o fast_flush_domains='$relay_domains' -o relay_domains='$fast_flush_domains'
+	assert_failure 78
+	assert_output '78 config msg="parameter fast_flush_domains: recursive expansion of $fast_flush_domains (in the value of $relay_domains)"'
+	# max_idle is read by fflushd itself: the check names it before anything else
+	text "send example.com" -o max_idle='${idle'
+	assert_failure 78
+	assert_output '78 config msg="parameter max_idle: missing \"}\" in \"${idle\""'
+	run --separate-stderr bash -c 'printf "send example.com\n" | fflushd -o fast_flush_domain=example.com'
+	assert_success
+	assert_output --partial "1 nothing"
+	[ "$stderr" = 'fflushd: warning: -o fast_flush_domain=example.com: unused parameter (fastflush does not read "fast_flush_domain")' ]
+}
+
 @test "fflushd: run as root on a postfix-owned spool, files stay the spool owner's" {
 	need_postfix_user
 	chown -R postfix:postfix "$Q"

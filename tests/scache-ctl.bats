@@ -74,6 +74,21 @@ serve() {
 	[ ! -e "$Q/private/scache" ]
 }
 
+@test "scache-ctl: configuration mistakes: exit 78 naming them, an unused -o warned about" {
+	mkdir "$T/nomaincf"
+	run -78 scache-ctl -c "$T/nomaincf" -n stats
+	assert_output "scache-ctl: open $T/nomaincf/main.cf: No such file or directory"
+	run -78 scache-ctl -c "$T/nomaincf" serve
+	assert_output "scache-ctl: error: open $T/nomaincf/main.cf: No such file or directory"
+	run -78 scache-ctl -o connection_cache_ttl_limit='$ttl' -o ttl='$connection_cache_ttl_limit' -n stats
+	assert_output 'scache-ctl: parameter connection_cache_ttl_limit: recursive expansion of $connection_cache_ttl_limit (in the value of $ttl)'
+	run -78 scache-ctl -o connection_cache_service_name='${name' serve
+	assert_output 'scache-ctl: error: parameter connection_cache_service_name: missing "}" in "${name"'
+	[ ! -e "$Q/private/scache" ]
+	run -69 --separate-stderr scache-ctl -o connection_cache_ttl=5s -n stats
+	[ "${stderr_lines[0]}" = 'scache-ctl: warning: -o connection_cache_ttl=5s: unused parameter (fastflush does not read "connection_cache_ttl")' ]
+}
+
 @test "scache-ctl: the first client starts a server on demand; it serves many clients and exits when idle" {
 	no_valgrind "clients start slower than max_idle = 2s"
 	conf "max_idle = 2s" "connection_cache_ttl_limit = 60s"

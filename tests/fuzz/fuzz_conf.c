@@ -1,4 +1,4 @@
-/* fuzz_conf - main.cf parsing and $name expansion never crash or hang */
+/* fuzz_conf - main.cf parsing, $name expansion and its checks never crash or hang */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +21,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[64];
 	struct ff_conf *c;
 	struct ff_err e;
+	const char *name;
+	size_t len;
 	long secs;
 	FILE *fp;
 
@@ -41,6 +43,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			(void)strlen(ff_conf_get(c, names[i]));
 		(void)ff_conf_time(c, "fast_flush_refresh_time", &secs, &e);
+		(void)ff_conf_check(c, &e);
+		(void)ff_conf_unused(c, "b=1", &name, &len);
 	}
 	ff_conf_free(c);
 	return 0;

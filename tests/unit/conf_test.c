@@ -43,7 +43,8 @@ load(const char *text, const char *const *overrides, size_t n)
 
 	if (!CHECK(c != NULL))
 		return NULL;
-	if (!CHECK_INT_EQ(ff_conf_load(c, conf_dir(text), &e), 0)) {
+	/* no main.cf: an empty one (only /etc/postfix may lack it) */
+	if (!CHECK_INT_EQ(ff_conf_load(c, conf_dir(text ? text : ""), &e), 0)) {
 		CHECK_STR_EQ(e.msg, "");
 		ff_conf_free(c);
 		return NULL;
@@ -60,7 +61,7 @@ static void
 test_get(void)
 {
 	static const struct {
-		const char *main_cf;	/* NULL: no main.cf at all */
+		const char *main_cf;	/* NULL: an empty main.cf */
 		const char *o[MAX_O];	/* -o name=value */
 		const char *name;
 		const char *want;
@@ -107,6 +108,35 @@ test_get(void)
 		{ .main_cf = "b = x${nosuch}y\n", .name = "b", .want = "xy" },
 		{ .main_cf = "b = $nosuch\n", .name = "b", .want = "" },
 		{ .main_cf = "b = a$(nosuch)b\n", .name = "b", .want = "ab" },
+		{ .main_cf = "b = $5x\n", .name = "b", .want = "" },
+		{ .main_cf = "a = 1\nb = $a-$a_\n", .name = "b", .want = "1-" },
+		{ .main_cf = "a = 1\nb = ${ a }\n", .name = "b", .want = "1" },
+		/* a condition tests the value as written, not its expansion */
+		{ .main_cf = "r = $nosuch\nb = ${r?yes}\n", .name = "b", .want = "yes" },
+		{ .main_cf = "r = $nosuch\nb = ${r:no}\n", .name = "b", .want = "" },
+		{ .main_cf = "b = ${a?$b}\na = x\n", .name = "b", .want = "" },
+		{ .main_cf = "a =\nb = ${a?$b}\n", .name = "b", .want = "" },
+		/* an unbraced operand is the rest, white space included */
+		{ .main_cf = "a = 1\nb = <${a? yes}>\n", .name = "b", .want = "< yes>" },
+		{ .main_cf = "a = 1\nb = <${a?{ yes }}>\n", .name = "b", .want = "< yes >" },
+		{ .main_cf = "a = 1\nb = <${a ? {x} }>\n", .name = "b", .want = "<x>" },
+		{ .main_cf = "a = 1\nb = ${a?x:y}\n", .name = "b", .want = "x:y" },
+		{ .main_cf = "a =\nb = ${a?{x}:y z}\n", .name = "b", .want = "y z" },
+		{ .main_cf = "a = 1\nb = <${a?x}{y}>\n", .name = "b", .want = "<x{y}>" },
+		{ .main_cf = "b = ${:x}${?y}\n", .name = "b", .want = "x" },
+		{ .main_cf = "a = 1\nb = ${a?$${x}}\n", .name = "b", .want = "${x}" },
+		/* comparisons: numbers, strings, compatibility levels */
+		{ .main_cf = "b = ${{1} == {01} ? {eq} : {ne}}\n", .name = "b", .want = "eq" },
+		{ .main_cf = "b = ${{10} > {9}}\n", .name = "b", .want = "true" },
+		{ .main_cf = "b = ${{10} > {9a}}\n", .name = "b", .want = "" },
+		{ .main_cf = "b = ${{} < {1} ? {e}}\n", .name = "b", .want = "e" },
+		{ .main_cf = "b = ${{a} != {b}:{same}}\n", .name = "b", .want = "" },
+		{ .main_cf = "b = <${{1} < {2} ? y : n}>\n", .name = "b", .want = "< y : n>" },
+		{ .main_cf = "b = ${{3.6} <level {10}}\n", .name = "b", .want = "true" },
+		{ .main_cf = "b = ${{3.6} < {10}}\n", .name = "b", .want = "" },
+		{ .main_cf = "b = ${{3.6.1} >level {3.6}}\n", .name = "b", .want = "true" },
+		{ .main_cf = "b = ${{3} ==level {3.0.0}}\n", .name = "b", .want = "true" },
+		{ .main_cf = "a = 1\nb = ${{$a} <= {1}?{le}:{gt}}\n", .name = "b", .want = "le" },
 		/* -o overrides win over main.cf and take part in expansion */
 		{ .main_cf = "queue_directory = /q1\n", .o = { "queue_directory=/q2" },
 		  .name = "queue_directory", .want = "/q2" },
@@ -144,6 +174,12 @@ test_get(void)
 		  .name = "fast_flush_domains", .want = "" },
 		{ .main_cf = "compatibility_level = 3.6\nmydestination = d.example\n",
 		  .name = "fast_flush_domains", .want = "" },
+		{ .main_cf = "compatibility_level = 1.9\nmydestination = d.example\n",
+		  .name = "fast_flush_domains", .want = "d.example" },
+		{ .main_cf = "compatibility_level = $lvl\nlvl = 2\nmydestination = d.example\n",
+		  .name = "fast_flush_domains", .want = "" },
+		{ .main_cf = NULL, .name = "smtputf8_enable", .want = "no" },
+		{ .main_cf = "compatibility_level = 1\n", .name = "smtputf8_enable", .want = "yes" },
 		{ .main_cf = "mydestination = d.example\n", .o = { "compatibility_level=2" },
 		  .name = "fast_flush_domains", .want = "" },
 		{ .main_cf = "relay_domains = r.example\n", .name = "fast_flush_domains",
@@ -177,31 +213,272 @@ test_get(void)
 	}
 }
 
-/* expansion loops end: the test would hang (and time out) otherwise */
+/*
+ * expansions Postfix's programs stop on ("fatal: ... macro processing
+ * error") fail, naming the parameter, and never hang; the same values
+ * are compared with postconf in tests/interop/conf.bats
+ */
 static void
-test_loops(void)
+test_expand_fails(void)
 {
 	static const struct {
 		const char *main_cf;
 		const char *name;
+		const char *says;	/* the whole message */
 	} t[] = {
-		{ "a = $b\nb = $a\n", "a" },
-		{ "a = x$a\n", "a" },
-		{ "a = ${a}${a}\n", "a" },
-		{ "a = ${a?$a}\n", "a" },
-		{ "a = $(b)\nb = ${c:$a}\nc =\n", "a" },
-		{ "a = ${unbalanced\n", "a" },
+		{ "a = $b\nb = $a\n", "a",
+		  "parameter a: recursive expansion of $a (in the value of $b)" },
+		{ "a = x$a\n", "a", "parameter a: recursive expansion of $a" },
+		{ "a = ${a}${a}\n", "a", "parameter a: recursive expansion of $a" },
+		{ "a = ${b?$a}\nb = 1\n", "a", "parameter a: recursive expansion of $a" },
+		{ "a = $(b)\nb = ${c:$a}\nc =\n", "a",
+		  "parameter a: recursive expansion of $a (in the value of $b)" },
+		{ "a = ${{$a} == {x}}\n", "a", "parameter a: recursive expansion of $a" },
+		{ "fast_flush_domains = $x, $relay_domains\nx = ok\nrelay_domains = $y\n"
+		  "y = $relay_domains\n", "fast_flush_domains",
+		  "parameter fast_flush_domains: recursive expansion of $relay_domains"
+		  " (in the value of $y)" },
+		{ "a = ${unbalanced\n", "a", "parameter a: missing \"}\" in \"${unbalanced\"" },
+		{ "a = $(x\n", "a", "parameter a: missing \")\" in \"$(x\"" },
+		{ "a = x$\n", "a", "parameter a: empty parameter name after \"$\" in \"x$\"" },
+		{ "a = $ x\n", "a", "parameter a: empty parameter name after \"$\" in \"$ x\"" },
+		{ "a = ${}\n", "a", "parameter a: empty parameter name in \"${}\"" },
+		{ "a = $()\n", "a", "parameter a: empty parameter name in \"$()\"" },
+		{ "a = ${b c}\n", "a", "parameter a: bad parameter name in \"${b c}\"" },
+		{ "a = ${b-c}\n", "a", "parameter a: bad parameter name in \"${b-c}\"" },
+		{ "a = ${b?{x}z}\n", "a", "parameter a: \":\" expected after {x} in \"${b?{x}z}\"" },
+		{ "a = ${b:{x}z}\n", "a", "parameter a: unexpected text after {x} in \"${b:{x}z}\"" },
+		{ "a = ${b?{x}\n", "a", "parameter a: missing \"}\" in \"${b?{x}\"" },
+		{ "a = ${b?{x}:{y}\n", "a", "parameter a: missing \"}\" in \"${b?{x}:{y}\"" },
+		{ "a = ${{x}\n", "a", "parameter a: missing \"}\" in \"${{x}\"" },
+		{ "a = $(b?{x)\n", "a", "parameter a: unbalanced {} in \"$(b?{x)\"" },
+		{ "a = ${{1} =~ {2}}\n", "a", "parameter a: \"==\", \"!=\", \"<\", \"<=\", \">=\""
+		  " or \">\" expected after {1} in \"${{1} =~ {2}}\"" },
+		{ "a = ${{1} ==x {2}}\n", "a",
+		  "parameter a: bad operator suffix \"x\" in \"${{1} ==x {2}}\"" },
+		{ "a = ${{1} == 2}\n", "a",
+		  "parameter a: \"{expression}\" expected after \"==\" in \"${{1} == 2}\"" },
+		{ "a = ${{1} < {2} y}\n", "a",
+		  "parameter a: \"?\" or \":\" expected after the comparison in \"${{1} < {2} y}\"" },
+		{ "a = ${{x} <level {1}}\n", "a",
+		  "parameter a: malformed compatibility level syntax: \"x\"" },
+		{ "a = ${{1} <level {3.6.1.2}}\n", "a",
+		  "parameter a: malformed compatibility level syntax: \"3.6.1.2\"" },
+		{ "a = ${{99999999999999999999} == {1}}\n", "a",
+		  "parameter a: number out of range in a comparison: \"99999999999999999999\""
+		  " or \"1\"" },
+		/* a fault in a branch not taken is not looked at, as in Postfix */
+		/* exponential growth: Postfix would run out of memory */
+		{ "a = $b$b$b$b\nb = $c$c$c$c\nc = $d$d$d$d\nd = $e$e$e$e\ne = $f$f$f$f\n"
+		  "f = $g$g$g$g\ng = $h$h$h$h\nh = $i$i$i$i\ni = $j$j$j$j\nj = x\n", "a",
+		  "parameter a: the expansion takes more than 100000 steps"
+		  " (in the value of $i)" },
+		{ "a = $b$b$b$b$b$b$b$b\nb = $c$c$c$c$c$c$c$c\nc = $d$d$d$d$d$d$d$d\n"
+		  "d = $e$e$e$e$e$e$e$e\ne = $f$f$f$f$f$f$f$f\n"
+		  "f = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", "a",
+		  "parameter a: the expansion is longer than 1048576 bytes (in the value of $f)" },
 	};
 
 	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
 		struct ff_conf *c;
+		struct ff_err e;
+		const char *v = "unset";
+		long secs;
 		char q[100];
 
 		UNIT_CASE("main.cf %s", unit_quote(t[i].main_cf, strlen(t[i].main_cf), q,
 		    sizeof(q)));
 		if ((c = load(t[i].main_cf, NULL, 0)) == NULL)
 			continue;
-		CHECK(ff_conf_get(c, t[i].name) != NULL);
+		memset(&e, 0, sizeof(e));
+		CHECK_INT_EQ(ff_conf_str(c, t[i].name, &v, &e), -1);
+		CHECK_INT_EQ(e.status, FF_CONFIG);
+		CHECK_STR_EQ(e.msg, t[i].says);
+		CHECK_STR_EQ(v, "");
+		/* the same through the typed accessors and the ones without an error path */
+		memset(&e, 0, sizeof(e));
+		CHECK_INT_EQ(ff_conf_time(c, t[i].name, &secs, &e), -1);
+		CHECK_STR_EQ(e.msg, t[i].says);
+		CHECK_STR_EQ(ff_conf_get(c, t[i].name), "");
+		ff_conf_free(c);
+	}
+}
+
+/* a fault in a branch that is not taken is not an error, as in Postfix */
+static void
+test_expand_untaken(void)
+{
+	static const struct {
+		const char *main_cf;
+		const char *want;
+	} t[] = {
+		{ "b = 1\na = ${b:$loop}\nloop = $loop\n", "" },
+		{ "b =\na = ${b?{$loop}:ok}\nloop = $loop\n", "ok" },
+		{ "a = ${nosuch?${{x} <level {1}}}\n", "" },
+		{ "b = 1\na = ${b?$x}\nx = ${b?$y}\ny = deep\n", "deep" },
+	};
+
+	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
+		struct ff_conf *c;
+		struct ff_err e;
+		const char *v = NULL;
+		char q[100];
+
+		UNIT_CASE("main.cf %s", unit_quote(t[i].main_cf, strlen(t[i].main_cf), q,
+		    sizeof(q)));
+		if ((c = load(t[i].main_cf, NULL, 0)) == NULL)
+			continue;
+		if (CHECK_INT_EQ(ff_conf_str(c, "a", &v, &e), 0))
+			CHECK_STR_EQ(v, t[i].want);
+		ff_conf_free(c);
+	}
+}
+
+/*
+ * Postfix's nesting limit: 100 levels of references; p1 of a chain of
+ * 101 parameters is the deepest that expands (checked with postconf)
+ */
+static void
+test_expand_depth(void)
+{
+	static const int n[] = { 50, 101, 102, 150 };
+	char *text = malloc(20000);
+	struct ff_err e;
+
+	if (!CHECK(text != NULL))
+		return;
+	for (size_t k = 0; k < UNIT_COUNT(n); k++) {
+		struct ff_conf *c;
+		const char *v = NULL;
+		size_t len = 0;
+
+		UNIT_CASE("a chain of %d parameters", n[k]);
+		for (int i = 1; i < n[k]; i++)
+			len += (size_t)snprintf(text + len, 20000 - len, "p%d = $p%d\n", i, i + 1);
+		snprintf(text + len, 20000 - len, "p%d = end\n", n[k]);
+		if ((c = load(text, NULL, 0)) == NULL)
+			continue;
+		memset(&e, 0, sizeof(e));
+		if (n[k] <= 101) {
+			if (CHECK_INT_EQ(ff_conf_str(c, "p1", &v, &e), 0))
+				CHECK_STR_EQ(v, "end");
+		} else {
+			CHECK_INT_EQ(ff_conf_str(c, "p1", &v, &e), -1);
+			CHECK(strstr(e.msg, "parameter p1: unreasonable nesting, more than 100"
+			    " levels") != NULL);
+		}
+		ff_conf_free(c);
+	}
+	free(text);
+}
+
+/* ff_conf_check: every parameter fastflush reads, and compatibility_level */
+static void
+test_check(void)
+{
+	static const struct {
+		const char *main_cf;
+		const char *says;	/* NULL: no error */
+	} t[] = {
+		{ "", NULL },
+		{ "unused = $unused\n", NULL },	/* nothing reads it */
+		{ "fast_flush_domains = ${x\n",
+		  "parameter fast_flush_domains: missing \"}\" in \"${x\"" },
+		{ "relay_domains = $fast_flush_domains\n",
+		  "parameter fast_flush_domains: recursive expansion of $fast_flush_domains"
+		  " (in the value of $relay_domains)" },
+		{ "mydestination = $myhostname\nmyhostname = $mydestination\n",
+		  "parameter fast_flush_domains: recursive expansion of $mydestination"
+		  " (in the value of $myhostname)" },
+		{ "max_idle = $(x\n", "parameter max_idle: missing \")\" in \"$(x\"" },
+		{ "connection_cache_service_name = $\n",
+		  "parameter connection_cache_service_name: empty parameter name after \"$\""
+		  " in \"$\"" },
+		{ "compatibility_level = x\n",
+		  "parameter compatibility_level: malformed compatibility level syntax: \"x\"" },
+		{ "compatibility_level =\n",
+		  "parameter compatibility_level: malformed compatibility level syntax: \"\"" },
+		{ "compatibility_level = 3.6.1.2\n",
+		  "parameter compatibility_level: malformed compatibility level syntax:"
+		  " \"3.6.1.2\"" },
+		{ "compatibility_level = 3.6.1\n", NULL },
+		{ "compatibility_level = $l\nl = 2\n", NULL },
+		/* relay_domains is set: its default's comparison is never made */
+		{ "compatibility_level = 3.6\nrelay_domains =\n", NULL },
+	};
+
+	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
+		struct ff_conf *c;
+		struct ff_err e;
+		char q[100];
+
+		UNIT_CASE("main.cf %s", unit_quote(t[i].main_cf, strlen(t[i].main_cf), q,
+		    sizeof(q)));
+		if ((c = load(t[i].main_cf, NULL, 0)) == NULL)
+			continue;
+		memset(&e, 0, sizeof(e));
+		if (t[i].says == NULL) {
+			if (!CHECK_INT_EQ(ff_conf_check(c, &e), 0))
+				CHECK_STR_EQ(e.msg, "");
+		} else {
+			CHECK_INT_EQ(ff_conf_check(c, &e), -1);
+			CHECK_INT_EQ(e.status, FF_CONFIG);
+			CHECK_STR_EQ(e.msg, t[i].says);
+		}
+		ff_conf_free(c);
+	}
+}
+
+/* ff_conf_unused: the -o names that nothing reads */
+static void
+test_unused(void)
+{
+	static const struct {
+		const char *main_cf;
+		const char *o[MAX_O];	/* applied as -o before the question */
+		const char *assign;	/* the -o asked about */
+		int unused;
+		const char *name;	/* as found in assign */
+	} t[] = {
+		{ "", { NULL }, "queue_directory=/q", 0, "queue_directory" },
+		{ "", { NULL }, "fast_flush_domains=x", 0, "fast_flush_domains" },
+		{ "", { NULL }, "max_use=5", 0, "max_use" },
+		{ "", { NULL }, "mydomain=example.com", 0, "mydomain" },
+		{ "", { NULL }, "typo_name=1", 1, "typo_name" },
+		{ "", { NULL }, " spaced = 1", 1, "spaced" },
+		{ "", { NULL }, "syslog_name=x", 1, "syslog_name" },
+		{ "", { NULL }, "flush_service_name=x", 1, "flush_service_name" },
+		{ "", { NULL }, "relay_domains=x", 0, "relay_domains" },
+		/* referred to by a parameter fastflush reads, directly or not */
+		{ "queue_directory = $spool\n", { NULL }, "spool=/q", 0, "spool" },
+		{ "fast_flush_domains = $a\na = ${b}x\nb = $(c)\n", { NULL }, "c=1", 0, "c" },
+		{ "fast_flush_domains = ${t?{$x}:{$y}}\n", { NULL }, "y=1", 0, "y" },
+		{ "fast_flush_domains = ${t?{$x}:{$y}}\n", { NULL }, "t=1", 0, "t" },
+		{ "fast_flush_domains = ${{$l} == {1}}\n", { NULL }, "l=1", 0, "l" },
+		/* the text of a tested name's value is not followed */
+		{ "fast_flush_domains = ${t?x}\nt = $u\n", { NULL }, "u=1", 1, "u" },
+		/* the values in effect count, -o included */
+		{ "", { "fast_flush_domains=$mine" }, "mine=x", 0, "mine" },
+		{ "fast_flush_domains = $mine\n", { "fast_flush_domains=x" }, "mine=x", 1, "mine" },
+		/* loops and broken values end, and hide nothing else */
+		{ "fast_flush_domains = $a, $z\na = $b\nb = $a\n", { NULL }, "z=1", 0, "z" },
+		{ "fast_flush_domains = ${a\nqueue_directory = $q\n", { NULL }, "q=/q", 0, "q" },
+		/* a default that refers to a name counts (relay_domains: $mydestination) */
+		{ "", { NULL }, "compatibility_level=2", 0, "compatibility_level" },
+	};
+
+	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
+		struct ff_conf *c;
+		const char *name = NULL;
+		size_t len = 0;
+		char q[100];
+
+		UNIT_CASE("main.cf %s, -o %s", unit_quote(t[i].main_cf, strlen(t[i].main_cf), q,
+		    sizeof(q)), t[i].assign);
+		if ((c = load(t[i].main_cf, t[i].o, MAX_O)) == NULL)
+			continue;
+		CHECK_INT_EQ(ff_conf_unused(c, t[i].assign, &name, &len), t[i].unused);
+		CHECK_MEM_EQ(name, len, t[i].name, strlen(t[i].name));
 		ff_conf_free(c);
 	}
 }
@@ -422,7 +699,8 @@ test_dir(void)
 	struct ff_err e;
 	const char *env_dir = conf_dir("x = from env\n");
 	const char *arg_dir = conf_dir("x = from arg\n");
-	char saved[PATH_MAX];
+	const char *dir;
+	char saved[PATH_MAX], want[PATH_MAX + 64];
 	const char *old = getenv("MAIL_CONFIG");
 
 	snprintf(saved, sizeof(saved), "%s", old ? old : "");
@@ -443,11 +721,53 @@ test_dir(void)
 	CHECK_STR_EQ(ff_conf_dir(c), arg_dir);
 	ff_conf_free(c);
 
-	UNIT_CASE("missing main.cf: defaults");
+	UNIT_CASE("a named directory without main.cf: an error, not the defaults");
 	c = ff_conf_new();
-	CHECK_INT_EQ(ff_conf_load(c, conf_dir(NULL), &e), 0);
-	CHECK_STR_EQ(ff_conf_get(c, "x"), "");
-	CHECK_STR_EQ(ff_conf_get(c, "queue_directory"), "/var/spool/postfix");
+	dir = conf_dir(NULL);
+	memset(&e, 0, sizeof(e));
+	CHECK_INT_EQ(ff_conf_load(c, dir, &e), -1);
+	CHECK_INT_EQ(e.status, FF_CONFIG);
+	snprintf(want, sizeof(want), "open %s/main.cf: No such file or directory", dir);
+	CHECK_STR_EQ(e.msg, want);
+	ff_conf_free(c);
+
+	UNIT_CASE("MAIL_CONFIG without main.cf");
+	c = ff_conf_new();
+	setenv("MAIL_CONFIG", dir, 1);
+	memset(&e, 0, sizeof(e));
+	CHECK_INT_EQ(ff_conf_load(c, NULL, &e), -1);
+	CHECK_INT_EQ(e.status, FF_CONFIG);
+	CHECK_STR_EQ(e.msg, want);
+	ff_conf_free(c);
+
+	UNIT_CASE("a directory that does not exist");
+	c = ff_conf_new();
+	memset(&e, 0, sizeof(e));
+	CHECK_INT_EQ(ff_conf_load(c, "/nonexistent/fastflush", &e), -1);
+	CHECK_INT_EQ(e.status, FF_CONFIG);
+	CHECK_STR_EQ(e.msg, "open /nonexistent/fastflush/main.cf: No such file or directory");
+	ff_conf_free(c);
+
+	UNIT_CASE("a file, not a directory");
+	c = ff_conf_new();
+	snprintf(want, sizeof(want), "%s/main.cf", arg_dir);
+	memset(&e, 0, sizeof(e));
+	CHECK_INT_EQ(ff_conf_load(c, want, &e), -1);
+	CHECK_INT_EQ(e.status, FF_CONFIG);
+	CHECK(strstr(e.msg, "main.cf/main.cf: Not a directory") != NULL);
+	ff_conf_free(c);
+
+	UNIT_CASE("empty names");
+	c = ff_conf_new();
+	memset(&e, 0, sizeof(e));
+	CHECK_INT_EQ(ff_conf_load(c, "", &e), -1);
+	CHECK_INT_EQ(e.status, FF_CONFIG);
+	CHECK_STR_EQ(e.msg, "-c: empty configuration directory name");
+	setenv("MAIL_CONFIG", "", 1);
+	memset(&e, 0, sizeof(e));
+	CHECK_INT_EQ(ff_conf_load(c, NULL, &e), -1);
+	CHECK_INT_EQ(e.status, FF_CONFIG);
+	CHECK_STR_EQ(e.msg, "MAIL_CONFIG: empty configuration directory name");
 	ff_conf_free(c);
 
 	if (old != NULL)
@@ -517,7 +837,11 @@ main(void)
 {
 	static const struct unit_test tests[] = {
 		UNIT_TEST(test_get),
-		UNIT_TEST(test_loops),
+		UNIT_TEST(test_expand_fails),
+		UNIT_TEST(test_expand_untaken),
+		UNIT_TEST(test_expand_depth),
+		UNIT_TEST(test_check),
+		UNIT_TEST(test_unused),
 		UNIT_TEST(test_load_fails),
 		UNIT_TEST(test_load_bad_file),
 		UNIT_TEST(test_override_fails),
