@@ -242,7 +242,7 @@ ff_compat_level(const char *text)
 static int
 order(struct exp *x, const char *a, const char *b, int level)
 {
-	long la, lb;
+	long la = 0, lb = 0;
 	char *end;
 
 	if (level) {
