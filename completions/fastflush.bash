@@ -47,7 +47,7 @@ _fastflush_params()
 	    syslog_facility fastflush_lock_timeout connection_cache_service_name \
 	    connection_cache_ttl_limit connection_cache_status_update_time \
 	    connection_cache_protocol_timeout max_idle ipc_timeout \
-	    command_directory proxymap_service_name smtputf8_enable
+	    command_directory proxymap_service_name smtputf8_enable max_use
 }
 
 # _fastflush_table_types - lookup table types, for fast_flush_domains=TYPE:
