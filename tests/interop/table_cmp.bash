@@ -45,16 +45,12 @@ tb_setup() {
 
 # tb_teardown - stop the servers of tb_serve, remove $TB
 tb_teardown() {
-	local f pid i
+	local f
 	[ -n "${TB:-}" ] && [ -d "$TB" ] || return 0
 	for f in "$TB"/*.pid; do
 		[ -s "$f" ] || continue
-		pid=$(cat "$f")
-		kill -TERM "$pid" 2>/dev/null || continue
-		for i in $(seq 1 60); do
-			tb_alive "$pid" || break
-			sleep 0.05
-		done
+		f=${f##*/}
+		tb_stop "${f%.pid}"
 	done
 	rm -rf "$TB"
 	TB=
@@ -82,7 +78,8 @@ tb_serve() {
 	echo "$pid" > "$TB/$name.pid"
 }
 
-# tb_stop NAME - stop the server of tb_serve NAME, wait until it has gone
+# tb_stop NAME - stop the server of tb_serve NAME, wait (at most 5 s) until
+# it has gone: it is not our child, so its exit can only be polled
 tb_stop() {
 	local pid i
 	pid=$(cat "$TB/$1.pid") || return 1
