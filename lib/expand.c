@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "expand.h"
+#include "split.h"
 
 #define WS		" \t\r\n"	/* white space around operands, as Postfix's */
 #define OP_CHARS	"<>!=?+-*/~&|%"	/* an operator is the longest run of these */
@@ -203,17 +204,6 @@ operand(struct exp *x, char **cp, const char *expr)
 	return p;
 }
 
-static int
-all_digits(const char *s)
-{
-	if (*s == 0)
-		return 0;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
 long
 ff_compat_level(const char *text)
 {
@@ -251,7 +241,7 @@ order(struct exp *x, const char *a, const char *b, int level)
 			    ff_compat_level(a) < 0 ? a : b);
 			return -2;
 		}
-	} else if (all_digits(a) && all_digits(b)) {
+	} else if (ff_all_digits(a) && ff_all_digits(b)) {
 		errno = 0;
 		la = strtol(a, &end, 10);
 		if (errno == 0)

@@ -186,3 +186,14 @@ ff_lline_free(struct ff_lline *ll)
 	ll->text = NULL;
 	ll->len = ll->cap = 0;
 }
+
+int
+ff_all_digits(const char *s)
+{
+	if (*s == 0)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}

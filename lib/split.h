@@ -6,6 +6,7 @@
  *	const char *ff_unbrace(char **text);
  *	const char *ff_split_qnameval(char *buf, char **key, char **value);
  *	char *ff_trim(char *s);
+ *	int ff_all_digits(const char *s);
  *	int ff_read_logical(FILE *fp, struct ff_lline *ll);
  *	void ff_lline_free(struct ff_lline *ll);
  *
@@ -28,6 +29,7 @@
  *	NULL, or the reason the text is not "key = value".
  *
  *	ff_trim() strips leading and trailing white space in place.
+ *	ff_all_digits() is 1 when s is one or more ASCII digits and nothing else.
  *
  *	ff_read_logical() reads the next logical line of a Postfix table
  *	source file (readllines()): blank lines and lines whose first
@@ -61,6 +63,7 @@ char *ff_split_brace(char **, const char *);
 const char *ff_unbrace(char **);
 const char *ff_split_qnameval(char *, char **, char **);
 char *ff_trim(char *);
+int ff_all_digits(const char *);
 int ff_read_logical(FILE *, struct ff_lline *);
 void ff_lline_free(struct ff_lline *);
 

@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 
 #include "table_rxfile_int.h"
+#include "split.h"
 
 #define CIDR_BYTES	16
 #define WHY_MAX		1024
@@ -71,17 +72,6 @@ cidr_mask(unsigned char *a, size_t len, unsigned shift)
 	}
 }
 
-static int
-cidr_alldig(const char *s)
-{
-	if (*s == 0)
-		return 0;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
 /* cidr_parse - one pattern, in place; 0, or -1 with why set */
 static int
 cidr_parse(char *pattern, struct cidr_pattern *ip, char *why, size_t whysz)
@@ -117,7 +107,7 @@ cidr_parse(char *pattern, struct cidr_pattern *ip, char *why, size_t whysz)
 		memset(ip->mask, 0xff, ip->bytes);
 		return 0;
 	}
-	if (!cidr_alldig(mask))
+	if (!ff_all_digits(mask))
 		err = "bad mask value";
 	else if ((ip->shift = (unsigned char)(int)strtol(mask, NULL, 10)) > ip->bits)
 		err = "bad mask length";
