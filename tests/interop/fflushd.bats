@@ -412,6 +412,9 @@ run_entry() {
 	local A B C pa pb pc qa qb qc pfst sutst dst ra rb rc ta tb tc want
 	local msg=() ip_status ip_trig is_t='' is_ip=''
 	ENTRY=$n
+	# times set from here on compare as "now" (pf_times_list)
+	local PF_T0
+	PF_T0=$(date +%s)
 	read -r name pf trig flags req <<< "$line"
 	A=$PF_BASE/a$n
 	B=$PF_BASE/b$n

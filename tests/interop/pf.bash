@@ -663,16 +663,20 @@ pf_reply_times() {
 
 # pf_times_list S - every file's atime and mtime under S/q (but public/,
 # pid/), one "REL atime A mtime M" line each, sorted: A and M are "now" if
-# within 5 s of now, else the exact second (past and future times come
-# from pf_age and pf_queued, equal in cloned spools)
+# they fall between $PF_T0 (set it before the commands under test run;
+# default: 5 s ago) and now, else the exact second (past and future times
+# come from pf_age and pf_queued, hours away, equal in cloned spools). A
+# window that starts at a recorded instant holds on a loaded machine, where
+# "within 5 s" did not
 pf_times_list() {
-	local now rel at mt
+	local now lo rel at mt
 	now=$(date +%s)
+	lo=${PF_T0:-$((now - 5))}
 	(cd "$1/q" && find . \( -path ./public -o -path ./pid \) -prune -o -type f -printf '%P %A@ %T@\n') |
 		LC_ALL=C sort | while read -r rel at mt; do
 			at=${at%.*} mt=${mt%.*}
-			[ $((now - at)) -le 5 ] && [ $((at - now)) -le 5 ] && at=now
-			[ $((now - mt)) -le 5 ] && [ $((mt - now)) -le 5 ] && mt=now
+			[ "$at" -ge "$lo" ] && [ "$at" -le $((now + 1)) ] && at=now
+			[ "$mt" -ge "$lo" ] && [ "$mt" -le $((now + 1)) ] && mt=now
 			echo "$rel atime $at mtime $mt"
 		done
 }
