@@ -68,6 +68,7 @@ pf_setup() {
 	PF_BASE=$(mktemp -d /tmp/ffpf.XXXXXX)
 	chmod 755 "$PF_BASE"
 	PF_NOW=$(date +%s)
+	PF_T0=$PF_NOW # pf_times_list: "now" starts when the test starts
 	PF_DOMAINS="example.com, example.org, x, [192.0.2.1]"
 	export PF_BASE PF_NOW PF_DOMAINS
 }
@@ -664,7 +665,7 @@ pf_reply_times() {
 # pf_times_list S - every file's atime and mtime under S/q (but public/,
 # pid/), one "REL atime A mtime M" line each, sorted: A and M are "now" if
 # they fall between $PF_T0 (set it before the commands under test run;
-# default: 5 s ago) and now, else the exact second (past and future times
+# pf_setup sets it to the test's start) and now, else the exact second (past and future times
 # come from pf_age and pf_queued, hours away, equal in cloned spools). A
 # window that starts at a recorded instant holds on a loaded machine, where
 # "within 5 s" did not
