@@ -25,6 +25,15 @@
  * ff_table_changed() reports either, for the owner to reopen the table as
  * Postfix restarts its daemons.
  *
+ * A hash: file in the one layout Debian's postmap writes (see dbhash.h)
+ * is read without Berkeley DB: a few pread(2) calls instead of building an
+ * environment, which is most of what a one-shot command would spend on
+ * the table. Berkeley DB opens it instead when the table's directory has a
+ * DB_CONFIG file (whose settings only Berkeley DB knows how to apply), and
+ * takes over, for the rest of the table's life, at the first thing the
+ * reader does not understand: both paths give the same answers, and every
+ * error message is Berkeley DB's.
+ *
  * A lookup tries the key with its trailing NUL and then without
  * (ff_table_fixed_get(): postmap -N or -n); the value is what was stored,
  * up to its first NUL. Berkeley DB's own complaints (printed on stderr by
@@ -36,6 +45,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +54,7 @@
 
 #include <db.h>
 
+#include "dbhash.h"
 #include "sfile.h"
 #include "table_int.h"
 
@@ -51,13 +62,17 @@
 struct dbh {
 	DB_ENV *env;
 	DB *db;
-	int fd;			/* Berkeley DB's descriptor: the lookup lock */
+	struct ff_dbhash nat;	/* read without Berkeley DB, when native */
+	int native;
+	int fd;			/* the database's descriptor: the lookup lock */
 	struct stat st;		/* the file as it was when opened */
 };
 
 struct dbt {
 	struct dbh h;
 	DBTYPE type;
+	int no_native;		/* the native reader gave up: Berkeley DB only */
+	int gave_up;		/* ... during this lookup */
 	long timeout_ms;
 	char *path;		/* NAME.db */
 	char complaint[256];	/* Berkeley DB's last message */
@@ -79,6 +94,10 @@ handle_close(struct dbh *h)
 		h->db->close(h->db, 0);
 	if (h->env != NULL)
 		h->env->close(h->env, 0);
+	if (h->native) {
+		ff_dbhash_close(&h->nat);
+		close(h->fd);
+	}
 	memset(h, 0, sizeof(*h));
 	h->fd = -1;
 }
@@ -115,6 +134,17 @@ lock(struct ff_table *t, int fd, int op, struct ff_err *e)
 	return 0;
 }
 
+/* has_db_config - whether Berkeley DB would read home/DB_CONFIG */
+static int
+has_db_config(const char *home)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/DB_CONFIG", home) >= sizeof(path))
+		return 1;
+	return access(path, F_OK) == 0 || errno != ENOENT;
+}
+
 /*
  * handle_open - open the database file that lockfd (closed here) is open
  * on; h is returned with its descriptor holding a shared lock
@@ -139,6 +169,18 @@ handle_open(struct ff_table *t, int lockfd, struct dbh *h, struct ff_err *e)
 	if (home == NULL) {
 		ff_err_sys(e, ENOMEM, "%s", t->spec);
 		goto fail;
+	}
+	if (d->type == DB_HASH && !d->no_native && !has_db_config(home) &&
+	    ff_dbhash_open(&h->nat, lockfd) == 0) {
+		h->native = 1;
+		h->fd = lockfd;		/* keeps the lock */
+		free(home);
+		if (fstat(h->fd, &h->st) < 0) {
+			ff_table_fail(t, e, "%s: %s", d->path, strerror(errno));
+			handle_close(h);
+			return -1;
+		}
+		return 0;
 	}
 	if ((err = db_env_create(&h->env, 0)) != 0) {
 		db_fail(t, e, "create DB environment for", err);
@@ -239,6 +281,20 @@ same_file(const struct stat *a, const struct stat *b)
 	    a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+/* reopen - the database anew from fd (closed here); the lock moves to it */
+static int
+reopen(struct ff_table *t, int fd, struct ff_err *e)
+{
+	struct dbt *d = t->priv;
+	struct dbh nh;
+
+	if (handle_open(t, fd, &nh, e) < 0)
+		return -1;
+	handle_close(&d->h);	/* and its lock */
+	d->h = nh;
+	return 0;
+}
+
 /*
  * fresh - with the lookup lock held: reopen the database when the file was
  * rewritten in place since it was opened; the lock then moves to the new
@@ -249,7 +305,6 @@ static int
 fresh(struct ff_table *t, struct ff_err *e)
 {
 	struct dbt *d = t->priv;
-	struct dbh nh;
 	struct stat st, now;
 	int fd;
 
@@ -261,14 +316,27 @@ fresh(struct ff_table *t, struct ff_err *e)
 		close(fd);
 		return 0;
 	}
-	if (handle_open(t, fd, &nh, e) < 0)
-		return -1;
-	handle_close(&d->h);	/* and its lock */
-	d->h = nh;
-	return 0;
+	return reopen(t, fd, e);
 }
 
-/* dbt_get - one exact byte string; the value is Berkeley DB's until the next call */
+/*
+ * give_up - the native reader met something it does not know: Berkeley DB
+ * reads the file from now on (with the lookup lock held)
+ */
+static int
+give_up(struct ff_table *t, struct ff_err *e)
+{
+	struct dbt *d = t->priv;
+	int fd;
+
+	d->gave_up = 0;
+	d->no_native = 1;
+	if ((fd = open(d->path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return ff_table_fail(t, e, "%s: %s", d->path, strerror(errno));
+	return reopen(t, fd, e);
+}
+
+/* dbt_get - one exact byte string; the value is the reader's until the next call */
 static int
 dbt_get(struct ff_table *t, const void *key, size_t klen, const void **data, size_t *dlen,
     struct ff_err *e)
@@ -279,6 +347,12 @@ dbt_get(struct ff_table *t, const void *key, size_t klen, const void **data, siz
 
 	if (klen > 0xffffffffu)
 		return 0;
+	if (d->h.native) {
+		if ((r = ff_dbhash_get(&d->h.nat, key, klen, data, dlen)) >= 0)
+			return r;
+		d->gave_up = 1;
+		return -1;
+	}
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
 	k.data = (void *)(uintptr_t)key;	/* Berkeley DB does not write it */
@@ -301,6 +375,8 @@ dbt_lookup(struct ff_table *t, const char *key, const char **value, struct ff_er
 	if (lock(t, d->h.fd, LOCK_SH, e) < 0)
 		return -1;
 	if ((r = fresh(t, e)) == 0)
+		r = ff_table_fixed_get(t, key, dbt_get, value, e);
+	if (r < 0 && d->gave_up && (r = give_up(t, e)) == 0)
 		r = ff_table_fixed_get(t, key, dbt_get, value, e);
 	lock(t, d->h.fd, LOCK_UN, e);
 	return r;
