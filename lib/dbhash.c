@@ -129,6 +129,9 @@ ff_dbhash_open(struct ff_dbhash *h, int fd)
 		return FF_DBHASH_OTHER;
 	h->pagesize = ps;
 	h->last_pgno = u32(m + 32);
+	/* every chain is bounded by the pages that are really there */
+	if ((uint64_t)h->last_pgno >= (uint64_t)st.st_size / ps)
+		return FF_DBHASH_OTHER;
 	h->max_bucket = u32(m + 72);
 	h->high_mask = u32(m + 76);
 	h->low_mask = u32(m + 80);
@@ -228,7 +231,7 @@ ff_dbhash_get(struct ff_dbhash *h, const void *key, size_t klen, const void **da
 	bucket = fnv(key, klen) & h->high_mask;
 	if (bucket > h->max_bucket)
 		bucket &= h->low_mask;
-	if (bucket == 0xffffffffu)
+	if (bucket >= 0x80000000u)	/* spares[] covers 2^31 buckets */
 		return FF_DBHASH_OTHER;
 	pgno = bucket + h->spares[log2_up(bucket + 1)];
 	for (uint32_t pages = 0; pgno != 0; pages++) {

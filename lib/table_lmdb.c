@@ -20,6 +20,14 @@
  * past it, a transaction fails with MDB_MAP_RESIZED, and the map is
  * enlarged to the database's new size and the transaction begun again.
  *
+ * A file in the layout liblmdb 0.9 writes for postmap is read without
+ * liblmdb (see lmdbread.h): the same shared lock, then a few pread(2)
+ * calls instead of mapping the file and faulting its pages and liblmdb's
+ * code in, which is most of what a one-shot command would spend on the
+ * table. liblmdb takes over, for the rest of the table's life, at the first
+ * thing the reader does not understand; its answers are the same, and
+ * every error message is liblmdb's.
+ *
  * A lookup tries the key with its trailing NUL and then without
  * (ff_table_fixed_get(): postmap -N or -n) in one read transaction; the
  * value is what was stored, up to its first NUL. LMDB errors fail the
@@ -38,6 +46,7 @@
 
 #include <lmdb.h>
 
+#include "lmdbread.h"
 #include "table_int.h"
 
 #define MAP_MIN		(16UL * 1024 * 1024)	/* Postfix's lmdb_map_size */
@@ -48,8 +57,11 @@ struct lmdbt {
 	MDB_env *env;
 	MDB_dbi dbi;
 	MDB_txn *txn;		/* the lookup's read transaction */
-	int fd;			/* the environment's: the lock */
+	int fd;			/* the environment's or the reader's: the lock */
 	char *path;		/* NAME.lmdb */
+	struct ff_lmdbread nat;	/* read without liblmdb, when native */
+	int native;
+	int gave_up;		/* the reader met what it does not know */
 };
 
 /* record_lock - a shared fcntl lock on the whole file (F_RDLCK), or F_UNLCK */
@@ -107,32 +119,29 @@ lmdbt_close(struct ff_table *t)
 	end(l);
 	if (l->env != NULL)
 		mdb_env_close(l->env);
+	if (l->native) {
+		ff_lmdbread_close(&l->nat);
+		close(l->fd);
+	}
 	free(l->path);
 	free(l);
 	t->priv = NULL;
 }
 
+/*
+ * env_open - liblmdb's environment on the file, and the main database;
+ * on failure nothing stays open
+ */
 static int
-lmdbt_open(struct ff_table *t, const struct ff_table_ctx *ctx, struct ff_err *e)
+env_open(struct ff_table *t, struct ff_err *e)
 {
-	struct lmdbt *l = calloc(1, sizeof(*l));
+	struct lmdbt *l = t->priv;
 	struct stat st;
 	size_t mapsize = MAP_MIN;
-	int fd, err, rc = 0;
+	int err, rc = 0;
 
-	if (l == NULL)
-		return ff_err_sys(e, ENOMEM, "%s", t->spec);
-	l->fd = -1;
-	t->priv = l;
-	if (ff_table_file_open(t, ".lmdb", &l->path, &fd, e) < 0)
-		return -1;
-	if (fstat(fd, &st) == 0 && (uintmax_t)st.st_size + MAP_ROOM > mapsize)
+	if (stat(l->path, &st) == 0 && (uintmax_t)st.st_size + MAP_ROOM > mapsize)
 		mapsize = (size_t)st.st_size + MAP_ROOM;
-	/*
-	 * Only the environment's descriptor stays open: closing another one
-	 * on the same file would drop this process's fcntl locks on it.
-	 */
-	close(fd);
 	if ((err = mdb_env_create(&l->env)) != 0) {
 		l->env = NULL;
 		return lmdb_fail(t, e, "open database", err);
@@ -140,17 +149,53 @@ lmdbt_open(struct ff_table *t, const struct ff_table_ctx *ctx, struct ff_err *e)
 	if ((err = mdb_env_set_mapsize(l->env, mapsize)) != 0 ||
 	    (err = mdb_env_open(l->env, l->path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_RDONLY,
 	    0644)) != 0 || (err = mdb_env_get_fd(l->env, &l->fd)) != 0)
-		return lmdb_fail(t, e, "open database", err);
-	if (fcntl(l->fd, F_SETFD, FD_CLOEXEC) < 0 || record_lock(l->fd, F_RDLCK) < 0)
-		return ff_table_fail(t, e, "lock %s: %s", l->path, strerror(errno));
-	if ((rc = begin(t, e)) == 0) {
-		if ((err = mdb_dbi_open(l->txn, NULL, 0, &l->dbi)) != 0)
-			rc = lmdb_fail(t, e, "open database", err);
-		end(l);
+		rc = lmdb_fail(t, e, "open database", err);
+	else if (fcntl(l->fd, F_SETFD, FD_CLOEXEC) < 0 || record_lock(l->fd, F_RDLCK) < 0)
+		rc = ff_table_fail(t, e, "lock %s: %s", l->path, strerror(errno));
+	else {
+		if ((rc = begin(t, e)) == 0) {
+			if ((err = mdb_dbi_open(l->txn, NULL, 0, &l->dbi)) != 0)
+				rc = lmdb_fail(t, e, "open database", err);
+			end(l);
+		}
+		record_lock(l->fd, F_UNLCK);
 	}
-	record_lock(l->fd, F_UNLCK);
-	if (rc < 0)
+	if (rc < 0) {
+		mdb_env_close(l->env);
+		l->env = NULL;
+		l->fd = -1;
+	}
+	return rc;
+}
+
+static int
+lmdbt_open(struct ff_table *t, const struct ff_table_ctx *ctx, struct ff_err *e)
+{
+	struct lmdbt *l = calloc(1, sizeof(*l));
+	int fd;
+
+	if (l == NULL)
+		return ff_err_sys(e, ENOMEM, "%s", t->spec);
+	l->fd = -1;
+	t->priv = l;
+	if (ff_table_file_open(t, ".lmdb", &l->path, &fd, e) < 0)
 		return -1;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == 0 && record_lock(fd, F_RDLCK) == 0) {
+		l->native = ff_lmdbread_open(&l->nat, fd) == 0;
+		record_lock(fd, F_UNLCK);
+	}
+	if (l->native) {
+		l->fd = fd;
+	} else {
+		ff_lmdbread_close(&l->nat);
+		/*
+		 * Only the environment's descriptor stays open: closing another
+		 * one on the same file would drop this process's fcntl locks on it.
+		 */
+		close(fd);
+		if (env_open(t, e) < 0)
+			return -1;
+	}
 	ff_table_file_age(t, l->path, l->fd);
 	t->fixed = 1;
 	return 0;
@@ -174,12 +219,54 @@ lmdbt_get(struct ff_table *t, const void *key, size_t klen, const void **data, s
 	return 1;
 }
 
+/* native_get - one exact byte string, read without liblmdb */
+static int
+native_get(struct ff_table *t, const void *key, size_t klen, const void **data,
+    size_t *dlen, struct ff_err *e)
+{
+	struct lmdbt *l = t->priv;
+	int r;
+
+	if ((r = ff_lmdbread_get(&l->nat, key, klen, data, dlen)) >= 0)
+		return r;
+	l->gave_up = 1;
+	return -1;
+}
+
+/*
+ * native_lookup - the lookup without liblmdb: 0 or 1, -1 on a lock error,
+ * -2 when the reader gave up (it is then closed, for liblmdb to take over)
+ */
+static int
+native_lookup(struct ff_table *t, const char *key, const char **value, struct ff_err *e)
+{
+	struct lmdbt *l = t->priv;
+	int r;
+
+	if (record_lock(l->fd, F_RDLCK) < 0)
+		return ff_table_fail(t, e, "lock %s: %s", l->path, strerror(errno));
+	l->gave_up = ff_lmdbread_begin(&l->nat) < 0;
+	r = l->gave_up ? -1 : ff_table_fixed_get(t, key, native_get, value, e);
+	record_lock(l->fd, F_UNLCK);
+	if (r >= 0 || !l->gave_up)
+		return r;
+	ff_lmdbread_close(&l->nat);
+	close(l->fd);
+	l->fd = -1;
+	l->native = 0;
+	return -2;
+}
+
 static int
 lmdbt_lookup(struct ff_table *t, const char *key, const char **value, struct ff_err *e)
 {
 	struct lmdbt *l = t->priv;
 	int r;
 
+	if (l->native && (r = native_lookup(t, key, value, e)) != -2)
+		return r;
+	if (l->env == NULL && env_open(t, e) < 0)
+		return -1;
 	if (record_lock(l->fd, F_RDLCK) < 0)
 		return ff_table_fail(t, e, "lock %s: %s", l->path, strerror(errno));
 	if ((r = begin(t, e)) == 0) {
