@@ -134,6 +134,20 @@ lock(struct ff_table *t, int fd, int op, struct ff_err *e)
 	return 0;
 }
 
+/* version_check - the Berkeley DB linked at run time is the one compiled against */
+static int
+version_check(struct ff_table *t, struct ff_err *e)
+{
+	int major, minor, patch;
+
+	db_version(&major, &minor, &patch);
+	if (major != DB_VERSION_MAJOR || minor != DB_VERSION_MINOR)
+		return ff_table_fail(t, e, "incorrect version of Berkeley DB: compiled against "
+		    "%d.%d.%d, run-time linked against %d.%d.%d", DB_VERSION_MAJOR,
+		    DB_VERSION_MINOR, DB_VERSION_PATCH, major, minor, patch);
+	return 0;
+}
+
 /* has_db_config - whether Berkeley DB would read home/DB_CONFIG */
 static int
 has_db_config(const char *home)
@@ -182,6 +196,8 @@ handle_open(struct ff_table *t, int lockfd, struct dbh *h, struct ff_err *e)
 		}
 		return 0;
 	}
+	if (version_check(t, e) < 0)
+		goto fail;
 	if ((err = db_env_create(&h->env, 0)) != 0) {
 		db_fail(t, e, "create DB environment for", err);
 		goto fail;
@@ -239,7 +255,7 @@ static int
 dbt_open(struct ff_table *t, const struct ff_table_ctx *ctx, DBTYPE type, struct ff_err *e)
 {
 	struct dbt *d = calloc(1, sizeof(*d));
-	int major, minor, patch, lockfd;
+	int lockfd;
 
 	if (d == NULL)
 		return ff_err_sys(e, ENOMEM, "%s", t->spec);
@@ -247,11 +263,6 @@ dbt_open(struct ff_table *t, const struct ff_table_ctx *ctx, DBTYPE type, struct
 	d->type = type;
 	d->timeout_ms = ctx->timeout_ms;
 	t->priv = d;
-	db_version(&major, &minor, &patch);
-	if (major != DB_VERSION_MAJOR || minor != DB_VERSION_MINOR)
-		return ff_table_fail(t, e, "incorrect version of Berkeley DB: compiled against "
-		    "%d.%d.%d, run-time linked against %d.%d.%d", DB_VERSION_MAJOR,
-		    DB_VERSION_MINOR, DB_VERSION_PATCH, major, minor, patch);
 	if (ff_table_file_open(t, ".db", &d->path, &lockfd, e) < 0 ||
 	    handle_open(t, lockfd, &d->h, e) < 0)
 		return -1;
