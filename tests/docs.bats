@@ -365,6 +365,12 @@ $bash_logs"
 		sleep 0.05
 	done
 	[ -z "$state" ] || [ "$state" = Z ] || fail "the demo's cache server $pid still runs"
+	# the stand-in mail server was sent SIGTERM: wait for it to be gone
+	# (on a loaded machine it may still be exiting when the demo ends)
+	for _ in $(seq 1 100); do
+		pgrep -f '^sleep 60$' >/dev/null || break
+		sleep 0.05
+	done
 	run pgrep -f '^sleep 60$'
 	refute_output
 	rm -rf "$FF_BUILD/demo"
