@@ -137,7 +137,7 @@ ff_dbhash_open(struct ff_dbhash *h, int fd)
 	h->low_mask = u32(m + 80);
 	for (int i = 0; i < 32; i++)
 		h->spares[i] = u32(m + 96 + 4 * i);
-	if ((h->page = malloc(ps)) == NULL || (h->ov = malloc(ps)) == NULL) {
+	if ((h->page = malloc(ps)) == NULL) {
 		ff_dbhash_close(h);
 		return FF_DBHASH_OTHER;
 	}
@@ -161,6 +161,8 @@ overflow(struct ff_dbhash *h, uint32_t pgno, uint32_t len)
 	size_t have = 0;
 
 	if (len == 0 || (uint64_t)len > (uint64_t)h->last_pgno * h->pagesize)
+		return FF_DBHASH_OTHER;
+	if (h->ov == NULL && (h->ov = malloc(h->pagesize)) == NULL)
 		return FF_DBHASH_OTHER;
 	if (len > h->bigcap) {
 		unsigned char *b = realloc(h->big, len);

@@ -48,7 +48,7 @@ struct ff_dbhash {
 	uint32_t low_mask;
 	uint32_t spares[32];
 	unsigned char *page;	/* the bucket page being read */
-	unsigned char *ov;	/* an overflow page being read */
+	unsigned char *ov;	/* an overflow page being read, once needed */
 	unsigned char *big;	/* an overflow item, assembled */
 	size_t bigcap;
 };
