@@ -27,8 +27,8 @@
 
 #include "fastflush.h"
 
-/* listening mode: processes taking turns at accepting connections */
-#define FFLUSHD_WORKERS	8
+/* listening mode: the cap on default_process_limit for the pool */
+#define FFLUSHD_MAX_WORKERS	1000
 
 static struct ff_cli cli;
 static int timeout_fixed;	/* -t: ipc_timeout is not read */
@@ -173,86 +173,171 @@ request_conf(struct ff_flushd *d)
 	return cli.sp;
 }
 
-/*
- * worker - serve connections from lfd one after the other, in this
- * process (configuration, spool and privileges are set up already; the
- * spool's cached directories and fast_flush_domains are reused). Returns
- * WORKER_IDLE after max_idle without a connection, WORKER_USED after
- * max_use requests (the parent starts a fresh worker).
- */
-#define WORKER_IDLE	0
-#define WORKER_USED	3
-
+/* serve_conn - one connection of a long-lived mode (the skeleton's callback) */
 static int
-worker(int lfd, const struct ff_flushd *proto, long idle_ms, long max_use)
+serve_conn(void *ctx, int fd)
 {
-	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
-	struct ff_flushd d;
+	struct ff_flushd d = *(const struct ff_flushd *)ctx;
 	struct ff_spool *sp;
 	char who[256];
-	long used = 0;
-	int cfd, r;
 
-	while (used < max_use) {
-		r = poll(&pfd, 1, idle_ms > INT_MAX ? INT_MAX : (int)idle_ms);
-		if (r == 0)
-			return WORKER_IDLE;
-		if (r < 0)
-			continue;
-		/* another worker may have taken it: the socket is non-blocking */
-		if ((cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
-			if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
-				ff_msg_warn("accept: %s", strerror(errno));
-			continue;
-		}
-		used++;
-		d = *proto;
-		sp = request_conf(&d);
-		peer(cfd, who, sizeof(who));
-		if (ff_flushd_serve(&d, sp, cfd, cfd) < 0)
-			ff_msg_warn("%s: %s", who, d.err.msg);
-		log_outcome(&d, who);
-		close(cfd);
+	sp = request_conf(&d);
+	peer(fd, who, sizeof(who));
+	if (ff_flushd_serve(&d, sp, fd, fd) < 0)
+		ff_msg_warn("%s: %s", who, d.err.msg);
+	log_outcome(&d, who);
+	return 0;
+}
+
+/* pool_reload - SIGHUP to the listening mode: read main.cf again, now */
+static int
+pool_reload(void *ctx)
+{
+	struct ff_err e = { .status = FF_OK };
+
+	ff_spool_close(cli.sp);
+	cli.sp = NULL;
+	if (ff_cli_reload(&cli, &e) < 0) {
+		ff_msg_error("%s", e.msg);
+		return -1;
 	}
-	return WORKER_USED;
+	return 0;
 }
 
 /*
- * serve_many - the listening mode: FFLUSHD_WORKERS processes take turns
- * accepting, a worker that has served max_use requests is replaced, and
- * when every worker has been idle for max_idle the server exits (the
- * super-server starts it again on the next connection)
+ * long_lived - the server's settings for the listening and master modes:
+ * max_idle, max_use, fastflush_idle_client_timeout (a client that sends
+ * nothing cannot hold a process for ipc_timeout) and the pool's cap
  */
 static int
-serve_many(int lfd, const struct ff_flushd *proto, long idle_ms, long max_use)
+long_lived(struct ff_server *s, struct ff_flushd *d, long *max_workers)
 {
-	int live = 0, st, fl;
-	pid_t pid;
+	struct ff_err e = { .status = FF_OK };
+	long first = 5000;
 
-	if ((fl = fcntl(lfd, F_GETFL)) < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return ff_msg_error("listening socket: %s", strerror(errno)), EX_OSERR;
-	for (int i = 0; i < FFLUSHD_WORKERS; i++) {
-		if ((pid = fork()) == 0)
-			_exit(worker(lfd, proto, idle_ms, max_use));
-		if (pid > 0)
-			live++;
+	s->idle_ms = 100 * 1000L;
+	s->max_use = 100;
+	*max_workers = 100;
+	if (cli.conf && (ff_conf_time_ms(cli.conf, "max_idle", &s->idle_ms, &e) < 0 ||
+	    ff_conf_long(cli.conf, "max_use", 0, 1000000000, &s->max_use, &e) < 0 ||
+	    ff_conf_time_ms(cli.conf, "fastflush_idle_client_timeout", &first, &e) < 0 ||
+	    ff_conf_long(cli.conf, "default_process_limit", 1, 1000000000, max_workers,
+	    &e) < 0)) {
+		ff_msg_error("%s", e.msg);
+		return ff_status_exit(e.status);
 	}
-	while (live > 0) {
-		if ((pid = waitpid(-1, &st, 0)) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (WIFEXITED(st) && WEXITSTATUS(st) == WORKER_USED) {
-			if (fork() == 0)
-				_exit(worker(lfd, proto, idle_ms, max_use));
-			continue;
-		}
-		if (!WIFEXITED(st))
-			ff_msg_warn("worker %ld died (signal %d)", (long)pid, WTERMSIG(st));
-		live--;
+	if (*max_workers > FFLUSHD_MAX_WORKERS)
+		*max_workers = FFLUSHD_MAX_WORKERS;
+	d->first_ms = first;
+	s->serve = serve_conn;
+	s->ctx = d;
+	return 0;
+}
+
+/*
+ * open_conf - configuration and timeout; when it fails, every request
+ * fails (returns the configuration's status, for the one-shot exit code)
+ */
+static enum ff_status
+open_conf(struct ff_flushd *d, const char *timeout, long secs)
+{
+	struct ff_err e = { .status = FF_OK };
+	long ms = 0;
+
+	if (ff_cli_open(&cli, &e) < 0) {
+		/* answer anyway: every request then fails, and the log says why */
+		ff_msg_error("%s", e.msg);
+		d->err = e;
+	} else if (!timeout && ff_conf_time_ms(cli.conf, "ipc_timeout", &ms, &e) < 0) {
+		ff_msg_error("%s", e.msg);
+		d->err = e;
+		ff_cli_close(&cli);
 	}
-	return live == 0 ? EX_OK : EX_OSERR;
+	if (timeout)
+		ms = ff_time_ms(secs);
+	if (timeout || cli.sp)
+		d->timeout_ms = ms;
+	return e.status;
+}
+
+/* serve_stdin - the one-shot mode: one request on stdin, the reply on stdout */
+static int
+serve_stdin(struct ff_flushd *d, enum ff_status conf_status)
+{
+	char who[256];
+	int r;
+
+	peer(0, who, sizeof(who));
+	r = ff_flushd_serve(d, cli.sp, 0, 1);
+	log_outcome(d, who);
+	if (r < 0)
+		ff_msg_error("%s: %s", who, d->err.msg);
+	ff_cli_close(&cli);
+	if (r < 0)
+		return EX_OSERR;
+	return conf_status != FF_OK ? ff_status_exit(conf_status) : EX_OK;
+}
+
+/*
+ * master_main - started by Postfix's master(8) from a master.cf line such
+ * as "flush unix n - n 1000? 0 fflushd": master's arguments, its listening
+ * socket and status channel (see master.h)
+ */
+static int
+master_main(int argc, char **argv)
+{
+	struct ff_master m;
+	struct ff_server s = { .nlisten = 0 };
+	struct ff_flushd d;
+	struct ff_err e = { .status = FF_OK };
+	const char *name;
+	enum ff_status cst;
+	long max_workers;
+	int r;
+
+	ff_cli_init(&cli, argv);
+	ff_flushd_defaults(&d);
+	ff_msg_stderr(FF_MSG_STDERR_NONE);
+	if (ff_master_args(&m, argc, argv, &e) < 0 || (m.nrest > 0 &&
+	    ff_err_set(&e, FF_USAGE, "unexpected argument: %.100s", m.rest[0]))) {
+		ff_msg_postfix("postfix", m.service ? m.service : "fflushd");
+		ff_msg_error("%s", e.msg);
+		return EX_USAGE;
+	}
+	ff_verbose += m.verbose;
+	ff_msg_postfix("postfix", m.service);
+	for (size_t i = 0; i < m.noverrides; i++) {
+		const char **nv = reallocarray(cli.overrides, cli.noverrides + 1, sizeof(*nv));
+
+		if (nv == NULL)
+			return EX_OSERR;
+		cli.overrides = nv;
+		cli.overrides[cli.noverrides++] = m.overrides[i];
+	}
+	cst = open_conf(&d, NULL, 0);
+	if (cli.conf && ff_conf_str(cli.conf, "syslog_name", &name, &e) == 0 &&
+	    strcmp(name, "postfix") != 0)
+		ff_msg_postfix(name, m.service);
+	if (m.oneshot) {
+		r = serve_stdin(&d, cst);
+		ff_master_free(&m);
+		return r;
+	}
+	if ((r = long_lived(&s, &d, &max_workers)) != 0)
+		return r;
+	if (m.chroot && ff_verbose > 0)
+		ff_msg_info("chroot (-c) not applied: every spool file is opened relative to "
+		    "the queue directory, symlink-safe, as the spool owner");
+	s.nlisten = m.nlisten;
+	for (int i = 0; i < m.nlisten; i++)
+		s.lfd[i] = FF_MASTER_LISTEN_FD + i;
+	s.chan = &m;
+	r = ff_server_loop(&s);
+	if (r == FF_SERVER_ERROR)
+		ff_msg_error("event loop: %s", strerror(errno));
+	ff_cli_close(&cli);
+	ff_master_free(&m);
+	return r == FF_SERVER_ERROR ? EX_OSERR : EX_OK;
 }
 
 int
@@ -267,12 +352,13 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ff_flushd d;
-	struct ff_err e = { .status = FF_OK };
 	const char *timeout = NULL;
-	char who[256];
-	long secs = 0, ms = 0;
-	int opt, r, lfd;
+	enum ff_status cst;
+	long secs = 0;
+	int opt, lfd;
 
+	if (ff_master_started())
+		return master_main(argc, argv);
 	ff_cli_init(&cli, argv);
 	ff_flushd_defaults(&d);
 	while ((opt = ff_cli_getopt(&cli, argc, argv, "t:a:", longopts, usage)) != -1) {
@@ -311,39 +397,21 @@ main(int argc, char **argv)
 		ff_msg_stderr(FF_MSG_STDERR_NONE);
 	signal(SIGPIPE, SIG_IGN);
 	lfd = ff_listen_inherited();
-	peer(0, who, sizeof(who));
-
-	if (ff_cli_open(&cli, &e) < 0) {
-		/* answer anyway: every request then fails, and the log says why */
-		ff_msg_error("%s", e.msg);
-		d.err = e;
-	} else if (!timeout && ff_conf_time_ms(cli.conf, "ipc_timeout", &ms, &e) < 0) {
-		ff_msg_error("%s", e.msg);
-		d.err = e;
-		ff_cli_close(&cli);
-	}
-	if (timeout)
-		ms = ff_time_ms(secs);
-	if (timeout || cli.sp)
-		d.timeout_ms = ms;
+	cst = open_conf(&d, timeout, secs);
 	if (lfd >= 0) {
-		long idle = 100 * 1000L, max_use = 100;
+		struct ff_server s = { .nlisten = 1, .lfd = { lfd } };
+		struct ff_pool p = { .reload = pool_reload };
+		long max_workers;
+		int r;
 
-		if (cli.conf && (ff_conf_time_ms(cli.conf, "max_idle", &idle, &e) < 0 ||
-		    ff_conf_long(cli.conf, "max_use", 1, 1000000, &max_use, &e) < 0)) {
-			ff_msg_error("%s", e.msg);
-			return ff_status_exit(e.status);
-		}
-		r = serve_many(lfd, &d, idle, max_use);
+		if ((r = long_lived(&s, &d, &max_workers)) != 0)
+			return r;
+		p.max_workers = (int)max_workers;
+		r = ff_server_pool(&s, &p);
+		if (r < 0)
+			ff_msg_error("listening mode: %s", strerror(errno));
 		ff_cli_close(&cli);
-		return r;
+		return r < 0 ? EX_OSERR : EX_OK;
 	}
-	r = ff_flushd_serve(&d, cli.sp, 0, 1);
-	log_outcome(&d, who);
-	if (r < 0)
-		ff_msg_error("%s: %s", who, d.err.msg);
-	ff_cli_close(&cli);
-	if (r < 0)
-		return EX_OSERR;
-	return e.status != FF_OK ? ff_status_exit(e.status) : EX_OK;
+	return serve_stdin(&d, cst);
 }

@@ -452,20 +452,13 @@ delete(const struct opts *o, char **av, int ac)
 
 /* ------------------------------------------------------------ serve */
 
+/* serve_setup - the server's settings and configuration; -1 when done, else an exit code */
 static int
-serve_with(const struct opts *o, struct ff_scached *sp)
+serve_setup(const struct opts *o, struct ff_scached *sp, const char **service)
 {
 	struct ff_err e = { .status = FF_OK };
-	struct stat st;
-	const char *service;
 	long secs;
-	int lfd, privfd, r;
 
-	/* stderr is the log, unless it is a socket (a journal that syslog reaches too) */
-	if (fstat(2, &st) == 0 && !S_ISSOCK(st.st_mode))
-		ff_msg_stderr(FF_MSG_STDERR_ALL);
-	else
-		ff_msg_stderr(FF_MSG_STDERR_NONE);
 	for (size_t i = 0; i < o->nallow; i++)
 		if (ff_scached_allow(sp, o->allow[i], &e) < 0)
 			return usage_error("%s", e.msg);
@@ -474,7 +467,7 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 	sp->max_bindings = 4 * sp->max_sessions;
 	ff_scached_fit_nofile(sp);
 	if (ff_cli_open(&cli, &e) < 0 || ff_scached_conf(sp, cli.conf, &e) < 0 ||
-	    ff_conf_str(cli.conf, "connection_cache_service_name", &service, &e) < 0) {
+	    ff_conf_str(cli.conf, "connection_cache_service_name", service, &e) < 0) {
 		ff_msg_error("%s", e.msg);
 		return ff_status_exit(e.status);
 	}
@@ -484,6 +477,24 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 		sp->timeout_ms = ff_time_ms(secs);
 	}
 	sp->owner = cli.sp->uid;
+	return -1;
+}
+
+static int
+serve_with(const struct opts *o, struct ff_scached *sp)
+{
+	struct ff_err e = { .status = FF_OK };
+	struct stat st;
+	const char *service;
+	int lfd, privfd, r;
+
+	/* stderr is the log, unless it is a socket (a journal that syslog reaches too) */
+	if (fstat(2, &st) == 0 && !S_ISSOCK(st.st_mode))
+		ff_msg_stderr(FF_MSG_STDERR_ALL);
+	else
+		ff_msg_stderr(FF_MSG_STDERR_NONE);
+	if ((r = serve_setup(o, sp, &service)) >= 0)
+		return r;
 	if ((privfd = openat(cli.sp->qfd, "private", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0) {
 		ff_msg_error("%s/private: %s", cli.sp->queue_dir, strerror(errno));
@@ -542,6 +553,89 @@ serve(const struct opts *o, int ac)
 	return r;
 }
 
+/*
+ * master_serve - started by Postfix's master(8) from a master.cf line such
+ * as "scache unix - - n - 1 scache-ctl": master's arguments, its listening
+ * socket and status channel (see master.h). The command field may add
+ * "serve" and serve's own options (-a OPS=WHO, -m N).
+ */
+static int
+master_serve(int argc, char **argv)
+{
+	struct ff_master m;
+	struct ff_scached s;
+	struct ff_err e = { .status = FF_OK };
+	struct opts o = { .fd = -1 };
+	const char *service, *name;
+	const char *errstr = NULL;
+	int r = EX_USAGE, i;
+
+	ff_cli_init(&cli, argv);
+	ff_msg_stderr(FF_MSG_STDERR_NONE);
+	ff_scached_defaults(&s);
+	if (ff_master_args(&m, argc, argv, &e) < 0)
+		goto usage;
+	ff_msg_postfix("postfix", m.service);
+	ff_verbose += m.verbose;
+	for (i = 0; i < m.nrest; i++) {
+		const char *a = m.rest[i];
+
+		if (i == 0 && strcmp(a, "serve") == 0)
+			continue;
+		if ((strcmp(a, "-a") == 0 || strcmp(a, "-m") == 0) && i + 1 < m.nrest) {
+			const char **na;
+
+			if (a[1] == 'm') {
+				o.max_sessions = (long)strtonum(m.rest[++i], 1, 10000000, &errstr);
+				if (errstr) {
+					ff_err_set(&e, FF_USAGE, "bad -m: %.30s", m.rest[i]);
+					goto usage;
+				}
+				continue;
+			}
+			if ((na = reallocarray(o.allow, o.nallow + 1, sizeof(*na))) == NULL)
+				goto usage;
+			o.allow = na;
+			o.allow[o.nallow++] = m.rest[++i];
+			continue;
+		}
+		ff_err_set(&e, FF_USAGE, "unexpected argument: %.100s (serve, -a OPS=WHO, -m N)", a);
+		goto usage;
+	}
+	if (m.oneshot || !m.solitary) {
+		/* one cache for all clients: master must run exactly one process */
+		ff_err_set(&e, FF_USAGE, "service %s requires a process limit of 1%s", m.service,
+		    m.oneshot ? " and no -S" : "");
+		goto usage;
+	}
+	for (size_t k = 0; k < m.noverrides; k++) {
+		const char **nv = reallocarray(cli.overrides, cli.noverrides + 1, sizeof(*nv));
+
+		if (nv == NULL)
+			goto usage;
+		cli.overrides = nv;
+		cli.overrides[cli.noverrides++] = m.overrides[k];
+	}
+	if ((r = serve_setup(&o, &s, &service)) >= 0)
+		goto out;
+	if (ff_conf_str(cli.conf, "syslog_name", &name, &e) == 0 && strcmp(name, "postfix") != 0)
+		ff_msg_postfix(name, m.service);
+	s.chan = &m;
+	r = ff_scached_run(&s, FF_MASTER_LISTEN_FD, &e) < 0 ? EX_OSERR : EX_OK;
+	if (r != EX_OK)
+		ff_msg_error("%s", e.msg);
+	goto out;
+usage:
+	ff_msg_postfix("postfix", m.service ? m.service : "scache");
+	ff_msg_error("%s", e.msg[0] ? e.msg : "out of memory");
+out:
+	ff_scached_free(&s);
+	ff_cli_close(&cli);
+	ff_master_free(&m);
+	free(o.allow);
+	return r;
+}
+
 /* ------------------------------------------------------------ main */
 
 static int
@@ -574,6 +668,8 @@ main(int argc, char **argv)
 	const char *errstr = NULL;
 	int opt, end = argc, r;
 
+	if (ff_master_started())
+		return master_serve(argc, argv);
 	ff_cli_init(&cli, argv);
 	signal(SIGPIPE, SIG_IGN);
 	/* "--" starts find's command: options are only looked for before it */

@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +116,33 @@ ff_cli_finish(struct ff_cli *cli, enum ff_status st)
 	return ff_status_exit(st);
 }
 
+/*
+ * log_to_postlog - with maillog_file set, Postfix's programs log through
+ * its postlog service: so do we (syslog when postlog cannot be reached)
+ */
+static int
+log_to_postlog(struct ff_conf *conf, struct ff_err *e)
+{
+	const char *file, *qdir, *service, *host;
+	char path[PATH_MAX];
+
+	if (ff_conf_str(conf, "maillog_file", &file, e) < 0)
+		return -1;
+	if (*file == 0) {
+		ff_msg_postlog(NULL, NULL);
+		return 0;
+	}
+	if (ff_conf_str(conf, "queue_directory", &qdir, e) < 0 ||
+	    ff_conf_str(conf, "postlog_service_name", &service, e) < 0 ||
+	    ff_conf_str(conf, "myhostname", &host, e) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/public/%s", qdir, service);
+	if (ff_msg_postlog(path, host) < 0)
+		ff_msg_warn("maillog_file is set but %s cannot be reached (%s): logging to syslog",
+		    path, strerror(errno));
+	return 0;
+}
+
 int
 ff_cli_open(struct ff_cli *cli, struct ff_err *e)
 {
@@ -138,6 +167,8 @@ ff_cli_open(struct ff_cli *cli, struct ff_err *e)
 		return -1;
 	if (!ff_msg_open(NULL, facility))
 		ff_msg_warn("unknown syslog_facility \"%.100s\"; using mail", facility);
+	if (log_to_postlog(cli->conf, e) < 0)
+		return -1;
 	if ((cli->sp = ff_spool_open(cli->conf, e)) == NULL)
 		return -1;
 	return ff_spool_drop_privileges(cli->sp, e);

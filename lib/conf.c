@@ -74,8 +74,16 @@ static const struct {
 	{ "queue_service_name", "qmgr", 0 },
 	{ "connection_cache_service_name", "scache", 0 },
 	{ "fastflush_lock_timeout", "60s", 's' },
+	{ "fastflush_idle_client_timeout", "5s", 's' },
 	{ "command_directory", "/usr/sbin", 0 },
 	{ "proxymap_service_name", "proxymap", 0 },
+	/* logging as Postfix's programs do it */
+	{ "syslog_name", "${multi_instance_name?{$multi_instance_name}:{postfix}}", 0 },
+	{ "multi_instance_name", "", 0 },
+	{ "maillog_file", "", 0 },
+	{ "postlog_service_name", "postlog", 0 },
+	/* the listening mode's pool cap */
+	{ "default_process_limit", "100", 0 },
 	{ "smtputf8_enable", "${{$compatibility_level} <level {1} ? {no} : {yes}}", 0 },
 };
 

@@ -26,7 +26,7 @@
  * SEE ALSO
  *	status.h, msg.h, conf.h, qid.h, site.h, domlist.h, map.h, sfile.h,
  *	spool.h, trigger.h, logread.h, logscan.h, logadd.h, flush.h,
- *	refresh.h, inspect.h, cli.h; fastflush(7).
+ *	refresh.h, inspect.h, master.h, server.h, cli.h; fastflush(7).
  */
 #ifndef FF_FASTFLUSH_H
 #define FF_FASTFLUSH_H
@@ -55,6 +55,8 @@
 #include "scache.h"
 #include "scached.h"
 #include "scclnt.h"
+#include "master.h"
+#include "server.h"
 #include "cli.h"
 
 #endif

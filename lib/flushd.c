@@ -349,11 +349,17 @@ classify(struct ff_flushd *d, struct ff_ain *in, int lenient)
 
 /* first_input - wait for input, note how much arrived at once, read it */
 static int
-first_input(struct ff_ain *in, size_t *count)
+first_input(struct ff_ain *in, long first_ms, size_t *count)
 {
-	int avail = 0;
+	long deadline = in->deadline, now = ff_now_ms();
+	int avail = 0, r;
 
-	if (ff_ain_wait(in) < 0)
+	/* a client that sends nothing is cut off sooner than one that stalls */
+	if (first_ms > 0 && (deadline < 0 || now + first_ms < deadline))
+		in->deadline = now + first_ms;
+	r = ff_ain_wait(in);
+	in->deadline = deadline;
+	if (r < 0)
 		return -1;
 	if (ioctl(in->fd, FIONREAD, &avail) < 0)
 		avail = 3;	/* cannot tell: not the master's short trigger */
@@ -380,7 +386,7 @@ ff_flushd_serve(struct ff_flushd *d, struct ff_spool *sp, int in, int out)
 		if ((r = greet(d, out, &greeted)) < 0)
 			goto done;
 
-	if (first_input(&ain, &count) < 0) {
+	if (first_input(&ain, d->first_ms, &count) < 0) {
 		ff_err_set(&d->err, FF_BAD, ain.timedout ? "time-out waiting for a request" :
 		    "cannot read the request: %s", ain.err ? strerror(ain.err) : "limit");
 		d->st = FF_BAD;

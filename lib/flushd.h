@@ -42,6 +42,7 @@
  *	and has no text protocol; FF_FLUSHD_TEXT has only the text one.
  *
  *	Limits: d->timeout_ms for the whole request (ipc_timeout),
+ *	d->first_ms (when > 0 and shorter) for its first byte,
  *	d->max_string for any name or value, d->max_request for all of it.
  *	Anything over a limit, or cut short, is answered as bad (3) and
  *	changes nothing. Requests missing from d->allow (bits from
@@ -85,6 +86,7 @@ struct ff_flushd {
 	/* settings */
 	int mode;
 	long timeout_ms;
+	long first_ms;		/* for the first byte; 0: timeout_ms */
 	size_t max_string, max_request;
 	unsigned allow;
 	/* outcome */

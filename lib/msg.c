@@ -1,12 +1,17 @@
 /*
  * msg.c - diagnostics to syslog and stderr (see msg.h)
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 #define LIBBSD_OPENBSD_VIS 1
 #include <vis.h>
@@ -18,6 +23,10 @@ const char *ff_progname = "fastflush";
 static int stderr_mode = FF_MSG_STDERR_AUTO;
 static int stderr_tty = -1;
 static int syslog_open;
+static int postfix_style;		/* info lines without "info: " */
+static int postlog_fd = -1;		/* Postfix's postlog service, or -1 */
+static char postlog_host[64];
+static char tag[128];			/* syslog_name/service */
 
 static const struct {
 	const char *name;
@@ -50,9 +59,75 @@ ff_msg_open(const char *progname, const char *facility)
 			}
 	if (syslog_open)
 		closelog();
-	openlog(ff_progname, LOG_PID | LOG_NDELAY, fac);
+	openlog(tag[0] ? tag : ff_progname, LOG_PID | LOG_NDELAY, fac);
 	syslog_open = 1;
 	return known;
+}
+
+void
+ff_msg_postfix(const char *syslog_name, const char *service)
+{
+	snprintf(tag, sizeof(tag), "%s/%s", syslog_name, service);
+	postfix_style = 1;
+	if (syslog_open) {
+		closelog();
+		syslog_open = 0;
+	}
+	openlog(tag, LOG_PID | LOG_NDELAY, LOG_MAIL);
+	syslog_open = 1;
+}
+
+int
+ff_msg_postlog(const char *path, const char *hostname)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (postlog_fd >= 0) {
+		close(postlog_fd);
+		postlog_fd = -1;
+	}
+	if (path == NULL)
+		return 0;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	/* Postfix logs the host name up to its first dot */
+	snprintf(postlog_host, sizeof(postlog_host), "%.*s", (int)strcspn(hostname, "."),
+	    hostname);
+	postlog_fd = fd;
+	return 0;
+}
+
+/* postlog - one record as Postfix's programs send it to postlogd(8) */
+static int
+postlog(const char *level, const char *text)
+{
+	char line[2200];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t n;
+	int m;
+
+	localtime_r(&now, &tm);
+	n = strftime(line, sizeof(line), "%b %d %H:%M:%S ", &tm);
+	m = snprintf(line + n, sizeof(line) - n, "%s %s[%ld]: %s%s%.2000s", postlog_host,
+	    tag[0] ? tag : ff_progname, (long)getpid(), level ? level : "", level ? ": " : "",
+	    text);
+	if (m < 0)
+		return -1;
+	n += (size_t)m < sizeof(line) - n ? (size_t)m : sizeof(line) - n - 1;
+	return send(postlog_fd, line, n, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
 void
@@ -90,8 +165,13 @@ vmsg(int prio, int user, const char *level, const char *fmt, va_list ap)
 	char buf[2048];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (syslog_open)
-		syslog(prio, "%s: %s", level, buf);
+	/* postlog when maillog_file is set; syslog when that fails */
+	if (postlog_fd < 0 || postlog(postfix_style && prio == LOG_INFO ? NULL : level, buf) < 0) {
+		if (syslog_open && postfix_style && prio == LOG_INFO)
+			syslog(prio, "%s", buf);
+		else if (syslog_open)
+			syslog(prio, "%s: %s", level, buf);
+	}
 	if (want_stderr(prio, user))
 		fprintf(stderr, "%s: %s: %s\n", ff_progname, level, buf);
 	errno = saved;

@@ -23,12 +23,14 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "master.h"
 #include "msg.h"
 #include "scached_int.h"
 
 #define T_LISTEN	1ULL
 #define T_CLIENT	2ULL
 #define T_SESSION	3ULL
+#define T_STATUS	4ULL
 #define TAG(t, fd)	((t) << 32 | (uint32_t)(fd))
 
 #define IN_CHUNK	4096
@@ -264,6 +266,10 @@ listen_events(struct server *sv, int on)
 		return;
 	epoll_ctl(sv->ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, sv->lfd, &ev);
 	sv->accepting = on;
+	/* master may start another process only while we cannot take clients */
+	if (sv->chan && sv->stop == 0 &&
+	    ff_master_notify(sv->chan, on ? FF_MASTER_AVAIL : FF_MASTER_TAKEN) < 0)
+		sv->stop = 1;
 }
 
 static void
@@ -568,7 +574,7 @@ run_timers(struct server *sv, long *next)
 int
 ff_scached_run(struct ff_scached *s, int lfd, struct ff_err *e)
 {
-	struct server sv = { .s = s, .lfd = lfd };
+	struct server sv = { .s = s, .lfd = lfd, .chan = s->chan };
 	struct epoll_event evs[64];
 	struct sigaction sa = { .sa_handler = on_signal }, old[3];
 	sigset_t block, orig, wait_mask;
@@ -587,6 +593,14 @@ ff_scached_run(struct ff_scached *s, int lfd, struct ff_err *e)
 	ff_scache_watch(s->cache, watch, &sv);
 	/* descriptors handed over by a predecessor are watched from now on */
 	ff_scache_walk(s->cache, watch_item, &sv);
+	if (sv.chan) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG(T_STATUS, 0) };
+
+		if (epoll_ctl(sv.ep, EPOLL_CTL_ADD, sv.chan->status_fd, &ev) < 0) {
+			close(sv.ep);
+			return ff_err_sys(e, errno, "master status channel");
+		}
+	}
 	listen_events(&sv, 1);
 	if (s->one_client >= 0) {
 		if ((fl = fcntl(s->one_client, F_GETFL)) < 0 ||
@@ -629,7 +643,12 @@ ff_scached_run(struct ff_scached *s, int lfd, struct ff_err *e)
 			uint64_t type = evs[i].data.u64 >> 32;
 			int fd = (int)(uint32_t)evs[i].data.u64;
 
-			if (type == T_LISTEN)
+			if (type == T_STATUS) {
+				/* postfix reload or stop: exit as Postfix's scache does */
+				if (ff_verbose > 0)
+					ff_msg_info("master disconnect -- exiting");
+				sv.stop = 1;
+			} else if (type == T_LISTEN)
 				accept_clients(&sv);
 			else if (type == T_SESSION)
 				ff_scache_drop_fd(sv.cache, fd);

@@ -24,6 +24,10 @@
  *	s->idle_ms passes with no client connected (0: never), SIGTERM,
  *	SIGINT or a successor takes over. One process, one epoll loop,
  *	any number of clients, any number of requests per connection.
+ *	Under Postfix's master(8) (s->chan set, lfd master's socket) it
+ *	tells master it is available while it accepts clients and busy
+ *	while max_clients are connected, and exits as Postfix's scache
+ *	does when master closes the status channel (postfix reload, stop).
  *
  *	Postfix 3.7's scache(8) protocol, byte for byte (fastflush(7)):
  *	the greeting "protocol" = "connection_cache_protocol"; save_endp,
@@ -93,6 +97,7 @@ struct ff_scached_rule {
 };
 
 struct ff_scache;
+struct ff_master;
 
 struct ff_scached {
 	long ttl_limit_ms;	/* connection_cache_ttl_limit */
@@ -106,6 +111,7 @@ struct ff_scached {
 	struct ff_scache *cache;	/* created by run or takeover */
 	int lockfd;
 	int one_client;		/* tests: serve this connection (lfd -1), then return */
+	struct ff_master *chan;	/* master(8)'s status channel, or NULL */
 };
 
 void ff_scached_defaults(struct ff_scached *);

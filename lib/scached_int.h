@@ -46,6 +46,7 @@ struct server {
 	struct ff_scached *s;
 	struct ff_scache *cache;
 	int ep, lfd;
+	struct ff_master *chan;	/* master(8)'s status channel, or NULL */
 	int accepting;
 	struct client **cl;	/* by descriptor */
 	size_t ncl;

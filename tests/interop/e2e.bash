@@ -26,6 +26,13 @@
 #
 # E2E_FLUSHD picks the server:
 #	fflushd (default)	$FF_BUILD/bin/fflushd -c $E2E_CFG
+#	master			no socat: the instance's own master(8) runs
+#				fflushd and scache-ctl from master.cf's flush
+#				and scache lines (the command field is the only
+#				word changed; Debian's chroot "y" is kept), from
+#				daemon_directory = $E2E_BASE/libexec, which
+#				links Postfix's daemons and ours as
+#				"make install-postfix" does
 #	postfix			env MAIL_CONFIG=$E2E_CFG /usr/lib/postfix/sbin/flush -S -u
 #	anything else		a command (socat EXEC syntax: split at spaces, no
 #				quoting); every "%c" in it becomes $E2E_CFG
@@ -100,7 +107,7 @@ e2e_start() {
 	mkdir -m 755 "$E2E_CFG" "$E2E_Q" "$E2E_BASE/state"
 	E2E_PORT=$(e2e_free_port) && E2E_SINK_PORT=$(e2e_free_port "$E2E_PORT") || return 1
 	export E2E_PORT E2E_SINK_PORT
-	if [ "$E2E_FLUSHD" = fflushd ] && [ ! -x "$FF_BUILD/bin/fflushd" ]; then
+	if [ "$E2E_FLUSHD" != postfix ] && [ ! -x "$FF_BUILD/bin/fflushd" ]; then
 		echo "no $FF_BUILD/bin/fflushd: run make all (or E2E_FLUSHD=postfix)" >&2
 		return 1
 	fi
@@ -111,6 +118,7 @@ e2e_start() {
 _e2e_start() {
 	local pid
 	e2e_postfix_start || return 1
+	[ "$E2E_FLUSHD" != master ] || return 0
 	[ ! -e "$E2E_Q/public/flush" ] || {
 		echo "$E2E_Q/public/flush exists although master.cf has no flush service" >&2
 		return 1
@@ -161,12 +169,18 @@ e2e_write_config() {
 	maximal_backoff_time = 1200s
 	biff = no
 	EOF
+	if [ "$E2E_FLUSHD" = master ]; then
+		e2e_daemon_dir || return 1
+		echo "daemon_directory = $E2E_BASE/libexec" >> "$E2E_CFG/main.cf"
+	fi
 	# a main.cf modified this very second is re-read by Postfix programs
 	# in 300 ms steps (see pf_backdate in pf.bash)
 	touch -d "@$(($(date +%s) - 3600))" "$E2E_CFG/main.cf"
-	awk -v port="$E2E_PORT" '
+	awk -v port="$E2E_PORT" -v mode="$E2E_FLUSHD" '
 		/^[^#[:space:]]/ && NF >= 8 {
 			if ($1 == "smtp" && $2 == "inet") $1 = "127.0.0.1:" port
+			if (mode == "master" && $1 == "flush") { $8 = "fflushd"; print; next }
+			if (mode == "master" && $1 == "scache") { $8 = "scache-ctl"; print; next }
 			$5 = "n"		# no chroot
 			if ($1 == "flush") { print "#" $0 "   # e2e: socat serves public/flush"; next }
 		}
@@ -177,6 +191,14 @@ e2e_write_config() {
 		e2e_config_hook || return 1
 		touch -d "@$(($(date +%s) - 3600))" "$E2E_CFG/main.cf"
 	fi
+}
+
+# e2e_daemon_dir - $E2E_BASE/libexec: copies of Postfix's daemons and ours
+# (postfix-script warns about symbolic links that leave the directory)
+e2e_daemon_dir() {
+	mkdir -m 755 "$E2E_BASE/libexec" &&
+		cp -p "$E2E_PF_SBIN"/* "$FF_BUILD/bin/fflushd" "$FF_BUILD/bin/scache-ctl" \
+			"$E2E_BASE/libexec/"
 }
 
 # e2e_stop - stop smtp-sink, Postfix and socat; remove $E2E_BASE unless
