@@ -1,6 +1,6 @@
 # fastflush - fast flush (ETRN) and connection cache tools for a Postfix spool
 #
-# Targets: all check demo bench install clean lint
+# Targets: all check demo bench install install-postfix uninstall-postfix clean lint
 # Knobs:   CC=clang  SAN=1 (ASan+UBSan)  VALGRIND=1 (run unit tests and
 #          commands under valgrind)  PREFIX=/usr/local  DESTDIR=
 
@@ -49,7 +49,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(B)/tests/tools/%)
 BATS_FILES := $(sort $(wildcard tests/*.bats))
 INTEROP_BATS := $(sort $(wildcard tests/interop/*.bats))
 
-.PHONY: fuzz all check check-run unit bats interop demo demo-run bench bench-run install uninstall clean lint tools
+.PHONY: fuzz all check check-run unit bats interop demo demo-run bench bench-run install uninstall install-postfix uninstall-postfix clean lint tools
 .DELETE_ON_ERROR:
 
 all: $(B)/libfastflush.a $(B)/libfastflush.so.0 $(CMD_BINS)
@@ -152,6 +152,32 @@ uninstall:
 	rm -rf $(DESTDIR)$(INCDIR)/fastflush
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/fastflush $(DESTDIR)$(ZSHCOMPDIR)/_fastflush
 	for m in man/*.[1-8]; do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+
+# make install-postfix: fflushd and scache-ctl where Postfix's master(8)
+# runs master.cf's commands from (daemon_directory): hard links to the
+# installed programs, or copies across file systems. Then change the
+# command of master.cf's flush and scache lines (see fflushd(8)).
+# make uninstall-postfix removes them again (only files that are ours).
+POSTFIX_DAEMON_DIR ?= $(shell postconf -h daemon_directory 2>/dev/null || echo /usr/lib/postfix/sbin)
+POSTFIX_CMDS := fflushd scache-ctl
+
+install-postfix: install
+	@test -d "$(DESTDIR)$(POSTFIX_DAEMON_DIR)" || { echo "install-postfix:" \
+	  "no directory $(DESTDIR)$(POSTFIX_DAEMON_DIR) (is Postfix installed? POSTFIX_DAEMON_DIR=...)" >&2; exit 1; }
+	for c in $(POSTFIX_CMDS); do \
+	  ln -f "$(DESTDIR)$(BINDIR)/$$c" "$(DESTDIR)$(POSTFIX_DAEMON_DIR)/$$c" 2>/dev/null || \
+	  install -m 755 "$(DESTDIR)$(BINDIR)/$$c" "$(DESTDIR)$(POSTFIX_DAEMON_DIR)/$$c" || exit 1; done
+	@echo "install-postfix: in master.cf, make fflushd the command of the flush line and"
+	@echo "install-postfix: scache-ctl that of the scache line, then run: postfix reload"
+
+uninstall-postfix:
+	@for c in $(POSTFIX_CMDS); do f="$(DESTDIR)$(POSTFIX_DAEMON_DIR)/$$c"; \
+	  [ -e "$$f" ] || continue; \
+	  if grep -qa '(fastflush)' "$$f"; then rm -f "$$f" && echo "removed $$f"; \
+	  else echo "uninstall-postfix: $$f is not fastflush's; left alone" >&2; fi; done
+	@if [ -z "$(DESTDIR)" ] && postconf -M 2>/dev/null | grep -Eq '[[:space:]](fflushd|scache-ctl)([[:space:]]|$$)'; then \
+	  echo "uninstall-postfix: master.cf still runs fflushd or scache-ctl: restore the" \
+	    "commands flush and scache, then run: postfix reload" >&2; fi
 
 # make fuzz: libFuzzer targets for every parser (clang), FUZZ_SECONDS each;
 # make check runs them for FUZZ_CHECK_SECONDS each

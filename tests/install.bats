@@ -45,3 +45,30 @@ teardown() { rmspool; }
 	assert_success
 	assert_output xn__bcher_kva_example
 }
+
+@test "install-postfix: fflushd and scache-ctl land in daemon_directory; uninstall-postfix removes only ours" {
+	top=$BATS_TEST_DIRNAME/..
+	mk() {
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$top" --no-print-directory \
+			SAN= DESTDIR="$T/root" PREFIX=/usr POSTFIX_DAEMON_DIR=/usr/lib/postfix/sbin "$@"
+	}
+	# no such directory: Postfix is not installed there
+	run mk install-postfix
+	assert_failure
+	assert_output --partial "no directory $T/root/usr/lib/postfix/sbin"
+	mkdir -p "$T/root/usr/lib/postfix/sbin"
+	run mk install-postfix
+	assert_success
+	for c in fflushd scache-ctl; do
+		cmp "$T/root/usr/bin/$c" "$T/root/usr/lib/postfix/sbin/$c"
+	done
+	[ "$(stat -c %a "$T/root/usr/lib/postfix/sbin/fflushd")" = 755 ]
+	# someone else's scache-ctl stays
+	rm "$T/root/usr/lib/postfix/sbin/scache-ctl"
+	printf '#!/bin/sh\n' > "$T/root/usr/lib/postfix/sbin/scache-ctl"
+	run mk uninstall-postfix
+	assert_success
+	assert_output --partial "scache-ctl is not fastflush's; left alone"
+	[ ! -e "$T/root/usr/lib/postfix/sbin/fflushd" ]
+	[ -e "$T/root/usr/lib/postfix/sbin/scache-ctl" ]
+}
