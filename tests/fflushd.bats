@@ -340,3 +340,114 @@ say() {
 	run cat "$T/ssa.log"
 	assert_output --partial "ipc_timeout"
 }
+
+# listen OPTION... - fflushd's listening mode on $T/flush.sock (systemd
+# Accept=no: the same process, LPID, holds the socket); returns once the
+# socket is there
+listen() {
+	systemd-socket-activate -E MAIL_CONFIG="$MAIL_CONFIG" -l "$T/flush.sock" fflushd "$@" \
+		> "$T/ssa.out" 2> "$T/ssa.log" &
+	LPID=$!
+	wait_for 10 test -S "$T/flush.sock"
+}
+
+# idle N - N clients that connect and send nothing (their PIDs in IDLE)
+idle() {
+	local i
+	IDLE=()
+	for i in $(seq 1 "$1"); do
+		timeout 120 socat -u EXEC:'sleep 120' UNIX-CONNECT:"$T/flush.sock" &
+		IDLE+=($!)
+	done
+}
+
+# at_least N - fflushd's listening parent has N workers or more
+at_least() { [ "$(kids "$LPID" | wc -l)" -ge "$1" ]; }
+
+need_listen() {
+	command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate (package systemd)"
+	command -v socat >/dev/null || skip "needs socat"
+}
+
+@test "fflushd listening: SIGTERM to the parent stops every worker, busy ones included" {
+	need_listen
+	queued 9FBF11234 >/dev/null
+	listen --text -o max_idle=60s
+	idle 3
+	# three workers hold the idle clients: the pool grew for the fourth
+	wait_for 20 at_least 4
+	say "add example.com 9FBF11234"
+	assert_output "0 ok log=example_com"
+	workers=$(kids "$LPID")
+	kill -TERM "$LPID"
+	wait "$LPID" || true
+	wait_for 10 gone $workers
+	kill "${IDLE[@]}" 2>/dev/null || true
+}
+
+@test "fflushd listening: SIGKILL to the parent leaves no orphan worker" {
+	need_listen
+	listen --text -o max_idle=60s
+	say "add example.com 9FBF11234"
+	assert_output "0 ok log=example_com"
+	workers=$(kids "$LPID")
+	[ -n "$workers" ]
+	kill -KILL "$LPID"
+	wait "$LPID" || true
+	# the workers see their status channel close
+	wait_for 10 gone $workers
+}
+
+@test "fflushd listening: SIGHUP reads main.cf again and replaces every worker" {
+	need_listen
+	listen --text -o max_idle=60s
+	say "add example.com 9FBF11234"
+	assert_output "0 ok log=example_com"
+	old=$(kids "$LPID")
+	[ -n "$old" ]
+	conf fast_flush_domains=other.example
+	kill -HUP "$LPID"
+	wait_for 10 gone $old
+	say "add example.com 9FBF11234"
+	assert_output --partial "77 denied"
+	say "add other.example 9FBF11234"
+	assert_output "0 ok log=other_example"
+	for p in $(kids "$LPID"); do
+		[[ " $old " != *" $p "* ]]
+	done
+	kill -TERM "$LPID"
+	wait "$LPID" || true
+	run cat "$T/ssa.log"
+	refute_output --partial "killed by signal"
+}
+
+@test "fflushd listening: 64 idle clients do not hold up a request; the pool grows for them" {
+	need_listen
+	listen --text -o max_idle=60s -o fastflush_idle_client_timeout=60s
+	idle 64
+	wait_for 30 at_least 65
+	# served by the 65th worker, long before any idle client is cut off
+	run timeout 20 bash -c 'printf "add example.com 9FBF11234\n" | socat -t 20 - UNIX-CONNECT:"$1"' \
+		_ "$T/flush.sock"
+	assert_success
+	assert_output "0 ok log=example_com"
+	kill "${IDLE[@]}" 2>/dev/null || true
+	kill -TERM "$LPID"
+	wait "$LPID" || true
+}
+
+@test "fflushd listening: at the pool's cap, idle clients are cut off after fastflush_idle_client_timeout" {
+	need_listen
+	listen --text -o max_idle=60s -o default_process_limit=4 -o fastflush_idle_client_timeout=1s
+	idle 8
+	wait_for 20 at_least 4
+	# the request waits behind idle clients, each cut off after 1 s
+	run timeout 30 bash -c 'printf "add example.com 9FBF11234\n" | socat -t 30 - UNIX-CONNECT:"$1"' \
+		_ "$T/flush.sock"
+	assert_success
+	assert_output "0 ok log=example_com"
+	[ "$(kids "$LPID" | wc -l)" -le 4 ]
+	kill "${IDLE[@]}" 2>/dev/null || true
+	kill -TERM "$LPID"
+	wait "$LPID" || true
+}

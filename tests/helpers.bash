@@ -134,3 +134,38 @@ need_postfix_user() {
 	need_root
 	id postfix >/dev/null 2>&1 || skip "needs the postfix user"
 }
+
+# kids PID - the process IDs whose parent is PID (one per line)
+kids() {
+	local f st ppid
+	for f in /proc/[0-9]*/stat; do
+		st=$(cat "$f" 2>/dev/null) || continue
+		st=${st##*) }	# after the command name: "STATE PPID ..."
+		read -r _ ppid _ <<< "$st"
+		[ "$ppid" = "$1" ] || continue
+		f=${f#/proc/}
+		echo "${f%/stat}"
+	done
+	return 0
+}
+
+# gone PID... - none of the processes exists any more (zombies count as gone)
+gone() {
+	local p st
+	for p in "$@"; do
+		st=$(cut -d ')' -f 2 "/proc/$p/stat" 2>/dev/null) || continue
+		[ "${st:1:1}" = Z ] || return 1
+	done
+	return 0
+}
+
+# wait_for SECS COMMAND... - run COMMAND every 0.05 s until it succeeds
+# (status 0) or SECS have passed (status 1)
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
