@@ -210,7 +210,8 @@ fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 
 lint:
 	for m in man/*.[1-8]; do mandoc -Tlint -W warning $$m || exit 1; done
-	shellcheck -x tests/*.sh tests/bench/*.sh examples/*.sh completions/fastflush.bash .ci/run
+	shellcheck -x tests/*.sh tests/bench/*.sh examples/*.sh examples/scache.init \
+	  examples/scache.runit/run examples/scache.runit/log/run completions/fastflush.bash .ci/run
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -291,7 +291,7 @@ adds() {
 		i=0; while [ \$i -lt $N ]; do
 			fflush-add -o queue_directory=$W/s2 -o fast_flush_domains=$1 site9999.example.com A\$i
 			i=\$((i + 1)); done")
-	check=$(cat "$W/s2/flush/site9999_example_com" | wc -l)
+	check=$(wc -l < "$W/s2/flush/site9999_example_com")
 	[ "$check" = "$N" ] || { echo "bench: $1: fflush-add wrote $check lines" >&2; exit 1; }
 	echo $(( (us - true_us) / N ))
 }
@@ -324,7 +324,7 @@ if command -v postmap >/dev/null; then
 					sockpair-run -- $PFLUSH -S -u -o queue_directory=$W/s2 \
 						-o fast_flush_domains=$dom < $W/req2t >/dev/null
 					i=\$((i + 1)); done")
-			check=$(cat "$W/s2/flush/site9999_example_com" | wc -l)
+			check=$(wc -l < "$W/s2/flush/site9999_example_com")
 			[ "$check" = "$N" ] || { echo "bench: $type: Postfix added $check lines" >&2; exit 1; }
 			tpf[$type]=$(( (us - true_us) / N ))
 		fi
