@@ -33,6 +33,11 @@
 #				daemon_directory = $E2E_BASE/libexec, which
 #				links Postfix's daemons and ours as
 #				"make install-postfix" does
+#	inetd			no socat: openbsd-inetd (its own process, with
+#				$E2E_BASE/inetd.conf) listens on q/public/flush
+#				and hands the listening socket to one fflushd
+#				("wait", examples/fflushd.inetd): its listening
+#				mode, a worker pool
 #	postfix			env MAIL_CONFIG=$E2E_CFG /usr/lib/postfix/sbin/flush -S -u
 #	anything else		a command (socat EXEC syntax: split at spaces, no
 #				quoting); every "%c" in it becomes $E2E_CFG
@@ -123,6 +128,10 @@ _e2e_start() {
 		echo "$E2E_Q/public/flush exists although master.cf has no flush service" >&2
 		return 1
 	}
+	if [ "$E2E_FLUSHD" = inetd ]; then
+		e2e_inetd_start
+		return
+	fi
 	socat -d -d -x -lu \
 		UNIX-LISTEN:"$E2E_Q/public/flush",fork,mode=666 \
 		EXEC:"$(e2e_server)" < /dev/null > "$E2E_BASE/socat.log" 2>&1 3>&- &
@@ -133,6 +142,36 @@ _e2e_start() {
 		cat "$E2E_BASE/socat.log" >&2
 		return 1
 	}
+}
+
+# e2e_inetd_start - openbsd-inetd on public/flush, "wait" (see E2E_FLUSHD)
+e2e_inetd_start() {
+	printf '%s stream unix wait root %s fflushd -c %s\n' \
+		"$E2E_Q/public/flush" "$FF_BUILD/bin/fflushd" "$E2E_CFG" > "$E2E_BASE/inetd.conf"
+	/usr/sbin/inetd -i "$E2E_BASE/inetd.conf" < /dev/null > "$E2E_BASE/socat.log" 2>&1 3>&- &
+	echo "$!" > "$E2E_BASE/inetd.pid"
+	e2e_wait 10 test -S "$E2E_Q/public/flush" || {
+		echo "inetd did not listen on $E2E_Q/public/flush:" >&2
+		cat "$E2E_BASE/socat.log" >&2
+		return 1
+	}
+}
+
+# e2e_inetd_stop - stop inetd, then the fflushd it started (SIGTERM: its
+# workers stop with it)
+e2e_inetd_stop() {
+	local pid f ppid st
+	[ -s "$E2E_BASE/inetd.pid" ] || return 0
+	pid=$(cat "$E2E_BASE/inetd.pid")
+	rm -f "$E2E_BASE/inetd.pid"
+	for f in /proc/[0-9]*/stat; do
+		st=$(cat "$f" 2>/dev/null) || continue
+		read -r _ ppid _ <<< "${st##*) }"
+		[ "$ppid" = "$pid" ] || continue
+		f=${f#/proc/}
+		e2e_kill "${f%/stat}"
+	done
+	e2e_kill "$pid"
 }
 
 # e2e_write_config - main.cf and master.cf of the instance
@@ -207,6 +246,7 @@ e2e_stop() {
 	[ -n "${E2E_BASE:-}" ] && [ -d "$E2E_BASE" ] || return 0
 	e2e_sink_stop
 	e2e_postfix_stop
+	e2e_inetd_stop
 	if [ -s "$E2E_BASE/socat.pid" ]; then
 		e2e_kill "$(cat "$E2E_BASE/socat.pid")"
 		rm -f "$E2E_BASE/socat.pid"
