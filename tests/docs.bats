@@ -299,9 +299,10 @@ $bash_logs"
 @test "examples: files listed in examples/README.md exist; units and cron lines are sane" {
 	local f
 	for f in fflush-refresh.cron fflush-refresh.service fflush-refresh.timer demo.sh \
-		fflushd.socket fflushd@.service fflushd-etrn.socket fflushd-etrn@.service \
-		fflushd.inetd fflushd.xinetd scache.socket scache.service scache.xinetd; do
-		[ -f "$TOP/examples/$f" ] || fail "examples/$f is missing"
+		fflushd.socket fflushd.service fflushd-etrn.socket fflushd-etrn.service \
+		fflushd.inetd fflushd.xinetd scache.socket scache.service scache.xinetd \
+		master.cf scache.init scache.runit/; do
+		[ -e "$TOP/examples/$f" ] || fail "examples/$f is missing"
 		grep -qF "\`$f\`" "$TOP/examples/README.md" || fail "examples/README.md does not list $f"
 	done
 	grep -qE '^[0-9*/,-]+( +[0-9*/,-]+){4} +root +/[^ ]*/fflush-refresh -q$' "$TOP/examples/fflush-refresh.cron"
@@ -309,22 +310,28 @@ $bash_logs"
 		grep -qxF "$f" "$TOP/examples/fflush-refresh.service" || fail "fflush-refresh.service lacks $f"
 	done
 	grep -qx 'OnCalendar=hourly' "$TOP/examples/fflush-refresh.timer"
-	# fflushd: one process per connection, connection limits, the socket as stdio
+	# fflushd: the listening socket to one server and its pool (a burst of
+	# connections cannot trip an activation or rate limit)
 	for f in fflushd.socket fflushd-etrn.socket; do
-		grep -qx 'Accept=yes' "$TOP/examples/$f" || fail "$f: not Accept=yes"
-		grep -qE '^MaxConnections=[0-9]+$' "$TOP/examples/$f" || fail "$f: no MaxConnections"
+		grep -qx 'Accept=no' "$TOP/examples/$f" || fail "$f: not Accept=no"
 	done
-	grep -qx 'MaxConnectionsPerSource=4' "$TOP/examples/fflushd-etrn.socket"
+	grep -qx 'ListenStream=127.0.0.1:1985' "$TOP/examples/fflushd-etrn.socket"
 	grep -qx 'ListenStream=/var/spool/postfix/public/flush' "$TOP/examples/fflushd.socket"
-	for f in fflushd@.service fflushd-etrn@.service; do
-		grep -qx 'StandardInput=socket' "$TOP/examples/$f" || fail "$f: stdin is not the socket"
-		grep -qx 'StandardError=journal' "$TOP/examples/$f" || fail "$f: stderr would be the client"
+	for f in fflushd.service fflushd-etrn.service; do
+		grep -qx 'StandardInput=null' "$TOP/examples/$f" || fail "$f: stdin is not /dev/null"
+		grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$TOP/examples/$f" || fail "$f: no reload"
 	done
-	grep -qE '^/var/spool/postfix/public/flush stream unix nowait\.[0-9]+ root /[^ ]*/fflushd fflushd' "$TOP/examples/fflushd.inetd"
-	grep -qE '^1985 stream tcp nowait\.[0-9]+ root /[^ ]*/fflushd fflushd .*-a send' "$TOP/examples/fflushd.inetd"
-	for f in 'wait		= no' 'per_source	= 4' 'instances	= 32'; do
+	grep -qE '^/var/spool/postfix/public/flush stream unix wait root /[^ ]*/fflushd fflushd' "$TOP/examples/fflushd.inetd"
+	grep -qE '^127\.0\.0\.1:1985 stream tcp wait root /[^ ]*/fflushd fflushd .*-a send' "$TOP/examples/fflushd.inetd"
+	run grep -E 'nowait' "$TOP/examples/fflushd.inetd"
+	refute_output --regexp '^[^#]'
+	for f in 'wait		= yes' 'bind		= 127.0.0.1'; do
 		grep -qF "$f" "$TOP/examples/fflushd.xinetd" || fail "fflushd.xinetd lacks $f"
 	done
+	# master.cf: Debian's lines with our commands, nothing else
+	grep -qE '^flush +unix +n +- +y +1000\? +0 +fflushd$' "$TOP/examples/master.cf"
+	grep -qE '^scache +unix +- +- +y +- +1 +scache-ctl$' "$TOP/examples/master.cf"
+	[ -x "$TOP/examples/scache.runit/run" ] && [ -x "$TOP/examples/scache.init" ]
 	# the cache: one server for every client, the listening socket as fd 3
 	grep -qx 'Accept=no' "$TOP/examples/scache.socket"
 	grep -qx 'ListenStream=/var/spool/postfix/private/scache' "$TOP/examples/scache.socket"

@@ -351,10 +351,10 @@ teardown() { rmspool; }
 	assert_output ''
 	[ "$stderr" = 'fflush-add: warning: -o typo_domains=example.net: unused parameter (fastflush does not read "typo_domains")' ]
 	# each one, in order; the exit status is the command's own
-	run --separate-stderr fflush-add -o a=1 -o fast_flush_domains=example.org -o syslog_name=x example.com A2
+	run --separate-stderr fflush-add -o a=1 -o fast_flush_domains=example.org -o smtpd_banner=x example.com A2
 	assert_failure 77
 	[ "${stderr_lines[0]}" = 'fflush-add: warning: -o a=1: unused parameter (fastflush does not read "a")' ]
-	[ "${stderr_lines[1]}" = 'fflush-add: warning: -o syslog_name=x: unused parameter (fastflush does not read "syslog_name")' ]
+	[ "${stderr_lines[1]}" = 'fflush-add: warning: -o smtpd_banner=x: unused parameter (fastflush does not read "smtpd_banner")' ]
 	[[ "${stderr_lines[2]}" == *'not configured for destination "example.com"'* ]]
 	# a name that a parameter fastflush reads refers to, directly or not, is used
 	conf 'fast_flush_domains = $my_sites' 'my_sites = ${extra?{$extra}:{example.com}}'

@@ -423,9 +423,14 @@ need_listen() {
 
 @test "fflushd listening: 64 idle clients do not hold up a request; the pool grows for them" {
 	need_listen
+	slow_test
 	listen --text -o max_idle=60s -o fastflush_idle_client_timeout=60s
 	idle 64
-	wait_for 30 at_least 65
+	wait_for 60 at_least 65 || {
+		echo "workers: $(kids "$LPID" | wc -l), idle clients alive: $(kids $$ | wc -l)"
+		cat "$T/ssa.log"
+		false
+	}
 	# served by the 65th worker, long before any idle client is cut off
 	run timeout 20 bash -c 'printf "add example.com 9FBF11234\n" | socat -t 20 - UNIX-CONNECT:"$1"' \
 		_ "$T/flush.sock"

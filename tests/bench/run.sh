@@ -13,6 +13,9 @@
 # cache): save_endp + find_endp round trips per second with 1 and 4
 # clients, and server memory per session at SC_SESSIONS (default 10,000)
 # cached connections. BENCH_ONLY=scache runs only this part.
+# 5 (fflushd against Postfix's flush daemon, one-shot and under the same
+# Postfix master) alone: BENCH_ONLY=flushd. Every table prints the load
+# average it was measured under: figures from a loaded machine are noise.
 set -euo pipefail
 
 B=${FF_BUILD:?run me through make bench}
@@ -210,10 +213,176 @@ scache_bench() {
 		"$([ "$pf_sc" = 1 ] && echo "$(sc_med pf mem rss_before_kb) kB" || echo n/a)"
 	echo "target: round trips >= Postfix's; vs floor: our rate over the floor's (1.00x = at the floor)"
 }
-if [ "${BENCH_ONLY:-}" = scache ]; then
-	scache_bench
-	exit 0
-fi
+NADD=${NADD:-500}
+NSEND=${NSEND:-100}
+# flushd_bench - section 5 and its table
+# field FILE KEY - one key=value of flush-bench's output
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1"; }
+
+# fields NAME WORKLOAD KEY - KEY of one server's result; the median over
+# the runs when there are several ($W/NAME.WORKLOAD.RUN)
+fields() {
+	local f v=()
+	if [ -s "$W/$1.$2" ]; then
+		field "$W/$1.$2" "$3"
+		return
+	fi
+	for f in "$W/$1.$2".*; do
+		[ -s "$f" ] && v+=("$(field "$f" "$3")")
+	done
+	[ "${#v[@]}" -gt 0 ] && median "${v[@]}"
+}
+# col NAME WORKLOAD - "req/s p50 p99" of one server, or n/a
+col() {
+	local rps
+	rps=$(fields "$1" "$2" rps)
+	if [ -n "$rps" ]; then
+		echo "$rps $(fields "$1" "$2" p50_us)us $(fields "$1" "$2" p99_us)us"
+	else
+		echo n/a
+	fi
+}
+# vs A B WORKLOAD KEY - KEY of A over KEY of B
+vs() {
+	local a b
+	a=$(fields "$1" "$3" "${4:-rps}") b=$(fields "$2" "$3" "${4:-rps}")
+	[ -n "$a" ] && [ -n "$b" ] && echo "$(ratio "$a" "$b")x"
+}
+flushd_bench() {
+	# 5. fflushd against Postfix's flush as a socket service: requests per
+	# second and latency, one connection per request as Postfix's clients make
+	# them, for add and for send_site of a site with 100 listed messages (the
+	# spool is put back before each send, untimed). Both servers run one
+	# process per connection under the same super-server
+	# (systemd-socket-activate --inetd, else socat).
+	genspool -q "$W/t5" -n 200 -l 100 > "$W/ids5"
+	chown -R "$owner" "$W/t5"
+	mkdir -p "$W/t5/public"
+	# serve NAME CMD... - listen on $W/s5/public/flush with CMD per connection
+	serve() {
+		local name=$1
+		shift
+		rm -f "$W/s5/public/flush"
+		if command -v systemd-socket-activate >/dev/null; then
+			systemd-socket-activate --inetd -a -l "$W/s5/public/flush" "$@" \
+				> "$W/$name.log" 2>&1 &
+		else
+			socat UNIX-LISTEN:"$W/s5/public/flush",fork EXEC:"$*" > "$W/$name.log" 2>&1 &
+		fi
+		server_pid=$!
+		for _ in $(seq 1 50); do [ -S "$W/s5/public/flush" ] && break; sleep 0.1; done
+		chmod 666 "$W/s5/public/flush"
+	}
+	unserve() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+	# rate NAME - run the two workloads against the server listening now
+	rate() {
+		flush-bench -s "$W/s5/public/flush" -n "$NADD" add example.com ABC123 > "$W/$1.add"
+		flush-bench -s "$W/s5/public/flush" -n "$NSEND" -r "$W/s5" -l example_com \
+			-i "$W/ids5" send_site example.com > "$W/$1.send"
+	}
+	# master_rate NAME COMMAND RUN - a private Postfix instance whose master
+	# runs COMMAND as its flush service; the two workloads against it, into
+	# $W/NAME.add.RUN and $W/NAME.send.RUN
+	master_rate() {
+		local name=$1 cmd=$2 run=$3 P=$W/pfi mpid
+		rm -rf "$P"
+		mkdir -p "$P/cfg" "$P/q" "$P/data" "$P/log"
+		chown postfix "$P/q" "$P/data" "$P/log"
+		cat > "$P/cfg/main.cf" <<-EOF
+		queue_directory = $P/q
+		data_directory = $P/data
+		daemon_directory = $W/libexec
+		fast_flush_domains = example.com
+		inet_interfaces = loopback-only
+		compatibility_level = 3.6
+		maillog_file = $P/log/maillog
+		maillog_file_prefixes = $P/log
+		EOF
+		printf '%s\n' "flush unix n - n 1000? 0 $cmd" \
+			'postlog unix-dgram n - n - 1 postlogd' > "$P/cfg/master.cf"
+		timeout 60 postfix -c "$P/cfg" start >/dev/null 2>&1 || return 0
+		# the spool after the start: postfix start renames queue files it
+		# finds to match their inode numbers
+		genspool -q "$P/q" -n 200 -l 100 > "$W/ids5p"
+		chown -R postfix "$P/q/deferred" "$P/q/flush"
+		for _ in $(seq 1 50); do [ -S "$P/q/public/flush" ] && break; sleep 0.1; done
+		if ! flush-bench -s "$P/q/public/flush" -n "$NADD" add example.com ABC123 \
+				> "$W/$name.add.$run" ||
+			! flush-bench -s "$P/q/public/flush" -n "$NSEND" -r "$P/q" -l example_com \
+				-i "$W/ids5p" send_site example.com > "$W/$name.send.$run"; then
+			rm -f "$W/$name.add.$run" "$W/$name.send.$run"
+		fi
+		mpid=$(sed 1q "$P/q/pid/master.pid" 2>/dev/null | tr -d ' ')
+		timeout 30 postfix -c "$P/cfg" stop >/dev/null 2>&1 || true
+		# the next instance reuses the directory: wait until this one is gone
+		for _ in $(seq 1 100); do
+			if [ -z "$mpid" ] || ! kill -0 "$mpid" 2>/dev/null; then break; fi
+			sleep 0.1
+		done
+	}
+
+	srv_ok=0
+	if command -v systemd-socket-activate >/dev/null || command -v socat >/dev/null; then
+		srv_ok=1
+		fresh "$W/t5" "$W/s5"
+		serve ffd fflushd -o queue_directory="$W/s5" -o fast_flush_domains=example.com
+		rate ffd
+		unserve
+		# fflushd given the listening socket (systemd Accept=no): its worker pool
+		if command -v systemd-socket-activate >/dev/null; then
+			fresh "$W/t5" "$W/s5"
+			rm -f "$W/s5/public/flush"
+			systemd-socket-activate -l "$W/s5/public/flush" fflushd -o queue_directory="$W/s5" \
+				-o fast_flush_domains=example.com -o max_idle=2s > "$W/ffl.log" 2>&1 &
+			server_pid=$!
+			for _ in $(seq 1 50); do [ -S "$W/s5/public/flush" ] && break; sleep 0.1; done
+			rate ffl
+			unserve
+			pkill -f "fflushd -o queue_directory=$W/s5" 2>/dev/null || true
+		fi
+		# Postfix's flush daemon and fflushd under the same Postfix master, the
+		# way Postfix runs its daemons: private instances whose master.cf runs
+		# only the flush line (command flush or fflushd; Postfix's defaults:
+		# max_use 100, max_idle 100s) and postlogd, taking turns in each of RUNS
+		# runs; the table shows the medians of req/s, p50 and p99
+		if [ "$postfix_ok" = 1 ] && command -v postfix >/dev/null; then
+			mkdir -p "$W/libexec"
+			cp -p /usr/lib/postfix/sbin/* "$B/bin/fflushd" "$W/libexec/"
+			for run in $(seq 1 "$RUNS"); do
+				master_rate pfm flush "$run"
+				master_rate ffm fflushd "$run"
+			done
+		fi
+		if [ "$postfix_ok" = 1 ]; then
+			fresh "$W/t5" "$W/s5"
+			serve pfd env MAIL_CONFIG="$W/cfg" "$PFLUSH" -S -u -o queue_directory="$W/s5" \
+				-o fast_flush_domains=example.com
+			rate pfd
+			unserve
+		fi
+	fi
+	if [ "$srv_ok" = 1 ]; then
+		echo
+		echo "fflushd vs Postfix's flush, one connection per request: req/s, p50 and p99 latency"
+		printf '%-34s %24s %24s %8s\n' "one process per connection" "fflushd (inetd style)" "Postfix flush -S" "ratio"
+		printf '%-34s %24s %24s %8s\n' "add (one queue ID)" "$(col ffd add)" "$(col pfd add)" "$(vs ffd pfd add)"
+		printf '%-34s %24s %24s %8s\n' "send_site, 100 listed messages" "$(col ffd send)" "$(col pfd send)" "$(vs ffd pfd send)"
+		printf '%-34s %24s %24s %8s\n' "long-lived, under Postfix's master" "fflushd (master.cf)" "Postfix flush (master)" "ratio"
+		printf '%-34s %24s %24s %8s %s\n' "add (one queue ID)" "$(col ffm add)" "$(col pfm add)" "$(vs ffm pfm add)" \
+			"(p50 $(vs pfm ffm add p50_us) faster)"
+		printf '%-34s %24s %24s %8s %s\n' "send_site, 100 listed messages" "$(col ffm send)" "$(col pfm send)" \
+			"$(vs ffm pfm send)" "(p50 $(vs pfm ffm send p50_us) faster)"
+		printf '%-34s %24s\n' "long-lived, listening socket" "fflushd (Accept=no)"
+		printf '%-34s %24s %24s %8s\n' "add (one queue ID)" "$(col ffl add)" "" "$(vs ffl pfm add)"
+		printf '%-34s %24s %24s %8s\n' "send_site, 100 listed messages" "$(col ffl send)" "" "$(vs ffl pfm send)"
+		echo "(under master: medians of $RUNS runs, the two daemons taking turns; load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
+	fi
+}
+
+case ${BENCH_ONLY:-} in
+scache) scache_bench; exit 0 ;;
+flushd) flushd_bench; exit 0 ;;
+esac
 
 # once PREP CMD... - time one run of CMD after an untimed PREP (sh string)
 once() {
@@ -357,100 +526,6 @@ if [ "$postfix_ok" = 1 ]; then
 	[ "$check" = 10000 ] || { echo "bench: Postfix purge moved $check, not 10000" >&2; exit 1; }
 fi
 
-# 5. fflushd against Postfix's flush as a socket service: requests per
-# second and latency, one connection per request as Postfix's clients make
-# them, for add and for send_site of a site with 100 listed messages (the
-# spool is put back before each send, untimed). Both servers run one
-# process per connection under the same super-server
-# (systemd-socket-activate --inetd, else socat).
-genspool -q "$W/t5" -n 200 -l 100 > "$W/ids5"
-chown -R "$owner" "$W/t5"
-mkdir -p "$W/t5/public"
-NADD=${NADD:-500}
-NSEND=${NSEND:-100}
-# serve NAME CMD... - listen on $W/s5/public/flush with CMD per connection
-serve() {
-	local name=$1
-	shift
-	rm -f "$W/s5/public/flush"
-	if command -v systemd-socket-activate >/dev/null; then
-		systemd-socket-activate --inetd -a -l "$W/s5/public/flush" "$@" \
-			> "$W/$name.log" 2>&1 &
-	else
-		socat UNIX-LISTEN:"$W/s5/public/flush",fork EXEC:"$*" > "$W/$name.log" 2>&1 &
-	fi
-	server_pid=$!
-	for _ in $(seq 1 50); do [ -S "$W/s5/public/flush" ] && break; sleep 0.1; done
-	chmod 666 "$W/s5/public/flush"
-}
-unserve() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
-# rate NAME - run the two workloads against the server listening now
-rate() {
-	flush-bench -s "$W/s5/public/flush" -n "$NADD" add example.com ABC123 > "$W/$1.add"
-	flush-bench -s "$W/s5/public/flush" -n "$NSEND" -r "$W/s5" -l example_com \
-		-i "$W/ids5" send_site example.com > "$W/$1.send"
-}
-srv_ok=0
-if command -v systemd-socket-activate >/dev/null || command -v socat >/dev/null; then
-	srv_ok=1
-	fresh "$W/t5" "$W/s5"
-	serve ffd fflushd -o queue_directory="$W/s5" -o fast_flush_domains=example.com
-	rate ffd
-	unserve
-	# fflushd given the listening socket (systemd Accept=no): long-lived workers
-	if command -v systemd-socket-activate >/dev/null; then
-		fresh "$W/t5" "$W/s5"
-		rm -f "$W/s5/public/flush"
-		systemd-socket-activate -l "$W/s5/public/flush" fflushd -o queue_directory="$W/s5" \
-			-o fast_flush_domains=example.com -o max_idle=2s > "$W/ffl.log" 2>&1 &
-		server_pid=$!
-		for _ in $(seq 1 50); do [ -S "$W/s5/public/flush" ] && break; sleep 0.1; done
-		rate ffl
-		unserve
-		pkill -f "fflushd -o queue_directory=$W/s5" 2>/dev/null || true
-	fi
-	# Postfix's flush daemon under its own master (a private instance whose
-	# master.cf runs only flush and postlogd), the way Postfix runs it
-	if [ "$postfix_ok" = 1 ] && command -v postfix >/dev/null; then
-		P=$W/pfi
-		mkdir -p "$P/cfg" "$P/q" "$P/data" "$P/log"
-		chown postfix "$P/q" "$P/data" "$P/log"
-		cat > "$P/cfg/main.cf" <<-EOF
-		queue_directory = $P/q
-		data_directory = $P/data
-		fast_flush_domains = example.com
-		inet_interfaces = loopback-only
-		compatibility_level = 3.6
-		maillog_file = $P/log/maillog
-		maillog_file_prefixes = $P/log
-		EOF
-		printf '%s\n' 'flush unix n - n 1000? 0 flush' \
-			'postlog unix-dgram n - n - 1 postlogd' > "$P/cfg/master.cf"
-		if timeout 60 postfix -c "$P/cfg" start >/dev/null 2>&1; then
-			# the spool after the start: postfix start renames queue files it
-			# finds to match their inode numbers
-			genspool -q "$P/q" -n 200 -l 100 > "$W/ids5p"
-			chown -R postfix "$P/q/deferred" "$P/q/flush"
-			for _ in $(seq 1 50); do [ -S "$P/q/public/flush" ] && break; sleep 0.1; done
-			if ! flush-bench -s "$P/q/public/flush" -n "$NADD" add example.com ABC123 > "$W/pfm.add" ||
-				! flush-bench -s "$P/q/public/flush" -n "$NSEND" -r "$P/q" -l example_com \
-					-i "$W/ids5p" send_site example.com > "$W/pfm.send"; then
-				rm -f "$W/pfm.add" "$W/pfm.send"
-			fi
-			timeout 30 postfix -c "$P/cfg" stop >/dev/null 2>&1 || true
-		fi
-	fi
-	if [ "$postfix_ok" = 1 ]; then
-		fresh "$W/t5" "$W/s5"
-		serve pfd env MAIL_CONFIG="$W/cfg" "$PFLUSH" -S -u -o queue_directory="$W/s5" \
-			-o fast_flush_domains=example.com
-		rate pfd
-		unserve
-	fi
-fi
-# field FILE KEY - one key=value of flush-bench's output
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1"; }
-
 na() { if [ "$1" = 0 ]; then echo "n/a"; else ms "$1"; fi; }
 printf '%-44s %12s %12s %12s %10s %10s\n' "workload" "fastflush" "floor" "Postfix" "vs floor" "vs Postfix"
 printf '%-44s %10s ms %10s ms %10s ms %10s %10s\n' "send 10,000 of 20,000 deferred (send_site)" \
@@ -470,28 +545,9 @@ printf '%-44s %10s ms %12s %12s %10s %10s\n' "batch add of 100,000 IDs (100 site
 	"$(ms "$batch_us")" "" "" "" ""
 printf '%-44s %10s ms %12s %10s ms %10s %10s\n' "refresh --purge of 10,000 logfiles" \
 	"$(ms "$ref_us")" "" "$(na "$pfref")" "" "$(ratio "$pfref" "$ref_us")x faster"
-# col NAME WORKLOAD - "req/s p50 p99" of one server, or n/a
-col() {
-	if [ -s "$W/$1.$2" ]; then
-		echo "$(field "$W/$1.$2" rps) $(field "$W/$1.$2" p50_us)us $(field "$W/$1.$2" p99_us)us"
-	else
-		echo n/a
-	fi
-}
-# vs A B WORKLOAD - requests/s of A over B
-vs() { [ -s "$W/$1.$3" ] && [ -s "$W/$2.$3" ] && echo "$(ratio "$(field "$W/$1.$3" rps)" "$(field "$W/$2.$3" rps)")x"; }
-if [ "$srv_ok" = 1 ]; then
-	echo
-	echo "fflushd vs Postfix's flush, one connection per request: req/s, p50 and p99 latency"
-	printf '%-34s %24s %24s %8s\n' "one process per connection" "fflushd (inetd style)" "Postfix flush -S" "ratio"
-	printf '%-34s %24s %24s %8s\n' "add (one queue ID)" "$(col ffd add)" "$(col pfd add)" "$(vs ffd pfd add)"
-	printf '%-34s %24s %24s %8s\n' "send_site, 100 listed messages" "$(col ffd send)" "$(col pfd send)" "$(vs ffd pfd send)"
-	printf '%-34s %24s %24s %8s\n' "long-lived server processes" "fflushd (Accept=no)" "Postfix daemon (master)" "ratio"
-	printf '%-34s %24s %24s %8s\n' "add (one queue ID)" "$(col ffl add)" "$(col pfm add)" "$(vs ffl pfm add)"
-	printf '%-34s %24s %24s %8s\n' "send_site, 100 listed messages" "$(col ffl send)" "$(col pfm send)" "$(vs ffl pfm send)"
-fi
 echo
 echo "batch add rate: $batch_rate IDs/s"
 echo "targets: send <= 1.2x floor and >= 1.5x faster than Postfix; one add < 1 ms;"
 echo "         batch >= 200,000 IDs/s; purge faster than Postfix"
+flushd_bench
 scache_bench
