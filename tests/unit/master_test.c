@@ -1,0 +1,216 @@
+/*
+ * master_test.c - master(8)'s arguments and status records (lib/master.c),
+ * and the one-connection loop of lib/server.c over a status channel
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <poll.h>
+
+#include "master.h"
+#include "server.h"
+#include "unit.h"
+
+static int
+parse(struct ff_master *m, struct ff_err *e, char **argv)
+{
+	int argc = 0;
+
+	while (argv[argc] != NULL)
+		argc++;
+	return ff_master_args(m, argc, argv, e);
+}
+
+static void
+test_args(void)
+{
+	struct ff_master m;
+	struct ff_err e = { .status = FF_OK };
+
+	UNIT_CASE("Debian's flush line with fflushd as its command");
+	setenv("GENERATION", "17", 1);
+	char *a1[] = { "fflushd", "-z", "-n", "flush", "-t", "unix", "-u", "-c", NULL };
+	CHECK_INT_EQ(parse(&m, &e, a1), 0);
+	CHECK_STR_EQ(m.service, "flush");
+	CHECK_STR_EQ(m.transport, "unix");
+	CHECK_INT_EQ(m.unlimited, 1);
+	CHECK_INT_EQ(m.unprivileged, 1);
+	CHECK_INT_EQ(m.chroot, 1);
+	CHECK_INT_EQ(m.solitary, 0);
+	CHECK_INT_EQ((int)m.gen, 017);	/* octal, as master writes it */
+	CHECK_INT_EQ(m.status_fd, FF_MASTER_STATUS_FD);
+	CHECK_INT_EQ(m.nlisten, 1);
+	CHECK_INT_EQ(m.nrest, 0);
+	ff_master_free(&m);
+
+	UNIT_CASE("scache: -l, the command field's own arguments, -o, -i and -m");
+	char *a2[] = { "/usr/lib/postfix/sbin/scache-ctl", "-l", "-t", "unix", "-v", "-o",
+		"syslog_name=postfix/cache", "-i", "30", "-mmm", "-s", "2", "serve", "-a",
+		"find=nobody", NULL };
+	CHECK_INT_EQ(parse(&m, &e, a2), 0);
+	CHECK_STR_EQ(m.service, "scache-ctl");	/* no -n: the program's name */
+	CHECK_INT_EQ(m.solitary, 1);
+	CHECK_INT_EQ(m.verbose, 1);
+	CHECK_INT_EQ(m.nlisten, 2);
+	if (CHECK_INT_EQ((int)m.noverrides, 3)) {
+		CHECK_STR_EQ(m.overrides[0], "syslog_name=postfix/cache");
+		CHECK_STR_EQ(m.overrides[1], "max_idle=30");
+		CHECK_STR_EQ(m.overrides[2], "max_use=mm");
+	}
+	if (CHECK_INT_EQ(m.nrest, 3)) {
+		CHECK_STR_EQ(m.rest[0], "serve");
+		CHECK_STR_EQ(m.rest[2], "find=nobody");
+	}
+	ff_master_free(&m);
+
+	UNIT_CASE("-S needs no transport and no status channel");
+	char *a3[] = { "fflushd", "-S", "-u", NULL };
+	CHECK_INT_EQ(parse(&m, &e, a3), 0);
+	CHECK_INT_EQ(m.oneshot, 1);
+	CHECK_INT_EQ(m.status_fd, -1);
+	ff_master_free(&m);
+
+	static struct {
+		char *argv[6];
+		const char *why;
+	} bad[] = {
+		{ { "fflushd", "-n", "flush", NULL }, "no transport type" },
+		{ { "fflushd", "-t", "fifo", NULL }, "unsupported transport type: fifo" },
+		{ { "fflushd", "-t", "unix", "-x", NULL }, "invalid option: -x" },
+		{ { "fflushd", "-t", "unix", "-o", "novalue", NULL }, "name=value expected" },
+		{ { "fflushd", "-t", "unix", "-s", "0", NULL }, "invalid socket count" },
+		{ { "fflushd", "-t", "unix", "-n", NULL }, "needs a value" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		UNIT_CASE("bad: %s", bad[i].why);
+		ff_err_clear(&e);
+		CHECK_INT_EQ(parse(&m, &e, bad[i].argv), -1);
+		CHECK(strstr(e.msg, bad[i].why) != NULL);
+		ff_master_free(&m);
+	}
+
+	UNIT_CASE("bad generation");
+	setenv("GENERATION", "18", 1);	/* 8 is not an octal digit */
+	char *a4[] = { "fflushd", "-t", "unix", NULL };
+	CHECK_INT_EQ(parse(&m, &e, a4), -1);
+	CHECK(strstr(e.msg, "bad generation") != NULL);
+	ff_master_free(&m);
+	unsetenv("GENERATION");
+}
+
+/* the record master reads: {pid, generation, status}, only on a change */
+static void
+test_notify(void)
+{
+	struct ff_master m = { .gen = 0123, .avail = -1 };
+	int sv[2], rec[3];
+
+	if (!CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0))
+		return;
+	m.status_fd = sv[1];
+	CHECK_INT_EQ(ff_master_notify(&m, FF_MASTER_TAKEN), 0);
+	CHECK_INT_EQ(ff_master_notify(&m, FF_MASTER_TAKEN), 0);	/* no change: nothing */
+	CHECK_INT_EQ(ff_master_notify(&m, FF_MASTER_AVAIL), 0);
+	CHECK_INT_EQ((int)recv(sv[0], rec, sizeof(rec), 0), 12);
+	CHECK_INT_EQ(rec[0], (int)getpid());
+	CHECK_INT_EQ(rec[1], 0123);
+	CHECK_INT_EQ(rec[2], FF_MASTER_TAKEN);
+	CHECK_INT_EQ((int)recv(sv[0], rec, sizeof(rec), 0), 12);
+	CHECK_INT_EQ(rec[2], FF_MASTER_AVAIL);
+	CHECK_INT_EQ((int)recv(sv[0], rec, sizeof(rec), MSG_DONTWAIT), -1);
+	/* master gone: the caller learns it */
+	close(sv[0]);
+	CHECK_INT_EQ(ff_master_notify(&m, FF_MASTER_TAKEN), -1);
+	close(sv[1]);
+}
+
+static int served;
+
+static int
+serve_one(void *ctx, int fd)
+{
+	(void)ctx;
+	served++;
+	return (int)write(fd, "x", 1);
+}
+
+/* connect - one client of path; returns its descriptor */
+static int
+client(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ff_server_loop: taken / available around each connection, max_use, exit on EOF */
+static void
+test_loop(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct ff_master m = { .gen = 7, .avail = -1 };
+	struct ff_server s = { .nlisten = 1, .chan = &m, .serve = serve_one };
+	int sv[2], lfd, c1, c2, rec[3];
+	char b;
+
+	strlcpy(sun.sun_path, unit_path("sock"), sizeof(sun.sun_path));
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (!CHECK(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0 && listen(lfd, 8) == 0 &&
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0))
+		return;
+	s.lfd[0] = lfd;
+	m.status_fd = sv[1];
+
+	UNIT_CASE("max_use 2: two connections, then FF_SERVER_USED");
+	c1 = client(sun.sun_path);
+	c2 = client(sun.sun_path);
+	s.max_use = 2;
+	CHECK_INT_EQ(ff_server_loop(&s), FF_SERVER_USED);
+	CHECK_INT_EQ(served, 2);
+	CHECK_INT_EQ((int)read(c1, &b, 1), 1);
+	CHECK_INT_EQ((int)read(c2, &b, 1), 1);
+	close(c1);
+	close(c2);
+	/* AVAIL at the start, then TAKEN and AVAIL around each connection */
+	int want[] = { FF_MASTER_AVAIL, FF_MASTER_TAKEN, FF_MASTER_AVAIL, FF_MASTER_TAKEN,
+		FF_MASTER_AVAIL };
+	for (size_t i = 0; i < 5; i++) {
+		if (!CHECK_INT_EQ((int)recv(sv[0], rec, sizeof(rec), MSG_DONTWAIT), 12))
+			break;
+		CHECK_INT_EQ(rec[1], 7);
+		CHECK_INT_EQ(rec[2], want[i]);
+	}
+
+	UNIT_CASE("max_idle: FF_SERVER_IDLE without a connection");
+	s.max_use = 0;
+	s.idle_ms = 50;
+	CHECK_INT_EQ(ff_server_loop(&s), FF_SERVER_IDLE);
+
+	UNIT_CASE("the status channel closes: FF_SERVER_GONE");
+	s.idle_ms = 0;
+	close(sv[0]);
+	CHECK_INT_EQ(ff_server_loop(&s), FF_SERVER_GONE);
+	CHECK_INT_EQ(served, 2);
+	close(sv[1]);
+	close(lfd);
+}
+
+static const struct unit_test tests[] = {
+	UNIT_TEST(test_args),
+	UNIT_TEST(test_notify),
+	UNIT_TEST(test_loop),
+};
+
+int
+main(void)
+{
+	return unit_run(tests, UNIT_COUNT(tests));
+}
