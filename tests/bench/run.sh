@@ -44,7 +44,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 # fresh SRC DST - DST becomes an exact copy of the template spool SRC
 fresh() { rm -rf "$2"; cp -a "$1" "$2"; }
 
-echo "fastflush benchmark: $(nproc) CPUs, $(uname -r), runs=$RUNS (medians)"
+# loadavg - the load average now: printed with every table (figures taken
+# on a loaded machine are noise; quote those from a quiet one)
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "fastflush benchmark: $(nproc) CPUs, $(uname -r), runs=$RUNS (medians), load average $(loadavg)"
 echo
 
 # median US... - the middle value
@@ -197,7 +200,7 @@ scache_bench() {
 		echo "$(sc_med "$1" mem bytes_per_session) B ($(sc_med "$1" mem held) held)"
 	}
 	echo
-	echo "connection cache: save_endp + find_endp round trips/s with the descriptor dance, p50 and p99 latency"
+	echo "connection cache: save_endp + find_endp round trips/s with the descriptor dance, p50 and p99 latency (load average $(loadavg))"
 	printf '%-22s %24s %24s %24s %9s %10s\n' "" "scache-ctl serve" "Postfix scache" "floor (no cache)" "vs floor" "vs Postfix"
 	for c in 1 4; do
 		printf '%-22s %24s %24s %24s %9s %10s\n' "$c client$([ "$c" = 1 ] || echo s)" \
@@ -363,7 +366,7 @@ flushd_bench() {
 	fi
 	if [ "$srv_ok" = 1 ]; then
 		echo
-		echo "fflushd vs Postfix's flush, one connection per request: req/s, p50 and p99 latency"
+		echo "fflushd vs Postfix's flush, one connection per request: req/s, p50 and p99 latency (load average $(loadavg))"
 		printf '%-34s %24s %24s %8s\n' "one process per connection" "fflushd (inetd style)" "Postfix flush -S" "ratio"
 		printf '%-34s %24s %24s %8s\n' "add (one queue ID)" "$(col ffd add)" "$(col pfd add)" "$(vs ffd pfd add)"
 		printf '%-34s %24s %24s %8s\n' "send_site, 100 listed messages" "$(col ffd send)" "$(col pfd send)" "$(vs ffd pfd send)"
@@ -375,7 +378,7 @@ flushd_bench() {
 		printf '%-34s %24s\n' "long-lived, listening socket" "fflushd (Accept=no)"
 		printf '%-34s %24s %24s %8s\n' "add (one queue ID)" "$(col ffl add)" "" "$(vs ffl pfm add)"
 		printf '%-34s %24s %24s %8s\n' "send_site, 100 listed messages" "$(col ffl send)" "" "$(vs ffl pfm send)"
-		echo "(under master: medians of $RUNS runs, the two daemons taking turns; load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
+		echo "(under master: medians of $RUNS runs, the two daemons taking turns)"
 	fi
 }
 
@@ -537,6 +540,7 @@ if [ "$postfix_ok" = 1 ]; then
 fi
 
 na() { if [ "$1" = 0 ]; then echo "n/a"; else ms "$1"; fi; }
+echo "spool operations (load average $(loadavg))"
 printf '%-44s %12s %12s %12s %10s %10s\n' "workload" "fastflush" "floor" "Postfix" "vs floor" "vs Postfix"
 printf '%-44s %10s ms %10s ms %10s ms %10s %10s\n' "send 10,000 of 20,000 deferred (send_site)" \
 	"$(ms "$ours")" "$(ms "$floor")" "$(na "$pf")" "$(ratio "$ours" "$floor")x" \
