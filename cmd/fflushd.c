@@ -1,10 +1,11 @@
 /*
- * fflushd - one-shot fast flush server: one request on stdin, the reply on stdout
+ * fflushd - fast flush server: one request on stdin, a listening socket's
+ * worker pool, or a daemon under Postfix's master(8)
  *
  *	fflushd [-v] [-c dir] [-o name=value] [-t time] [-a list] [--postfix | --text]
  *
- * For inetd (nowait), xinetd, systemd Accept=yes sockets and socat EXEC:.
- * Speaks Postfix's flush protocol byte for byte and a text protocol.
+ * For inetd, xinetd, systemd sockets, socat EXEC: and master.cf's flush
+ * line. Speaks Postfix's flush protocol byte for byte and a text protocol.
  * See fflushd(8).
  */
 #include <sys/socket.h>
@@ -44,6 +45,10 @@ usage(FILE *fp)
 	    "Postfix's flush protocol, for postqueue, sendmail, smtpd's ETRN and the\n"
 	    "delivery agents, and a text protocol, one line each way: add SITE ID,\n"
 	    "send SITE, send-file ID, refresh, purge, help.\n"
+	    "Given a listening socket (systemd Accept=no, inetd wait) it serves every\n"
+	    "connection with a pool of workers; SIGHUP re-reads main.cf. As the command\n"
+	    "of master.cf's flush line (make install-postfix) it takes the arguments of\n"
+	    "Postfix's master instead of these.\n"
 	    "\n"
 	    "  -c, --config DIR     Postfix configuration directory (main.cf)\n"
 	    "  -o NAME=VALUE        override a main.cf parameter (repeatable)\n"
