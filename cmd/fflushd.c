@@ -135,24 +135,29 @@ parse_allow(const char *list)
 	return bits;
 }
 
-/* log_outcome - one line per request, with the peer */
+/* log_outcome - one line per request, with the peer (fd: asked only when needed) */
 static void
-log_outcome(const struct ff_flushd *d, const char *who)
+log_outcome(const struct ff_flushd *d, int fd, const char *who)
 {
-	char what[700];
+	char what[700], buf[256];
+	int ok = d->st == FF_OK || d->st == FF_NOTHING;
 
+	/* served requests are logged with -v only, as Postfix's flush does */
+	if (ok && ff_verbose == 0)
+		return;
+	if (who == NULL) {
+		peer(fd, buf, sizeof(buf));
+		who = buf;
+	}
 	snprintf(what, sizeof(what), "%s%s%s%s%s", d->request[0] ? d->request : "(none)",
 	    d->site[0] ? " site=" : "", d->site, d->queue_id[0] ? " queue_id=" : "",
 	    d->queue_id);
-	if (d->st == FF_OK || d->st == FF_NOTHING) {
-		/* served requests are logged with -v only, as Postfix's flush does */
-		if (ff_verbose > 0)
-			ff_msg_info("%s: %s %s: %s", who, d->proto == FF_PROTO_TEXT ? "text" : "postfix",
-			    what, ff_status_name(d->st));
-	} else {
+	if (ok)
+		ff_msg_info("%s: %s %s: %s", who, d->proto == FF_PROTO_TEXT ? "text" : "postfix",
+		    what, ff_status_name(d->st));
+	else
 		ff_msg_warn("%s: %s %s: %s%s%s", who, d->proto == FF_PROTO_TEXT ? "text" :
 		    "postfix", what, ff_status_name(d->st), d->err.msg[0] ? ": " : "", d->err.msg);
-	}
 }
 
 /*
@@ -187,10 +192,11 @@ serve_conn(void *ctx, int fd)
 	char who[256];
 
 	sp = request_conf(&d);
-	peer(fd, who, sizeof(who));
-	if (ff_flushd_serve(&d, sp, fd, fd) < 0)
+	if (ff_flushd_serve(&d, sp, fd, fd) < 0) {
+		peer(fd, who, sizeof(who));
 		ff_msg_warn("%s: %s", who, d.err.msg);
-	log_outcome(&d, who);
+	}
+	log_outcome(&d, fd, NULL);
 	return 0;
 }
 
@@ -219,6 +225,7 @@ long_lived(struct ff_server *s, struct ff_flushd *d, long *max_workers)
 {
 	struct ff_err e = { .status = FF_OK };
 	long first = 5000;
+	socklen_t len;
 
 	s->idle_ms = 100 * 1000L;
 	s->max_use = 100;
@@ -234,6 +241,10 @@ long_lived(struct ff_server *s, struct ff_flushd *d, long *max_workers)
 	if (*max_workers > FFLUSHD_MAX_WORKERS)
 		*max_workers = FFLUSHD_MAX_WORKERS;
 	d->first_ms = first;
+	/* every connection has the listening socket's family */
+	len = sizeof(d->domain);
+	if (s->nlisten != 1 || getsockopt(s->lfd[0], SOL_SOCKET, SO_DOMAIN, &d->domain, &len) < 0)
+		d->domain = 0;
 	s->serve = serve_conn;
 	s->ctx = d;
 	return 0;
@@ -274,7 +285,7 @@ serve_stdin(struct ff_flushd *d, enum ff_status conf_status)
 
 	peer(0, who, sizeof(who));
 	r = ff_flushd_serve(d, cli.sp, 0, 1);
-	log_outcome(d, who);
+	log_outcome(d, 0, who);
 	if (r < 0)
 		ff_msg_error("%s: %s", who, d->err.msg);
 	ff_cli_close(&cli);
@@ -328,15 +339,15 @@ master_main(int argc, char **argv)
 		ff_master_free(&m);
 		return r;
 	}
+	s.nlisten = m.nlisten;
+	for (int i = 0; i < m.nlisten; i++)
+		s.lfd[i] = FF_MASTER_LISTEN_FD + i;
+	s.chan = &m;
 	if ((r = long_lived(&s, &d, &max_workers)) != 0)
 		return r;
 	if (m.chroot && ff_verbose > 0)
 		ff_msg_info("chroot (-c) not applied: every spool file is opened relative to "
 		    "the queue directory, symlink-safe, as the spool owner");
-	s.nlisten = m.nlisten;
-	for (int i = 0; i < m.nlisten; i++)
-		s.lfd[i] = FF_MASTER_LISTEN_FD + i;
-	s.chan = &m;
 	r = ff_server_loop(&s);
 	if (r == FF_SERVER_ERROR)
 		ff_msg_error("event loop: %s", strerror(errno));

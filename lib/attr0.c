@@ -120,8 +120,9 @@ ff_ain_fill(struct ff_ain *in)
 		return -1;
 	}
 	for (;;) {
-		if (ff_ain_wait(in) < 0)
+		if (!in->ready && ff_ain_wait(in) < 0)
 			return -1;
+		in->ready = 0;
 		n = read(in->fd, in->buf + in->len, want);
 		if (n > 0)
 			break;

@@ -78,6 +78,7 @@ struct ff_ain {
 	size_t total;		/* bytes taken from the descriptor */
 	size_t max_string, max_total;
 	long deadline;		/* CLOCK_MONOTONIC ms; < 0: none */
+	int ready;		/* input is known to be waiting: read without polling */
 	int eof, over, timedout, err;
 	int starved;		/* fd < 0: needs input not yet in buf */
 };

@@ -364,6 +364,7 @@ first_input(struct ff_ain *in, long first_ms, size_t *count)
 	if (ioctl(in->fd, FIONREAD, &avail) < 0)
 		avail = 3;	/* cannot tell: not the master's short trigger */
 	*count = avail < 0 ? 0 : (size_t)avail;
+	in->ready = 1;	/* readable: data, or the end of input */
 	return ff_ain_fill(in) < 0 ? -1 : 0;
 }
 
@@ -374,7 +375,8 @@ ff_flushd_serve(struct ff_flushd *d, struct ff_spool *sp, int in, int out)
 	struct ff_ain ain;
 	struct ff_str req = { 0 };
 	size_t count = 0;
-	int greeted = 0, r = 0, n, unix_socket = is_unix_socket(in);
+	int greeted = 0, r = 0, n;
+	int unix_socket = d->domain ? d->domain == AF_UNIX : is_unix_socket(in);
 
 	d->wire = FF_FLUSHD_NOREPLY;
 	d->proto = FF_PROTO_NONE;

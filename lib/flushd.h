@@ -43,6 +43,8 @@
  *
  *	Limits: d->timeout_ms for the whole request (ipc_timeout),
  *	d->first_ms (when > 0 and shorter) for its first byte,
+ *	(d->domain: the connection's socket family when the caller knows
+ *	it, e.g. AF_UNIX; 0 to ask the socket),
  *	d->max_string for any name or value, d->max_request for all of it.
  *	Anything over a limit, or cut short, is answered as bad (3) and
  *	changes nothing. Requests missing from d->allow (bits from
@@ -87,6 +89,7 @@ struct ff_flushd {
 	int mode;
 	long timeout_ms;
 	long first_ms;		/* for the first byte; 0: timeout_ms */
+	int domain;		/* the connection's socket family; 0: ask */
 	size_t max_string, max_request;
 	unsigned allow;
 	/* outcome */

@@ -24,8 +24,8 @@
 
 /* append_locked - one write; cut back on failure so no half line stays */
 static int
-append_locked(int fd, const struct stat *st, const char *buf, size_t len, const char *what,
-    struct ff_err *e)
+append_locked(int fd, const struct stat *st, int noatime, const char *buf, size_t len,
+    const char *what, struct ff_err *e)
 {
 	static char newline[] = "\n";
 	struct iovec iov[2];
@@ -38,18 +38,14 @@ append_locked(int fd, const struct stat *st, const char *buf, size_t len, const 
 	 * A torn last line (crash or full disk elsewhere) must not swallow our
 	 * first ID. Reading it must not count as reading the log: the atime
 	 * says when the log was last sent, and refresh goes by it (Postfix's
-	 * add never reads). O_NOATIME needs the file's owner, which we are
-	 * after the privilege switch; otherwise the old atime is put back.
+	 * add never reads). The log is open with O_NOATIME when we own it,
+	 * as we do after the privilege switch; otherwise the old atime is put
+	 * back.
 	 */
 	if (st->st_size > 0) {
-		int fl = fcntl(fd, F_GETFL), noatime;
-
-		noatime = fl >= 0 && fcntl(fd, F_SETFL, fl | O_NOATIME) == 0;
 		if (pread(fd, &last, 1, st->st_size - 1) != 1)
 			last = '\n';
-		if (noatime)
-			fcntl(fd, F_SETFL, fl);
-		else {
+		if (!noatime) {
 			struct timespec ts[2] = { st->st_atim, { .tv_nsec = UTIME_OMIT } };
 
 			(void)futimens(fd, ts);
@@ -81,7 +77,7 @@ ff_add_log(struct ff_spool *sp, const char *logname, const char *buf, size_t len
 	struct ff_dirref dir;
 	struct stat st;
 	size_t nlen = strlen(logname);
-	int fd, rc;
+	int fd, rc, noatime = O_NOATIME;
 
 	if (!ff_qid_ok(logname, nlen))
 		return ff_err_set(e, FF_BAD, "bad fast flush log name");
@@ -91,7 +87,15 @@ ff_add_log(struct ff_spool *sp, const char *logname, const char *buf, size_t len
 	if (ff_spool_dir(sp, FF_Q_FLUSH, logname, nlen, 1, &dir, e) < 0)
 		return -1;
 	for (int tries = 0;; tries++) {
-		fd = ff_open_at(dir.fd, logname, O_RDWR | O_APPEND | O_CREAT, 0600, &st, what, e);
+		fd = ff_open_at(dir.fd, logname, O_RDWR | O_APPEND | O_CREAT | noatime, 0600, &st,
+		    what, e);
+		if (fd < 0 && errno == EPERM && noatime) {
+			/* O_NOATIME is for the file's owner only */
+			noatime = 0;
+			ff_err_clear(e);
+			fd = ff_open_at(dir.fd, logname, O_RDWR | O_APPEND | O_CREAT, 0600, &st,
+			    what, e);
+		}
 		if (fd < 0)
 			break;
 		if (ff_lock(fd, LOCK_EX, sp->lock_timeout_ms, what, e) < 0) {
@@ -118,7 +122,7 @@ ff_add_log(struct ff_spool *sp, const char *logname, const char *buf, size_t len
 	ff_dirref_release(&dir);
 	if (fd < 0)
 		return -1;
-	rc = append_locked(fd, &st, buf, len, what, e);
+	rc = append_locked(fd, &st, noatime != 0, buf, len, what, e);
 	if (close(fd) < 0 && rc == 0)
 		rc = ff_err_sys(e, errno, "close %s", what);
 	return rc;

@@ -135,6 +135,9 @@ ff_master_args(struct ff_master *m, int argc, char **argv, struct ff_err *e)
 			return ff_err_set(e, FF_USAGE, "unsupported transport type: %.30s",
 			    m->transport);
 		m->status_fd = FF_MASTER_STATUS_FD;
+		/* no program we start (postmap -q) inherits master's descriptors */
+		for (int fd = 3; fd < FF_MASTER_LISTEN_FD + m->nlisten; fd++)
+			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
 	if ((gen = getenv(FF_MASTER_GEN_ENV)) != NULL) {
 		errno = 0;
@@ -153,11 +156,13 @@ ff_master_notify(struct ff_master *m, int avail)
 		int pid;
 		unsigned gen;
 		int avail;
-	} rec = { (int)getpid(), m->gen, avail };
+	} rec = { m->pid, m->gen, avail };
 	ssize_t n;
 
 	if (m->status_fd < 0 || m->avail == avail)
 		return 0;
+	if (rec.pid == 0)
+		rec.pid = m->pid = (int)getpid();
 	m->avail = avail;
 	do
 		n = send(m->status_fd, &rec, sizeof(rec), MSG_NOSIGNAL);

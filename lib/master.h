@@ -31,7 +31,8 @@
  *	-z) and reads GENERATION. m->overrides lists the -o values and
  *	-i/-m as "max_idle=..."/"max_use=..." (copies, valid until
  *	ff_master_free()), for the configuration. Fails on an unknown
- *	option, a missing transport or a bad generation.
+ *	option, a missing transport or a bad generation. Master's
+ *	descriptors (3 to the last listening socket) become close-on-exec.
  *
  *	ff_master_notify() tells master whether this process can take a
  *	connection (FF_MASTER_AVAIL) or is busy (FF_MASTER_TAKEN): one
@@ -67,6 +68,7 @@ struct ff_master {
 	char **rest;		/* the command field's own arguments */
 	int nrest;
 	int avail;		/* last status sent; -1 none */
+	int pid;		/* ours, for the status records */
 };
 
 int ff_master_started(void);

@@ -158,7 +158,8 @@ spawn(struct pool *pl)
 		return -1;
 	}
 	if (pid == 0) {
-		struct ff_master m = { .status_fd = pl->chan[1], .gen = pl->gen, .avail = -1 };
+		struct ff_master m = { .status_fd = pl->chan[1], .gen = pl->gen, .avail = -1,
+			.pid = (int)getpid() };
 		struct sigaction dfl = { .sa_handler = SIG_DFL };
 		sigset_t none;
 
