@@ -482,6 +482,26 @@ serve_setup(const struct opts *o, struct ff_scached *sp, const char **service)
 	return -1;
 }
 
+/* reload - SIGHUP: main.cf again, for the server's settings (-t stays) */
+static const char *fixed_timeout;
+
+static int
+reload(struct ff_scached *sp)
+{
+	struct ff_err e = { .status = FF_OK };
+	long ipc = sp->timeout_ms;
+
+	ff_spool_close(cli.sp);
+	cli.sp = NULL;
+	if (ff_cli_reload(&cli, &e) < 0 || ff_scached_conf(sp, cli.conf, &e) < 0) {
+		ff_msg_error("SIGHUP: %s; the old settings stay", e.msg);
+		return -1;
+	}
+	if (fixed_timeout)
+		sp->timeout_ms = ipc;
+	return 0;
+}
+
 static int
 serve_with(const struct opts *o, struct ff_scached *sp)
 {
@@ -497,6 +517,8 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 		ff_msg_stderr(FF_MSG_STDERR_NONE);
 	if ((r = serve_setup(o, sp, &service)) >= 0)
 		return r;
+	sp->reload = reload;
+	fixed_timeout = o->timeout;
 	if ((privfd = openat(cli.sp->qfd, "private", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0) {
 		ff_msg_error("%s/private: %s", cli.sp->queue_dir, strerror(errno));

@@ -633,6 +633,14 @@ ff_scached_run(struct ff_scached *s, int lfd, struct ff_err *e)
 			break;
 		n = epoll_pwait(sv.ep, evs, 64, next < 0 ? -1 :
 		    next - sv.now > INT32_MAX ? INT32_MAX : (int)(next - sv.now), &wait_mask);
+		if (got_signal == SIGHUP && s->reload) {
+			/* settings from main.cf again; what is cached stays */
+			got_signal = 0;
+			if (s->reload(s) == 0)
+				ff_msg_info("SIGHUP: configuration read again");
+			sv.next_stat = ff_now_ms() + s->stat_interval_ms;
+			continue;
+		}
 		if (got_signal) {
 			ff_msg_info("%s: exiting", strsignal(got_signal));
 			sv.stop = 1;

@@ -22,7 +22,9 @@
  *
  *	ff_scached_run() serves the cache on listening socket lfd until
  *	s->idle_ms passes with no client connected (0: never), SIGTERM,
- *	SIGINT or a successor takes over. One process, one epoll loop,
+ *	SIGINT or a successor takes over. SIGHUP calls s->reload(s), which
+ *	reads the settings again (the cache stays), or exits when that is
+ *	NULL. One process, one epoll loop,
  *	any number of clients, any number of requests per connection.
  *	Under Postfix's master(8) (s->chan set, lfd master's socket) it
  *	tells master it is available while it accepts clients and busy
@@ -112,6 +114,7 @@ struct ff_scached {
 	int lockfd;
 	int one_client;		/* tests: serve this connection (lfd -1), then return */
 	struct ff_master *chan;	/* master(8)'s status channel, or NULL */
+	int (*reload)(struct ff_scached *);	/* SIGHUP; NULL: SIGHUP exits */
 };
 
 void ff_scached_defaults(struct ff_scached *);

@@ -405,3 +405,30 @@ one"
 	assert_output "got again"
 	kill "$far" 2>/dev/null || true
 }
+
+@test "scache-ctl: SIGHUP reads main.cf again and keeps what is cached; SIGTERM ends the server" {
+	conf "connection_cache_ttl_limit = 1h"
+	serve
+	echo x > "$T/x"
+	scache-ctl save-endp --fd 5 3000 ep1 p 5< "$T/x"
+	# a lower limit, read on SIGHUP: the next save is clamped to it
+	sed -i 's/^connection_cache_ttl_limit.*/connection_cache_ttl_limit = 5s/' "$C/main.cf"
+	kill -HUP "$SERVER_PID"
+	wait_for 10 grep -q "SIGHUP: configuration read again" "$T/serve.log"
+	kill -0 "$SERVER_PID"
+	scache-ctl save-endp --fd 5 3000 ep2 p 5< "$T/x"
+	run scache-ctl -q list
+	# ep1 kept its hour, ep2 has at most 5 s
+	assert_line --regexp '^endp	ep1	p	.*	(29[0-9]{2}|300[0-9])\.[0-9]{3}$'
+	assert_line --regexp '^endp	ep2	p	.*	[0-5]\.[0-9]{3}$'
+	# a main.cf that cannot be used: the old settings stay, the server too
+	echo "connection_cache_ttl_limit = soon" >> "$C/main.cf"
+	kill -HUP "$SERVER_PID"
+	wait_for 10 grep -q "SIGHUP: .*the old settings stay" "$T/serve.log"
+	# (the client reads main.cf too: it is told the value)
+	run scache-ctl -o connection_cache_ttl_limit=1h -q list
+	assert_line --regexp '^endp	ep1	'
+	kill -TERM "$SERVER_PID"
+	wait "$SERVER_PID"
+	SERVER_PID=
+}
