@@ -446,7 +446,7 @@ test_unused(void)
 		{ "", { NULL }, "mydomain=example.com", 0, "mydomain" },
 		{ "", { NULL }, "typo_name=1", 1, "typo_name" },
 		{ "", { NULL }, " spaced = 1", 1, "spaced" },
-		{ "", { NULL }, "syslog_name=x", 1, "syslog_name" },
+		{ "", { NULL }, "smtpd_banner=x", 1, "smtpd_banner" },
 		{ "", { NULL }, "flush_service_name=x", 1, "flush_service_name" },
 		{ "", { NULL }, "relay_domains=x", 0, "relay_domains" },
 		/* referred to by a parameter fastflush reads, directly or not */
