@@ -183,16 +183,37 @@ request_conf(struct ff_flushd *d)
 	return cli.sp;
 }
 
+/* a long-lived mode's connections: the request settings and the skeleton */
+struct service {
+	struct ff_flushd proto;
+	struct ff_server *srv;
+};
+
+/*
+ * prepare - after the greeting, while the client writes: tell master this
+ * process is busy, follow configuration changes
+ */
+static struct ff_spool *
+prepare(void *ctx, struct ff_flushd *d)
+{
+	struct service *sv = ctx;
+
+	if (sv->srv->chan)
+		(void)ff_master_notify(sv->srv->chan, FF_MASTER_TAKEN);
+	return request_conf(d);
+}
+
 /* serve_conn - one connection of a long-lived mode (the skeleton's callback) */
 static int
 serve_conn(void *ctx, int fd)
 {
-	struct ff_flushd d = *(const struct ff_flushd *)ctx;
-	struct ff_spool *sp;
+	struct service *sv = ctx;
+	struct ff_flushd d = sv->proto;
 	char who[256];
 
-	sp = request_conf(&d);
-	if (ff_flushd_serve(&d, sp, fd, fd) < 0) {
+	d.prepare = prepare;
+	d.prepare_ctx = sv;
+	if (ff_flushd_serve(&d, NULL, fd, fd) < 0) {
 		peer(fd, who, sizeof(who));
 		ff_msg_warn("%s: %s", who, d.err.msg);
 	}
@@ -221,8 +242,9 @@ pool_reload(void *ctx)
  * nothing cannot hold a process for ipc_timeout) and the pool's cap
  */
 static int
-long_lived(struct ff_server *s, struct ff_flushd *d, long *max_workers)
+long_lived(struct ff_server *s, struct service *sv, long *max_workers)
 {
+	struct ff_flushd *d = &sv->proto;
 	struct ff_err e = { .status = FF_OK };
 	long first = 5000;
 	socklen_t len;
@@ -245,8 +267,10 @@ long_lived(struct ff_server *s, struct ff_flushd *d, long *max_workers)
 	len = sizeof(d->domain);
 	if (s->nlisten != 1 || getsockopt(s->lfd[0], SOL_SOCKET, SO_DOMAIN, &d->domain, &len) < 0)
 		d->domain = 0;
+	sv->srv = s;
 	s->serve = serve_conn;
-	s->ctx = d;
+	s->ctx = sv;
+	s->late_taken = 1;
 	return 0;
 }
 
@@ -304,6 +328,7 @@ master_main(int argc, char **argv)
 {
 	struct ff_master m;
 	struct ff_server s = { .nlisten = 0 };
+	struct service sv;
 	struct ff_flushd d;
 	struct ff_err e = { .status = FF_OK };
 	const char *name;
@@ -343,7 +368,8 @@ master_main(int argc, char **argv)
 	for (int i = 0; i < m.nlisten; i++)
 		s.lfd[i] = FF_MASTER_LISTEN_FD + i;
 	s.chan = &m;
-	if ((r = long_lived(&s, &d, &max_workers)) != 0)
+	sv.proto = d;
+	if ((r = long_lived(&s, &sv, &max_workers)) != 0)
 		return r;
 	if (m.chroot && ff_verbose > 0)
 		ff_msg_info("chroot (-c) not applied: every spool file is opened relative to "
@@ -417,10 +443,11 @@ main(int argc, char **argv)
 	if (lfd >= 0) {
 		struct ff_server s = { .nlisten = 1, .lfd = { lfd } };
 		struct ff_pool p = { .reload = pool_reload };
+		struct service sv = { .proto = d };
 		long max_workers;
 		int r;
 
-		if ((r = long_lived(&s, &d, &max_workers)) != 0)
+		if ((r = long_lived(&s, &sv, &max_workers)) != 0)
 			return r;
 		p.max_workers = (int)max_workers;
 		r = ff_server_pool(&s, &p);

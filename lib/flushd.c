@@ -387,6 +387,12 @@ ff_flushd_serve(struct ff_flushd *d, struct ff_spool *sp, int in, int out)
 	    (d->mode == FF_FLUSHD_AUTO && unix_socket && !readable_now(in)))
 		if ((r = greet(d, out, &greeted)) < 0)
 			goto done;
+	/* the caller's checks run while the client writes its request */
+	if (d->prepare) {
+		sp = d->prepare(d->prepare_ctx, d);
+		/* ipc_timeout may have changed with the configuration */
+		ain.deadline = d->timeout_ms < 0 ? -1 : ff_now_ms() + d->timeout_ms;
+	}
 
 	if (first_input(&ain, d->first_ms, &count) < 0) {
 		ff_err_set(&d->err, FF_BAD, ain.timedout ? "time-out waiting for a request" :

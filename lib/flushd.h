@@ -52,7 +52,11 @@
  *	"refresh" (rfrsh and W), "purge") are denied (4).
  *
  *	With sp NULL (the spool could not be opened; d->err says why)
- *	every known request is answered as failed.
+ *	every known request is answered as failed. A long-lived server sets
+ *	d->prepare instead: it is called once, after the greeting that goes
+ *	out at once (if any) and before the request is read, and returns
+ *	the spool, so that a configuration check overlaps the client's
+ *	turn.
  *
  *	After the call d->proto, d->request, d->st (the outcome), d->wire
  *	(the status sent, or FF_FLUSHD_NOREPLY), d->c and d->t (counts)
@@ -90,6 +94,10 @@ struct ff_flushd {
 	long timeout_ms;
 	long first_ms;		/* for the first byte; 0: timeout_ms */
 	int domain;		/* the connection's socket family; 0: ask */
+	/* called once, after an immediate greeting, before the request is
+	   read: returns the spool to use (NULL: failed, d->err says why) */
+	struct ff_spool *(*prepare)(void *, struct ff_flushd *);
+	void *prepare_ctx;
 	size_t max_string, max_request;
 	unsigned allow;
 	/* outcome */

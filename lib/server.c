@@ -81,7 +81,7 @@ ff_server_loop(struct ff_server *s)
 				ff_msg_warn("accept: %s", strerror(errno));
 			continue;
 		}
-		if (s->chan)
+		if (s->chan && !s->late_taken)
 			(void)ff_master_notify(s->chan, FF_MASTER_TAKEN);
 		used++;
 		s->serve(s->ctx, fd);

@@ -18,6 +18,9 @@
  *	ff_server_loop() is one process's life, as Postfix's single
  *	servers have it: wait for a connection or the status channel; take
  *	the connection (FF_MASTER_TAKEN), serve it, report FF_MASTER_AVAIL.
+ *	With s->late_taken the service reports FF_MASTER_TAKEN itself
+ *	(ff_master_notify(s->chan, ...), when s->chan is set), as soon as
+ *	it has answered what the client waits for first.
  *	Each listening socket is in an epoll set with EPOLLEXCLUSIVE, so
  *	a connection wakes one waiting process, not every process of the
  *	service. It returns FF_SERVER_IDLE (max_idle), FF_SERVER_USED
@@ -54,6 +57,7 @@ struct ff_server {
 	long max_use;
 	int (*serve)(void *, int);
 	void *ctx;
+	int late_taken;		/* serve reports FF_MASTER_TAKEN itself */
 };
 
 struct ff_pool {
