@@ -331,7 +331,6 @@ master_main(int argc, char **argv)
 	struct service sv;
 	struct ff_flushd d;
 	struct ff_err e = { .status = FF_OK };
-	const char *name;
 	enum ff_status cst;
 	long max_workers;
 	int r;
@@ -345,20 +344,9 @@ master_main(int argc, char **argv)
 		ff_msg_error("%s", e.msg);
 		return EX_USAGE;
 	}
-	ff_verbose += m.verbose;
-	ff_msg_postfix("postfix", m.service);
-	for (size_t i = 0; i < m.noverrides; i++) {
-		const char **nv = reallocarray(cli.overrides, cli.noverrides + 1, sizeof(*nv));
-
-		if (nv == NULL)
-			return EX_OSERR;
-		cli.overrides = nv;
-		cli.overrides[cli.noverrides++] = m.overrides[i];
-	}
+	if (ff_cli_master(&cli, &m) < 0)
+		return EX_OSERR;
 	cst = open_conf(&d, NULL, 0);
-	if (cli.conf && ff_conf_str(cli.conf, "syslog_name", &name, &e) == 0 &&
-	    strcmp(name, "postfix") != 0)
-		ff_msg_postfix(name, m.service);
 	if (m.oneshot) {
 		r = serve_stdin(&d, cst);
 		ff_master_free(&m);

@@ -590,7 +590,7 @@ master_serve(int argc, char **argv)
 	struct ff_scached s;
 	struct ff_err e = { .status = FF_OK };
 	struct opts o = { .fd = -1 };
-	const char *service, *name;
+	const char *service;
 	const char *errstr = NULL;
 	int r = EX_USAGE, i;
 
@@ -600,7 +600,6 @@ master_serve(int argc, char **argv)
 	if (ff_master_args(&m, argc, argv, &e) < 0)
 		goto usage;
 	ff_msg_postfix("postfix", m.service);
-	ff_verbose += m.verbose;
 	for (i = 0; i < m.nrest; i++) {
 		const char *a = m.rest[i];
 
@@ -632,18 +631,10 @@ master_serve(int argc, char **argv)
 		    m.oneshot ? " and no -S" : "");
 		goto usage;
 	}
-	for (size_t k = 0; k < m.noverrides; k++) {
-		const char **nv = reallocarray(cli.overrides, cli.noverrides + 1, sizeof(*nv));
-
-		if (nv == NULL)
-			goto usage;
-		cli.overrides = nv;
-		cli.overrides[cli.noverrides++] = m.overrides[k];
-	}
+	if (ff_cli_master(&cli, &m) < 0)
+		goto usage;
 	if ((r = serve_setup(&o, &s, &service)) >= 0)
 		goto out;
-	if (ff_conf_str(cli.conf, "syslog_name", &name, &e) == 0 && strcmp(name, "postfix") != 0)
-		ff_msg_postfix(name, m.service);
 	s.chan = &m;
 	r = ff_scached_run(&s, FF_MASTER_LISTEN_FD, &e) < 0 ? EX_OSERR : EX_OK;
 	if (r != EX_OK)

@@ -34,10 +34,32 @@ ff_cli_init(struct ff_cli *cli, char **argv)
 }
 
 static int
+add_override(struct ff_cli *cli, const char *arg)
+{
+	const char **nv = reallocarray(cli->overrides, cli->noverrides + 1, sizeof(*nv));
+
+	if (nv == NULL)
+		return -1;
+	cli->overrides = nv;
+	cli->overrides[cli->noverrides++] = arg;
+	return 0;
+}
+
+int
+ff_cli_master(struct ff_cli *cli, const struct ff_master *m)
+{
+	ff_verbose += m->verbose;
+	cli->service = m->service;
+	ff_msg_postfix("postfix", m->service);
+	for (size_t i = 0; i < m->noverrides; i++)
+		if (add_override(cli, m->overrides[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int
 common_option(struct ff_cli *cli, int opt, const char *arg)
 {
-	const char **nv;
-
 	switch (opt) {
 	case 'c':
 		cli->config_dir = arg;
@@ -45,12 +67,7 @@ common_option(struct ff_cli *cli, int opt, const char *arg)
 	case 'o':
 		if (strchr(arg, '=') == NULL)
 			return -1;
-		nv = reallocarray(cli->overrides, cli->noverrides + 1, sizeof(*nv));
-		if (nv == NULL)
-			return -1;
-		cli->overrides = nv;
-		cli->overrides[cli->noverrides++] = arg;
-		return 1;
+		return add_override(cli, arg) < 0 ? -1 : 1;
 	case 'q':
 		cli->quiet = 1;
 		ff_msg_stderr(FF_MSG_STDERR_ERRORS);
@@ -165,6 +182,12 @@ ff_cli_open(struct ff_cli *cli, struct ff_err *e)
 			    " \"%.*s\")", cli->overrides[i], (int)len, name);
 	if (ff_conf_str(cli->conf, "syslog_facility", &facility, e) < 0)
 		return -1;
+	if (cli->service != NULL) {
+		/* a daemon under master logs as syslog_name/service */
+		if (ff_conf_str(cli->conf, "syslog_name", &name, e) < 0)
+			return -1;
+		ff_msg_postfix(name, cli->service);
+	}
 	if (!ff_msg_open(NULL, facility))
 		ff_msg_warn("unknown syslog_facility \"%.100s\"; using mail", facility);
 	if (log_to_postlog(cli->conf, e) < 0)

@@ -6,6 +6,7 @@
  *	int ff_cli_getopt(struct ff_cli *cli, int argc, char **argv, const char *shortopts,
  *	    const struct option *longopts, void (*usage)(FILE *));
  *	int ff_cli_finish(struct ff_cli *cli, enum ff_status st);
+ *	int ff_cli_master(struct ff_cli *cli, const struct ff_master *m);
  *	int ff_cli_open(struct ff_cli *cli, struct ff_err *e);
  *	int ff_cli_reload(struct ff_cli *cli, struct ff_err *e);
  *	void ff_cli_close(struct ff_cli *cli);
@@ -36,6 +37,11 @@
  *	root, switches to the spool owner before anything is created or
  *	changed.
  *
+ *	ff_cli_master() is for a daemon started by Postfix's master:
+ *	master's -o, -i, -m become overrides, -v verbosity, and the log tag
+ *	is syslog_name/service (ff_cli_open() reads syslog_name). -1 when
+ *	memory runs out.
+ *
  *	ff_cli_reload() is for long-lived servers, before each request:
  *	when main.cf changed (or the last open failed) it opens the
  *	configuration and the spool again as ff_cli_open() does (cli->sp
@@ -55,6 +61,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "master.h"
 #include "spool.h"
 #include "status.h"
 
@@ -79,12 +86,14 @@ struct ff_cli {
 	int exit;		/* with FF_CLI_EXIT */
 	struct ff_conf *conf;
 	struct ff_spool *sp;
+	const char *service;	/* under master: the log tag's service name */
 };
 
 void ff_cli_init(struct ff_cli *, char **);
 int ff_cli_getopt(struct ff_cli *, int, char **, const char *, const struct option *,
     void (*)(FILE *));
 int ff_cli_finish(struct ff_cli *, enum ff_status);
+int ff_cli_master(struct ff_cli *, const struct ff_master *);
 int ff_cli_open(struct ff_cli *, struct ff_err *);
 int ff_cli_reload(struct ff_cli *, struct ff_err *);
 void ff_cli_close(struct ff_cli *);

@@ -44,6 +44,17 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 # fresh SRC DST - DST becomes an exact copy of the template spool SRC
 fresh() { rm -rf "$2"; cp -a "$1" "$2"; }
 
+# wait_until SECS CMD... - poll CMD (every 0.05 s) until it succeeds or SECS pass
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+# gone PID - the process has exited
+gone() { ! kill -0 "$1" 2>/dev/null; }
 # loadavg - the load average now: printed with every table (figures taken
 # on a loaded machine are noise; quote those from a quiet one)
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -273,7 +284,7 @@ flushd_bench() {
 			socat UNIX-LISTEN:"$W/s5/public/flush",fork EXEC:"$*" > "$W/$name.log" 2>&1 &
 		fi
 		server_pid=$!
-		for _ in $(seq 1 50); do [ -S "$W/s5/public/flush" ] && break; sleep 0.1; done
+		wait_until 5 test -S "$W/s5/public/flush"
 		chmod 666 "$W/s5/public/flush"
 	}
 	unserve() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
@@ -308,7 +319,7 @@ flushd_bench() {
 		# finds to match their inode numbers
 		genspool -q "$P/q" -n 200 -l 100 > "$W/ids5p"
 		chown -R postfix "$P/q/deferred" "$P/q/flush"
-		for _ in $(seq 1 50); do [ -S "$P/q/public/flush" ] && break; sleep 0.1; done
+		wait_until 5 test -S "$P/q/public/flush"
 		if ! flush-bench -s "$P/q/public/flush" -n "$NADD" add example.com ABC123 \
 				> "$W/$name.add.$run" ||
 			! flush-bench -s "$P/q/public/flush" -n "$NSEND" -r "$P/q" -l example_com \
@@ -318,10 +329,7 @@ flushd_bench() {
 		mpid=$(sed 1q "$P/q/pid/master.pid" 2>/dev/null | tr -d ' ')
 		timeout 30 postfix -c "$P/cfg" stop >/dev/null 2>&1 || true
 		# the next instance reuses the directory: wait until this one is gone
-		for _ in $(seq 1 100); do
-			if [ -z "$mpid" ] || ! kill -0 "$mpid" 2>/dev/null; then break; fi
-			sleep 0.1
-		done
+		[ -z "$mpid" ] || wait_until 10 gone "$mpid"
 	}
 
 	srv_ok=0
@@ -338,7 +346,7 @@ flushd_bench() {
 			systemd-socket-activate -l "$W/s5/public/flush" fflushd -o queue_directory="$W/s5" \
 				-o fast_flush_domains=example.com -o max_idle=2s > "$W/ffl.log" 2>&1 &
 			server_pid=$!
-			for _ in $(seq 1 50); do [ -S "$W/s5/public/flush" ] && break; sleep 0.1; done
+			wait_until 5 test -S "$W/s5/public/flush"
 			rate ffl
 			unserve
 			pkill -f "fflushd -o queue_directory=$W/s5" 2>/dev/null || true
