@@ -7,6 +7,8 @@
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 load /usr/lib/bats/bats-file/load
+# shellcheck source=tests/wait.bash
+. "$BATS_TEST_DIRNAME/wait.bash"
 
 FF_BUILD=${FF_BUILD:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)/build}
 PATH="$FF_BUILD/bin:$FF_BUILD/tests/tools:$PATH"
@@ -157,15 +159,4 @@ gone() {
 		[ "${st:1:1}" = Z ] || return 1
 	done
 	return 0
-}
-
-# wait_for SECS COMMAND... - run COMMAND every 0.05 s until it succeeds
-# (status 0) or SECS have passed (status 1)
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.05
-	done
 }

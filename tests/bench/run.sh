@@ -44,15 +44,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 # fresh SRC DST - DST becomes an exact copy of the template spool SRC
 fresh() { rm -rf "$2"; cp -a "$1" "$2"; }
 
-# wait_until SECS CMD... - poll CMD (every 0.05 s) until it succeeds or SECS pass
-wait_until() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.05
-	done
-}
+# shellcheck source=tests/wait.bash
+. "$(dirname "$0")/../wait.bash"
 # gone PID - the process has exited
 gone() { ! kill -0 "$1" 2>/dev/null; }
 # loadavg - the load average now: printed with every table (figures taken
@@ -284,7 +277,7 @@ flushd_bench() {
 			socat UNIX-LISTEN:"$W/s5/public/flush",fork EXEC:"$*" > "$W/$name.log" 2>&1 &
 		fi
 		server_pid=$!
-		wait_until 5 test -S "$W/s5/public/flush"
+		wait_for 5 test -S "$W/s5/public/flush"
 		chmod 666 "$W/s5/public/flush"
 	}
 	unserve() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
@@ -319,7 +312,7 @@ flushd_bench() {
 		# finds to match their inode numbers
 		genspool -q "$P/q" -n 200 -l 100 > "$W/ids5p"
 		chown -R postfix "$P/q/deferred" "$P/q/flush"
-		wait_until 5 test -S "$P/q/public/flush"
+		wait_for 5 test -S "$P/q/public/flush"
 		if ! flush-bench -s "$P/q/public/flush" -n "$NADD" add example.com ABC123 \
 				> "$W/$name.add.$run" ||
 			! flush-bench -s "$P/q/public/flush" -n "$NSEND" -r "$P/q" -l example_com \
@@ -329,7 +322,7 @@ flushd_bench() {
 		mpid=$(sed 1q "$P/q/pid/master.pid" 2>/dev/null | tr -d ' ')
 		timeout 30 postfix -c "$P/cfg" stop >/dev/null 2>&1 || true
 		# the next instance reuses the directory: wait until this one is gone
-		[ -z "$mpid" ] || wait_until 10 gone "$mpid"
+		[ -z "$mpid" ] || wait_for 10 gone "$mpid"
 	}
 
 	srv_ok=0
@@ -346,7 +339,7 @@ flushd_bench() {
 			systemd-socket-activate -l "$W/s5/public/flush" fflushd -o queue_directory="$W/s5" \
 				-o fast_flush_domains=example.com -o max_idle=2s > "$W/ffl.log" 2>&1 &
 			server_pid=$!
-			wait_until 5 test -S "$W/s5/public/flush"
+			wait_for 5 test -S "$W/s5/public/flush"
 			rate ffl
 			unserve
 			pkill -f "fflushd -o queue_directory=$W/s5" 2>/dev/null || true

@@ -45,6 +45,8 @@
 
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
+# shellcheck source=tests/wait.bash
+. "$BATS_TEST_DIRNAME/../wait.bash"
 
 FF_BUILD=${FF_BUILD:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build}
 PATH=$PATH:/usr/sbin:/sbin
@@ -311,16 +313,9 @@ e2e_alive() {
 	[ -n "$st" ] && [ "${st:1:1}" != Z ]
 }
 
-# e2e_wait SECS COMMAND... - run COMMAND every 0.1 s until it succeeds
-# (status 0) or SECS have passed (status 1)
-e2e_wait() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.1
-	done
-}
+# e2e_wait SECS COMMAND... - wait_for (tests/wait.bash): run COMMAND until
+# it succeeds (status 0) or SECS have passed (status 1)
+e2e_wait() { wait_for "$@"; }
 
 # e2e_dump - the end of the maillog and of socat's log, for failing tests
 e2e_dump() {
