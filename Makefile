@@ -17,10 +17,20 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CC        ?= cc
 B         := build
 # the table libraries: Berkeley DB (hash:, btree:; no .pc file), LMDB,
-# tinycdb and PCRE2, as Postfix's own table modules use them
-DEPS_PKGS := libbsd-overlay libidn2 lmdb libcdb libpcre2-8
-PKG_CFLAGS = $(shell pkg-config --cflags $(DEPS_PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(DEPS_PKGS) 2>/dev/null) -ldb
+# tinycdb and PCRE2, as Postfix's own table modules use them. The programs
+# load them with dlopen(3) when a table first needs one (lib/dynlib.h), by
+# the SONAME read here from the library the build would link; only the unit
+# tests, which write tables, link them.
+DEPS_PKGS  := libbsd-overlay libidn2
+TABLE_PKGS := lmdb libcdb libpcre2-8
+PKG_CFLAGS = $(shell pkg-config --cflags $(DEPS_PKGS) $(TABLE_PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(DEPS_PKGS) 2>/dev/null) -ldl
+TABLE_LIBS = $(shell pkg-config --libs $(TABLE_PKGS) 2>/dev/null) -ldb
+soname = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | \
+	   awk '$$1 == "SONAME" { print $$2 }')
+SONAMES   := $(foreach l,DB:db LMDB:lmdb CDB:cdb PCRE2:pcre2-8,$(if $(call \
+	   soname,$(word 2,$(subst :, ,$(l)))),-DFF_SONAME_$(word 1,$(subst :, ,$(l)))='"$(call \
+	   soname,$(word 2,$(subst :, ,$(l))))"'))
 
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wvla -Wshadow \
              -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
@@ -28,7 +38,7 @@ WARN      := -Wall -Wextra -Werror -Wformat=2 -Wvla -Wshadow \
 OPT       ?= -O2 -g
 CFLAGS    ?=
 ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -DFF_VERSION='"$(VERSION)"' $(OPT) $(WARN) \
-             -fPIC -fstack-protector-strong -Ilib $(PKG_CFLAGS) $(CFLAGS)
+             -fPIC -fstack-protector-strong -Ilib $(PKG_CFLAGS) $(SONAMES) $(CFLAGS)
 LDFLAGS   ?=
 ALL_LDFLAGS := $(LDFLAGS)
 ifeq ($(SAN),1)
@@ -74,10 +84,10 @@ includedir=$(patsubst $(PREFIX)%,$${prefix}%,$(INCDIR))
 Name: fastflush
 Description: fast flush (ETRN) logfiles and connection cache for a Postfix spool
 Version: $(VERSION)
-Requires.private: libbsd-overlay libidn2 lmdb libcdb libpcre2-8
+Requires.private: libbsd-overlay libidn2
 Cflags: -I$${includedir}
 Libs: -L$${libdir} -lfastflush
-Libs.private: -ldb
+Libs.private: -ldl
 endef
 export PCFILE
 
@@ -87,7 +97,8 @@ $(B)/bin/%: cmd/%.c $(B)/libfastflush.a
 
 $(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/libfastflush.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(B)/libfastflush.a $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(B)/libfastflush.a $(PKG_LIBS) \
+	  $(TABLE_LIBS)
 
 $(B)/tests/tools/%: tests/tools/%.c $(B)/libfastflush.a
 	@mkdir -p $(dir $@)
@@ -184,7 +195,7 @@ uninstall-postfix:
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 5
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -DFF_VERSION='"$(VERSION)"' -g -O1 -Ilib $(PKG_CFLAGS) \
+FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -DFF_VERSION='"$(VERSION)"' -g -O1 -Ilib $(PKG_CFLAGS) $(SONAMES) \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_OBJS := $(LIB_SRCS:lib/%.c=build-fuzz/lib/%.o)
 

@@ -524,31 +524,13 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 		ff_msg_error("%s/private: %s", cli.sp->queue_dir, strerror(errno));
 		return EX_OSERR;
 	}
-	if ((lfd = ff_listen_inherited()) >= 0) {
-		/* systemd Accept=no or xinetd wait=yes: the lock still keeps us single */
-		char name[256];
+	if (ff_scached_listen(privfd, service, sp, FF_SCACHED_INHERIT |
+	    (o->replace ? FF_SCACHED_REPLACE : 0), &lfd, &e) < 0) {
+		int busy = errno == EBUSY || errno == EADDRINUSE;
 
-		snprintf(name, sizeof(name), "%s.lock", service);
-		if ((sp->lockfd = openat(privfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		    0600)) < 0 || flock(sp->lockfd, LOCK_EX | LOCK_NB) < 0) {
-			ff_msg_error("%s/private/%s: another cache server is running",
-			    cli.sp->queue_dir, name);
-			close(privfd);
-			return EX_TEMPFAIL;
-		}
-	} else if (o->replace && ff_scached_takeover(privfd, service, sp, &lfd, &e) == 0) {
-		ff_msg_info("took over from the running server");
-	} else {
-		if (o->replace)
-			ff_msg_warn("no takeover (%s); starting afresh", e.msg);
-		ff_err_clear(&e);
-		if ((lfd = ff_scached_bind(privfd, service, &sp->lockfd, &e)) < 0) {
-			int busy = errno == EBUSY || errno == EADDRINUSE;
-
-			ff_msg_error("%s/private/%s: %s", cli.sp->queue_dir, service, e.msg);
-			close(privfd);
-			return busy ? EX_TEMPFAIL : EX_OSERR;
-		}
+		ff_msg_error("%s/private/%s: %s", cli.sp->queue_dir, service, e.msg);
+		close(privfd);
+		return busy ? EX_TEMPFAIL : EX_OSERR;
 	}
 	close(privfd);
 	if (ff_verbose > 0)

@@ -9,6 +9,8 @@
  *	int ff_scached_bind(int privfd, const char *service, int *lockfd, struct ff_err *e);
  *	int ff_scached_takeover(int privfd, const char *service, struct ff_scached *s,
  *	    int *lfd, struct ff_err *e);
+ *	int ff_scached_listen(int privfd, const char *service, struct ff_scached *s,
+ *	    int how, int *lfd, struct ff_err *e);
  *	int ff_scached_run(struct ff_scached *s, int lfd, struct ff_err *e);
  *	unsigned ff_scached_op_bit(const char *name);
  *
@@ -72,6 +74,17 @@
  *	running server for its listening socket and everything cached,
  *	loads it into s and waits for the old server to exit; *lfd is the
  *	inherited listening socket, *lockfd semantics as for bind.
+ *
+ *	ff_scached_listen() is how every start-up path outside master(8)
+ *	gets the listening socket (scache-ctl serve, and a client's
+ *	on-demand start): with FF_SCACHED_INHERIT a socket the
+ *	super-server handed over (systemd Accept=no, xinetd wait=yes),
+ *	taking the same lock as bind; with FF_SCACHED_REPLACE the running
+ *	server's, by takeover (a failed takeover is logged and a new
+ *	socket bound); else ff_scached_bind(). s->lockfd holds the lock;
+ *	-1 and errno as for ff_scached_bind() on failure. Under master(8)
+ *	the socket is master's (FF_MASTER_LISTEN_FD) and master keeps the
+ *	server single. Then ff_scached_run() serves it in every case.
  */
 #ifndef FF_SCACHED_H
 #define FF_SCACHED_H
@@ -117,12 +130,16 @@ struct ff_scached {
 	int (*reload)(struct ff_scached *);	/* SIGHUP; NULL: SIGHUP exits */
 };
 
+#define FF_SCACHED_INHERIT	(1 << 0)
+#define FF_SCACHED_REPLACE	(1 << 1)
+
 void ff_scached_defaults(struct ff_scached *);
 int ff_scached_conf(struct ff_scached *, struct ff_conf *, struct ff_err *);
 void ff_scached_fit_nofile(struct ff_scached *);
 int ff_scached_allow(struct ff_scached *, const char *, struct ff_err *);
 int ff_scached_bind(int, const char *, int *, struct ff_err *);
 int ff_scached_takeover(int, const char *, struct ff_scached *, int *, struct ff_err *);
+int ff_scached_listen(int, const char *, struct ff_scached *, int, int *, struct ff_err *);
 int ff_scached_run(struct ff_scached *, int, struct ff_err *);
 unsigned ff_scached_op_bit(const char *);
 void ff_scached_free(struct ff_scached *);

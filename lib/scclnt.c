@@ -112,8 +112,11 @@ static int
 start(int privfd, const char *service, const struct ff_scached *settings, struct ff_err *e)
 {
 	struct ff_scached s = *settings;
-	char msg[sizeof(e->msg)];
-	int p[2], st, lockfd = -1, lfd;
+	struct {
+		int err;	/* the child's errno: EBUSY, another server won the race */
+		char msg[sizeof(e->msg)];
+	} why;
+	int p[2], st, lfd;
 	ssize_t n;
 	pid_t pid;
 
@@ -139,19 +142,22 @@ start(int privfd, const char *service, const struct ff_scached *settings, struct
 				close(null);
 		}
 		ff_msg_stderr(FF_MSG_STDERR_NONE);
-		if ((lfd = ff_scached_bind(privfd, service, &lockfd, &ce)) < 0) {
-			if (write(p[1], ce.msg, strlen(ce.msg)) < 0)
+		s.rules = NULL;		/* the caller's copy; the default rules apply */
+		s.nrules = 0;
+		s.cache = NULL;
+		s.lockfd = -1;
+		if (ff_scached_listen(privfd, service, &s, 0, &lfd, &ce) < 0) {
+			why.err = errno;
+			strlcpy(why.msg, ce.msg, sizeof(why.msg));
+			if (write(p[1], &why, sizeof(why)) < 0)
 				_exit(1);
 			_exit(1);
 		}
 		/* nothing of the caller's stays open in the server */
-		if (dup2(lfd, 3) < 0 || dup2(lockfd, 4) < 0)
+		if (dup2(lfd, 3) < 0 || dup2(s.lockfd, 4) < 0)
 			_exit(1);
 		closefrom(5);
 		s.lockfd = 4;
-		s.rules = NULL;		/* the caller's copy; the default rules apply */
-		s.nrules = 0;
-		s.cache = NULL;
 		ff_scached_fit_nofile(&s);
 		ff_msg_info("started on demand");
 		n = ff_scached_run(&s, 3, &ce);
@@ -160,15 +166,17 @@ start(int privfd, const char *service, const struct ff_scached *settings, struct
 	close(p[1]);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	n = read(p[0], msg, sizeof(msg) - 1);
+	n = read(p[0], &why, sizeof(why));
 	close(p[0]);
-	if (n > 0) {
-		msg[n] = 0;
+	if (n == (ssize_t)sizeof(why)) {
 		/* another client's server won the lock: it will answer */
-		if (strstr(msg, "another cache server is running"))
+		if (why.err == EBUSY)
 			return 0;
-		return ff_err_set(e, FF_TEMP, "start connection cache server: %s", msg);
+		why.msg[sizeof(why.msg) - 1] = 0;
+		return ff_err_set(e, FF_TEMP, "start connection cache server: %s", why.msg);
 	}
+	if (n != 0)
+		return ff_err_set(e, FF_TEMP, "start connection cache server: it failed to start");
 	return 0;
 }
 

@@ -371,3 +371,31 @@ ff_scached_takeover(int privfd, const char *service, struct ff_scached *s, int *
 	}
 	return 0;
 }
+
+/* ------------------------------------------------------------ start-up */
+
+int
+ff_scached_listen(int privfd, const char *service, struct ff_scached *s, int how, int *lfd,
+    struct ff_err *e)
+{
+	struct ff_err te = { .status = FF_OK };
+
+	if ((how & FF_SCACHED_INHERIT) && (*lfd = ff_listen_inherited()) >= 0) {
+		/* the super-server's socket; the lock still keeps the server single */
+		if (lock(privfd, service, 0, &s->lockfd, e) < 0) {
+			*lfd = -1;
+			return -1;
+		}
+		return 0;
+	}
+	if (how & FF_SCACHED_REPLACE) {
+		if (ff_scached_takeover(privfd, service, s, lfd, &te) == 0) {
+			ff_msg_info("took over from the running server");
+			return 0;
+		}
+		ff_msg_warn("no takeover (%s); starting afresh", te.msg);
+	}
+	if ((*lfd = ff_scached_bind(privfd, service, &s->lockfd, e)) < 0)
+		return -1;
+	return 0;
+}

@@ -23,6 +23,24 @@
 #include <cdb.h>
 
 #include "table_int.h"
+#include "dynlib.h"
+
+/* the library, loaded at the first open (dynlib.h) */
+static struct {
+	__typeof__(cdb_init) *cdb_init;
+	__typeof__(cdb_free) *cdb_free;
+	__typeof__(cdb_find) *cdb_find;
+	__typeof__(cdb_get) *cdb_get;
+} fn;
+
+static const struct ff_dynsym syms[] = {
+	FF_DYNSYM(fn, cdb_init),
+	FF_DYNSYM(fn, cdb_free),
+	FF_DYNSYM(fn, cdb_find),
+	FF_DYNSYM(fn, cdb_get),
+};
+
+static struct ff_dynlib lib = FF_DYNLIB(FF_SONAME_CDB, syms);
 
 struct cdbt {
 	struct cdb cdb;
@@ -38,7 +56,7 @@ cdbt_close(struct ff_table *t)
 	if (c == NULL)
 		return;
 	if (c->fd >= 0) {
-		cdb_free(&c->cdb);
+		fn.cdb_free(&c->cdb);
 		close(c->fd);
 	}
 	free(c->path);
@@ -56,9 +74,11 @@ cdbt_open(struct ff_table *t, const struct ff_table_ctx *ctx, struct ff_err *e)
 		return ff_err_sys(e, ENOMEM, "%s", t->spec);
 	c->fd = -1;
 	t->priv = c;
+	if (ff_dynlib_load(&lib, e) < 0)
+		return ff_table_fail(t, e, "%s", e->msg);
 	if (ff_table_file_open(t, ".cdb", &c->path, &fd, e) < 0)
 		return -1;
-	if (cdb_init(&c->cdb, fd) != 0) {
+	if (fn.cdb_init(&c->cdb, fd) != 0) {
 		int err = errno;
 
 		close(fd);
@@ -80,9 +100,9 @@ cdbt_get(struct ff_table *t, const void *key, size_t klen, const void **data, si
 
 	if (klen > 0xffffffffu)
 		return 0;
-	if ((r = cdb_find(&c->cdb, key, (unsigned)klen)) == 0)
+	if ((r = fn.cdb_find(&c->cdb, key, (unsigned)klen)) == 0)
 		return 0;
-	if (r > 0 && (*data = cdb_getdata(&c->cdb)) != NULL) {
+	if (r > 0 && (*data = fn.cdb_get(&c->cdb, cdb_datalen(&c->cdb), cdb_datapos(&c->cdb))) != NULL) {
 		*dlen = cdb_datalen(&c->cdb);
 		return 1;
 	}

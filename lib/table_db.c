@@ -57,6 +57,24 @@
 #include "dbhash.h"
 #include "sfile.h"
 #include "table_int.h"
+#include "dynlib.h"
+
+/* the library, loaded at the first open (dynlib.h) */
+static struct {
+	__typeof__(db_create) *db_create;
+	__typeof__(db_env_create) *db_env_create;
+	__typeof__(db_strerror) *db_strerror;
+	__typeof__(db_version) *db_version;
+} fn;
+
+static const struct ff_dynsym syms[] = {
+	FF_DYNSYM(fn, db_create),
+	FF_DYNSYM(fn, db_env_create),
+	FF_DYNSYM(fn, db_strerror),
+	FF_DYNSYM(fn, db_version),
+};
+
+static struct ff_dynlib lib = FF_DYNLIB(FF_SONAME_DB, syms);
 
 /* one open of the file */
 struct dbh {
@@ -110,10 +128,10 @@ db_fail(struct ff_table *t, struct ff_err *e, const char *what, int err)
 	int r;
 
 	if (d->complaint[0] != 0)
-		r = ff_table_fail(t, e, "%s %s: %s (%s)", what, d->path, db_strerror(err),
+		r = ff_table_fail(t, e, "%s %s: %s (%s)", what, d->path, fn.db_strerror(err),
 		    d->complaint);
 	else
-		r = ff_table_fail(t, e, "%s %s: %s", what, d->path, db_strerror(err));
+		r = ff_table_fail(t, e, "%s %s: %s", what, d->path, fn.db_strerror(err));
 	d->complaint[0] = 0;
 	return r;
 }
@@ -140,7 +158,9 @@ version_check(struct ff_table *t, struct ff_err *e)
 {
 	int major, minor, patch;
 
-	db_version(&major, &minor, &patch);
+	if (ff_dynlib_load(&lib, e) < 0)
+		return ff_table_fail(t, e, "%s", e->msg);
+	fn.db_version(&major, &minor, &patch);
 	if (major != DB_VERSION_MAJOR || minor != DB_VERSION_MINOR)
 		return ff_table_fail(t, e, "incorrect version of Berkeley DB: compiled against "
 		    "%d.%d.%d, run-time linked against %d.%d.%d", DB_VERSION_MAJOR,
@@ -198,7 +218,7 @@ handle_open(struct ff_table *t, int lockfd, struct dbh *h, struct ff_err *e)
 	}
 	if (version_check(t, e) < 0)
 		goto fail;
-	if ((err = db_env_create(&h->env, 0)) != 0) {
+	if ((err = fn.db_env_create(&h->env, 0)) != 0) {
 		db_fail(t, e, "create DB environment for", err);
 		goto fail;
 	}
@@ -208,7 +228,7 @@ handle_open(struct ff_table *t, int lockfd, struct dbh *h, struct ff_err *e)
 		db_fail(t, e, "open DB environment for", err);
 		goto fail;
 	}
-	if ((err = db_create(&h->db, h->env, 0)) != 0) {
+	if ((err = fn.db_create(&h->db, h->env, 0)) != 0) {
 		db_fail(t, e, "create DB handle for", err);
 		goto fail;
 	}

@@ -48,6 +48,36 @@
 
 #include "lmdbread.h"
 #include "table_int.h"
+#include "dynlib.h"
+
+/* the library, loaded at the first open (dynlib.h) */
+static struct {
+	__typeof__(mdb_dbi_open) *mdb_dbi_open;
+	__typeof__(mdb_env_close) *mdb_env_close;
+	__typeof__(mdb_env_create) *mdb_env_create;
+	__typeof__(mdb_env_get_fd) *mdb_env_get_fd;
+	__typeof__(mdb_env_open) *mdb_env_open;
+	__typeof__(mdb_env_set_mapsize) *mdb_env_set_mapsize;
+	__typeof__(mdb_get) *mdb_get;
+	__typeof__(mdb_strerror) *mdb_strerror;
+	__typeof__(mdb_txn_abort) *mdb_txn_abort;
+	__typeof__(mdb_txn_begin) *mdb_txn_begin;
+} fn;
+
+static const struct ff_dynsym syms[] = {
+	FF_DYNSYM(fn, mdb_dbi_open),
+	FF_DYNSYM(fn, mdb_env_close),
+	FF_DYNSYM(fn, mdb_env_create),
+	FF_DYNSYM(fn, mdb_env_get_fd),
+	FF_DYNSYM(fn, mdb_env_open),
+	FF_DYNSYM(fn, mdb_env_set_mapsize),
+	FF_DYNSYM(fn, mdb_get),
+	FF_DYNSYM(fn, mdb_strerror),
+	FF_DYNSYM(fn, mdb_txn_abort),
+	FF_DYNSYM(fn, mdb_txn_begin),
+};
+
+static struct ff_dynlib lib = FF_DYNLIB(FF_SONAME_LMDB, syms);
 
 #define MAP_MIN		(16UL * 1024 * 1024)	/* Postfix's lmdb_map_size */
 #define MAP_ROOM	10240			/* beyond the file's size */
@@ -81,7 +111,7 @@ lmdb_fail(struct ff_table *t, struct ff_err *e, const char *what, int err)
 {
 	struct lmdbt *l = t->priv;
 
-	return ff_table_fail(t, e, "%s %s: %s", what, l->path, mdb_strerror(err));
+	return ff_table_fail(t, e, "%s %s: %s", what, l->path, fn.mdb_strerror(err));
 }
 
 /* begin - a read transaction, taking in a map that a writer grew */
@@ -92,11 +122,11 @@ begin(struct ff_table *t, struct ff_err *e)
 	int err;
 
 	for (int n = 0;; n++) {
-		if ((err = mdb_txn_begin(l->env, NULL, MDB_RDONLY, &l->txn)) == 0)
+		if ((err = fn.mdb_txn_begin(l->env, NULL, MDB_RDONLY, &l->txn)) == 0)
 			return 0;
 		l->txn = NULL;
 		if (err != MDB_MAP_RESIZED || n == RESIZE_TRIES ||
-		    (err = mdb_env_set_mapsize(l->env, 0)) != 0)
+		    (err = fn.mdb_env_set_mapsize(l->env, 0)) != 0)
 			return lmdb_fail(t, e, "error reading", err);
 	}
 }
@@ -105,7 +135,7 @@ static void
 end(struct lmdbt *l)
 {
 	if (l->txn != NULL)
-		mdb_txn_abort(l->txn);
+		fn.mdb_txn_abort(l->txn);
 	l->txn = NULL;
 }
 
@@ -118,7 +148,7 @@ lmdbt_close(struct ff_table *t)
 		return;
 	end(l);
 	if (l->env != NULL)
-		mdb_env_close(l->env);
+		fn.mdb_env_close(l->env);
 	if (l->native) {
 		ff_lmdbread_close(&l->nat);
 		close(l->fd);
@@ -140,28 +170,30 @@ env_open(struct ff_table *t, struct ff_err *e)
 	size_t mapsize = MAP_MIN;
 	int err, rc = 0;
 
+	if (ff_dynlib_load(&lib, e) < 0)
+		return ff_table_fail(t, e, "%s", e->msg);
 	if (stat(l->path, &st) == 0 && (uintmax_t)st.st_size + MAP_ROOM > mapsize)
 		mapsize = (size_t)st.st_size + MAP_ROOM;
-	if ((err = mdb_env_create(&l->env)) != 0) {
+	if ((err = fn.mdb_env_create(&l->env)) != 0) {
 		l->env = NULL;
 		return lmdb_fail(t, e, "open database", err);
 	}
-	if ((err = mdb_env_set_mapsize(l->env, mapsize)) != 0 ||
-	    (err = mdb_env_open(l->env, l->path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_RDONLY,
-	    0644)) != 0 || (err = mdb_env_get_fd(l->env, &l->fd)) != 0)
+	if ((err = fn.mdb_env_set_mapsize(l->env, mapsize)) != 0 ||
+	    (err = fn.mdb_env_open(l->env, l->path, MDB_NOSUBDIR | MDB_NOLOCK | MDB_RDONLY,
+	    0644)) != 0 || (err = fn.mdb_env_get_fd(l->env, &l->fd)) != 0)
 		rc = lmdb_fail(t, e, "open database", err);
 	else if (fcntl(l->fd, F_SETFD, FD_CLOEXEC) < 0 || record_lock(l->fd, F_RDLCK) < 0)
 		rc = ff_table_fail(t, e, "lock %s: %s", l->path, strerror(errno));
 	else {
 		if ((rc = begin(t, e)) == 0) {
-			if ((err = mdb_dbi_open(l->txn, NULL, 0, &l->dbi)) != 0)
+			if ((err = fn.mdb_dbi_open(l->txn, NULL, 0, &l->dbi)) != 0)
 				rc = lmdb_fail(t, e, "open database", err);
 			end(l);
 		}
 		record_lock(l->fd, F_UNLCK);
 	}
 	if (rc < 0) {
-		mdb_env_close(l->env);
+		fn.mdb_env_close(l->env);
 		l->env = NULL;
 		l->fd = -1;
 	}
@@ -210,7 +242,7 @@ lmdbt_get(struct ff_table *t, const void *key, size_t klen, const void **data, s
 	MDB_val k = { .mv_size = klen, .mv_data = (void *)(uintptr_t)key }, v;
 	int err;
 
-	if ((err = mdb_get(l->txn, l->dbi, &k, &v)) == MDB_NOTFOUND)
+	if ((err = fn.mdb_get(l->txn, l->dbi, &k, &v)) == MDB_NOTFOUND)
 		return 0;
 	if (err != 0)
 		return lmdb_fail(t, e, "error reading", err);

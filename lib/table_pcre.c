@@ -13,7 +13,7 @@
  * As in Postfix 3.7, patterns and keys are bytes: no PCRE2_UTF, even when
  * the table checks UTF-8 (t->utf8; table.c does that), so "." is one byte
  * and "\w" ASCII. No JIT and no match context: PCRE2's built-in match,
- * depth and heap limits, as Postfix. A pcre2_match() error (a limit
+ * depth and heap limits, as Postfix. A fn.pcre2_match() error (a limit
  * reached) is warned about and counts as no match, whatever the rule's
  * "!". Pattern table: t->fixed is 0.
  */
@@ -25,6 +25,34 @@
 #include <pcre2.h>
 
 #include "table_rxfile_int.h"
+#include "dynlib.h"
+
+/* the library, loaded at the first open (dynlib.h) */
+static struct {
+	__typeof__(pcre2_code_free) *pcre2_code_free;
+	__typeof__(pcre2_compile) *pcre2_compile;
+	__typeof__(pcre2_get_error_message) *pcre2_get_error_message;
+	__typeof__(pcre2_get_ovector_count) *pcre2_get_ovector_count;
+	__typeof__(pcre2_get_ovector_pointer) *pcre2_get_ovector_pointer;
+	__typeof__(pcre2_match) *pcre2_match;
+	__typeof__(pcre2_match_data_create) *pcre2_match_data_create;
+	__typeof__(pcre2_match_data_free) *pcre2_match_data_free;
+	__typeof__(pcre2_pattern_info) *pcre2_pattern_info;
+} fn;
+
+static const struct ff_dynsym syms[] = {
+	FF_DYNSYM(fn, pcre2_code_free),
+	FF_DYNSYM(fn, pcre2_compile),
+	FF_DYNSYM(fn, pcre2_get_error_message),
+	FF_DYNSYM(fn, pcre2_get_ovector_count),
+	FF_DYNSYM(fn, pcre2_get_ovector_pointer),
+	FF_DYNSYM(fn, pcre2_match),
+	FF_DYNSYM(fn, pcre2_match_data_create),
+	FF_DYNSYM(fn, pcre2_match_data_free),
+	FF_DYNSYM(fn, pcre2_pattern_info),
+};
+
+static struct ff_dynlib lib = FF_DYNLIB(FF_SONAME_PCRE2, syms);
 
 struct pcre_table {
 	struct ff_rx_file rx;		/* first: the table's priv */
@@ -53,7 +81,7 @@ static const struct ff_rx_option pcre_options[] = {
 static const char *
 pcre_message(int err, char *buf, size_t size)
 {
-	if (pcre2_get_error_message(err, (PCRE2_UCHAR *)buf, size) < 0)
+	if (fn.pcre2_get_error_message(err, (PCRE2_UCHAR *)buf, size) < 0)
 		snprintf(buf, size, "unexpected pcre2 error code %d", err);
 	return buf;
 }
@@ -68,13 +96,13 @@ pcre_pattern_compile(struct ff_rx_file *f, int lineno, const char *re, uint32_t 
 	char buf[256];
 	int err;
 
-	code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, options, &err, &off, NULL);
+	code = fn.pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, options, &err, &off, NULL);
 	if (code == NULL) {
 		ff_rx_warn(f, lineno, "error in regex at offset %lu: %s", (unsigned long)off,
 		    pcre_message(err, buf, sizeof(buf)));
 		return 0;
 	}
-	if (pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &count) != 0)
+	if (fn.pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &count) != 0)
 		count = 0;
 	*pat = code;
 	*nsub = count;
@@ -84,7 +112,7 @@ pcre_pattern_compile(struct ff_rx_file *f, int lineno, const char *re, uint32_t 
 static void
 pcre_pattern_free(void *pat)
 {
-	pcre2_code_free(pat);
+	fn.pcre2_code_free(pat);
 }
 
 static const struct ff_rx_syntax pcre_syntax = {
@@ -104,7 +132,7 @@ pcre_test(struct ff_rx_file *f, const struct ff_rx_rule *r, void *arg)
 	char buf[256];
 	int rc;
 
-	rc = pcre2_match(r->pat, (PCRE2_SPTR)k->key, k->len, 0, 0, k->md, NULL);
+	rc = fn.pcre2_match(r->pat, (PCRE2_SPTR)k->key, k->len, 0, 0, k->md, NULL);
 	if (rc > 0)
 		return r->match;
 	if (rc == PCRE2_ERROR_NOMATCH)
@@ -117,10 +145,10 @@ static int
 pcre_sub(void *arg, size_t n, const char **s, size_t *len)
 {
 	struct pcre_key *k = arg;
-	const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(k->md);
+	const PCRE2_SIZE *ov = fn.pcre2_get_ovector_pointer(k->md);
 
 	/* an unset group is PCRE2_UNSET at both ends */
-	if (n >= pcre2_get_ovector_count(k->md) || ov[2 * n] == PCRE2_UNSET ||
+	if (n >= fn.pcre2_get_ovector_count(k->md) || ov[2 * n] == PCRE2_UNSET ||
 	    ov[2 * n + 1] <= ov[2 * n])
 		return 0;
 	*s = k->key + ov[2 * n];
@@ -136,7 +164,8 @@ pcre_close(struct ff_table *t)
 	if (pt == NULL)
 		return;
 	ff_rx_free(&pt->rx);
-	pcre2_match_data_free(pt->md);
+	if (pt->md != NULL)
+		fn.pcre2_match_data_free(pt->md);
 	free(pt);
 	t->priv = NULL;
 }
@@ -151,6 +180,8 @@ pcre_open(struct ff_table *t, const struct ff_table_ctx *ctx, struct ff_err *e)
 		return ff_err_sys(e, ENOMEM, "%s", t->spec);
 	t->priv = pt;
 	t->fixed = 0;
+	if (ff_dynlib_load(&lib, e) < 0)
+		return ff_table_fail(t, e, "%s", e->msg);
 	pt->rx.t = t;
 	pt->rx.kind = "pcre";
 	pt->rx.free_pat = pcre_pattern_free;
@@ -159,10 +190,10 @@ pcre_open(struct ff_table *t, const struct ff_table_ctx *ctx, struct ff_err *e)
 	/* one match block large enough for every pattern: pcre2_match() never runs short */
 	for (size_t i = 0; i < pt->rx.n; i++)
 		if (pt->rx.rule[i].pat != NULL &&
-		    pcre2_pattern_info(pt->rx.rule[i].pat, PCRE2_INFO_CAPTURECOUNT, &count) == 0 &&
+		    fn.pcre2_pattern_info(pt->rx.rule[i].pat, PCRE2_INFO_CAPTURECOUNT, &count) == 0 &&
 		    count > most)
 			most = count;
-	if ((pt->md = pcre2_match_data_create(most + 1, NULL)) == NULL)
+	if ((pt->md = fn.pcre2_match_data_create(most + 1, NULL)) == NULL)
 		return ff_err_sys(e, ENOMEM, "%s", t->spec);
 	return 0;
 }

@@ -216,6 +216,34 @@ teardown() { rmspool; }
 	assert_success
 }
 
+@test "add: the table libraries are loaded only when a table needs one" {
+	# start-up cost: no program links libdb, liblmdb, tinycdb or PCRE2
+	if command -v ldd >/dev/null; then
+		for p in fflush-add fflush-send fflush-refresh fflush-list fflushd scache-ctl; do
+			run ldd "$(command -v "$p")"
+			assert_success
+			refute_output --regexp 'libdb|liblmdb|libcdb|libpcre2'
+		done
+	fi
+	command -v postmap >/dev/null || skip "needs Postfix's postmap"
+	printf 'c.test OK\n' > "$T/c"
+	postmap -c "$C" "cdb:$T/c"
+	printf '/^p[0-9]\\.test$/ OK\n' > "$T/p.pcre"
+	printf 'h.test OK\n' > "$T/h"
+	postmap -c "$C" "btree:$T/h"
+	run fflush-add -o "fast_flush_domains=cdb:$T/c" c.test A1
+	assert_success
+	run fflush-add -o "fast_flush_domains=pcre:$T/p.pcre" p7.test A2
+	assert_success
+	run fflush-add -o "fast_flush_domains=pcre:$T/p.pcre" px.test A3
+	assert_failure 77
+	# btree: is always Berkeley DB's
+	run fflush-add -o "fast_flush_domains=btree:$T/h" h.test A4
+	assert_success
+	run fflush-add -o "fast_flush_domains=btree:$T/h" x.test A5
+	assert_failure 77
+}
+
 @test "add: lookup failures and bad lists are configuration errors (78)" {
 	run fflush-add -o 'fast_flush_domains=example.com, /nonexistent/file' other.com A1
 	assert_failure 78

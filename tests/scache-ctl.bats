@@ -113,6 +113,26 @@ A"
 	run ! kill -0 "$pid"
 }
 
+@test "scache-ctl: clients racing to start the server on demand all succeed; one server serves them" {
+	conf "max_idle = 60s" "connection_cache_ttl_limit = 60s"
+	local pids=() i pid
+	for i in 1 2 3 4 5 6 7 8; do
+		echo "$i" > "$T/f$i"
+		scache-ctl save-endp --fd 5 30 "ep$i" "p$i" 5< "$T/f$i" > "$T/o$i" 2>&1 &
+		pids+=("$!")
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || { cat "$T/o$((i + 1))"; false; }
+	done
+	pid=$(cat "$Q/private/scache.lock")
+	run scache-ctl stats
+	assert_success
+	assert_line "pid=$pid"
+	assert_line "sessions=8"
+	kill "$pid"
+	wait_for 10 gone "$pid"
+}
+
 @test "scache-ctl: sessions come back oldest first; properties printed; a miss exits 1" {
 	conf "connection_cache_ttl_limit = 60s"
 	serve

@@ -1,8 +1,8 @@
 /*
  * flush-bench - requests per second and latency of a fast flush server
  *
- *	flush-bench -s SOCKET [-n COUNT] [-r QUEUE_DIR -l LOGNAME -i IDFILE]
- *	    REQUEST [SITE [QUEUE_ID]]
+ *	flush-bench -s SOCKET [-n COUNT] [-t TRACE] [-r QUEUE_DIR -l LOGNAME
+ *	    -i IDFILE] REQUEST [SITE [QUEUE_ID]]
  *
  * Sends COUNT (default 100) requests, one after the other, each on its
  * own connection to the UNIX-domain SOCKET, as Postfix's clients do
@@ -13,6 +13,9 @@
  * listed in IDFILE is moved from QUEUE_DIR/incoming/ back to its hashed
  * place in deferred/ (depth 1) and QUEUE_DIR/flush/LOGNAME lists them
  * again, so that every send_site moves them all.
+ *
+ * -t: write each request's latency in microseconds, in the order sent, one
+ * per line, to the file TRACE (to see where the slow ones fall).
  *
  * Output, one line: count, total seconds, requests/s, and the median,
  * 90th and 99th percentile latency in microseconds:
@@ -37,8 +40,8 @@ static size_t nids;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: flush-bench -s socket [-n count] [-r queue_dir -l logname "
-	    "-i idfile] request [site [queue_id]]\n");
+	fprintf(stderr, "usage: flush-bench -s socket [-n count] [-t trace] [-r queue_dir "
+	    "-l logname -i idfile] request [site [queue_id]]\n");
 	exit(2);
 }
 
@@ -115,13 +118,13 @@ cmp_long(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	const char *sock = NULL, *qdir = NULL, *logname = NULL, *idfile = NULL;
+	const char *sock = NULL, *qdir = NULL, *logname = NULL, *idfile = NULL, *trace = NULL;
 	struct timespec t0, t1;
 	struct ff_err e;
 	long n = 100, *lat, total = 0;
 	int opt, st;
 
-	while ((opt = getopt(argc, argv, "s:n:r:l:i:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:r:l:i:t:")) != -1) {
 		switch (opt) {
 		case 's':
 			sock = optarg;
@@ -137,6 +140,9 @@ main(int argc, char **argv)
 			break;
 		case 'i':
 			idfile = optarg;
+			break;
+		case 't':
+			trace = optarg;
 			break;
 		default:
 			usage();
@@ -164,6 +170,17 @@ main(int argc, char **argv)
 		}
 		lat[i] = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
 		total += lat[i];
+	}
+	if (trace) {
+		FILE *fp = fopen(trace, "w");
+
+		for (long i = 0; fp && i < n; i++)
+			fprintf(fp, "%ld\n", lat[i]);
+		if (fp == NULL || fclose(fp) != 0) {
+			perror(trace);
+			free_all(lat);
+			return 2;
+		}
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_long);
 	printf("count=%ld seconds=%.3f rps=%.1f p50_us=%ld p90_us=%ld p99_us=%ld\n", n,
