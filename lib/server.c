@@ -86,6 +86,16 @@ ff_server_loop(struct ff_server *s)
 		used++;
 		s->serve(s->ctx, fd);
 		close(fd);
+		/*
+		 * Used up: exit still "busy". Reporting "available" first would
+		 * make master leave the next connection to us until it has
+		 * reaped us; busy, master starts our successor the moment that
+		 * connection arrives.
+		 */
+		if (s->max_use > 0 && used >= s->max_use) {
+			rc = FF_SERVER_USED;
+			break;
+		}
 		if (s->chan && ff_master_notify(s->chan, FF_MASTER_AVAIL) < 0) {
 			rc = FF_SERVER_GONE;
 			break;

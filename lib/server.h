@@ -20,7 +20,10 @@
  *	the connection (FF_MASTER_TAKEN), serve it, report FF_MASTER_AVAIL.
  *	With s->late_taken the service reports FF_MASTER_TAKEN itself
  *	(ff_master_notify(s->chan, ...), when s->chan is set), as soon as
- *	it has answered what the client waits for first.
+ *	it has answered what the client waits for first. After its
+ *	max_use-th connection the process exits without reporting
+ *	FF_MASTER_AVAIL, so that master starts a successor as soon as
+ *	the next connection waits, not after it has reaped this one.
  *	Each listening socket is in an epoll set with EPOLLEXCLUSIVE, so
  *	a connection wakes one waiting process, not every process of the
  *	service. It returns FF_SERVER_IDLE (max_idle), FF_SERVER_USED

@@ -179,15 +179,18 @@ test_loop(void)
 	CHECK_INT_EQ((int)read(c2, &b, 1), 1);
 	close(c1);
 	close(c2);
-	/* AVAIL at the start, then TAKEN and AVAIL around each connection */
-	int want[] = { FF_MASTER_AVAIL, FF_MASTER_TAKEN, FF_MASTER_AVAIL, FF_MASTER_TAKEN,
-		FF_MASTER_AVAIL };
-	for (size_t i = 0; i < 5; i++) {
+	/*
+	 * AVAIL at the start, then TAKEN and AVAIL around each connection,
+	 * but none after the last: used up, the process exits busy
+	 */
+	int want[] = { FF_MASTER_AVAIL, FF_MASTER_TAKEN, FF_MASTER_AVAIL, FF_MASTER_TAKEN };
+	for (size_t i = 0; i < 4; i++) {
 		if (!CHECK_INT_EQ((int)recv(sv[0], rec, sizeof(rec), MSG_DONTWAIT), 12))
 			break;
 		CHECK_INT_EQ(rec[1], 7);
 		CHECK_INT_EQ(rec[2], want[i]);
 	}
+	CHECK_INT_EQ((int)recv(sv[0], rec, sizeof(rec), MSG_DONTWAIT), -1);
 
 	UNIT_CASE("max_idle: FF_SERVER_IDLE without a connection");
 	s.max_use = 0;
