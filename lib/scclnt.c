@@ -134,8 +134,16 @@ start(int privfd, const char *service, const struct ff_scached *settings, struct
 		close(p[0]);
 		setsid();
 		signal(SIGHUP, SIG_IGN);
-		if (fork() != 0)
+		if ((pid = fork()) != 0) {
+			/* a failed fork is said, not taken for a server that will answer */
+			if (pid < 0) {
+				why.err = errno;
+				snprintf(why.msg, sizeof(why.msg), "fork: %s", strerror(why.err));
+				if (write(p[1], &why, sizeof(why)) < 0)
+					_exit(1);
+			}
 			_exit(0);
+		}
 		if (null >= 0) {
 			dup2(null, 0), dup2(null, 1), dup2(null, 2);
 			if (null > 2)
