@@ -303,11 +303,12 @@ flushd_bench() {
 		flush-bench -s "$W/s5/public/flush" -n "$NSEND" -r "$W/s5" -l example_com \
 			-i "$W/ids5" send_site example.com > "$W/$1.send"
 	}
-	# master_rate NAME COMMAND RUN - a private Postfix instance whose master
-	# runs COMMAND as its flush service; the two workloads against it, into
+	# master_rate NAME COMMAND RUN [MAX_USE NADD NSEND] - a private Postfix
+	# instance whose master runs COMMAND as its flush service (max_use
+	# MAX_USE, else Postfix's default); the two workloads against it, into
 	# $W/NAME.add.RUN and $W/NAME.send.RUN
 	master_rate() {
-		local name=$1 cmd=$2 run=$3 P=$W/pfi mpid
+		local name=$1 cmd=$2 run=$3 mu=${4:-} nadd=${5:-$NADD} nsend=${6:-$NSEND} P=$W/pfi mpid
 		rm -rf "$P"
 		mkdir -p "$P/cfg" "$P/q" "$P/data" "$P/log"
 		chown postfix "$P/q" "$P/data" "$P/log"
@@ -321,6 +322,7 @@ flushd_bench() {
 		maillog_file = $P/log/maillog
 		maillog_file_prefixes = $P/log
 		EOF
+		[ -z "$mu" ] || echo "max_use = $mu" >> "$P/cfg/main.cf"
 		printf '%s\n' "flush unix n - n 1000? 0 $cmd" \
 			'postlog unix-dgram n - n - 1 postlogd' > "$P/cfg/master.cf"
 		timeout 60 postfix -c "$P/cfg" start >/dev/null 2>&1 || return 0
@@ -329,9 +331,9 @@ flushd_bench() {
 		genspool -q "$P/q" -n 200 -l 100 > "$W/ids5p"
 		chown -R postfix "$P/q/deferred" "$P/q/flush"
 		wait_for 5 test -S "$P/q/public/flush"
-		if ! flush-bench -s "$P/q/public/flush" -n "$NADD" -t "$W/trace.$name.add.$run" \
+		if ! flush-bench -s "$P/q/public/flush" -n "$nadd" -t "$W/trace.$name.add.$run" \
 				add example.com ABC123 > "$W/$name.add.$run" ||
-			! flush-bench -s "$P/q/public/flush" -n "$NSEND" -t "$W/trace.$name.send.$run" \
+			! flush-bench -s "$P/q/public/flush" -n "$nsend" -t "$W/trace.$name.send.$run" \
 				-r "$P/q" -l example_com -i "$W/ids5p" send_site example.com \
 				> "$W/$name.send.$run"; then
 			rm -f "$W/$name.add.$run" "$W/$name.send.$run" "$W/trace.$name.add.$run" \
@@ -373,6 +375,9 @@ flushd_bench() {
 			for run in $(seq 1 "$RUNS"); do
 				master_rate pfm flush "$run"
 				master_rate ffm fflushd "$run"
+				# what a restart costs: max_use 1, a new process per request
+				master_rate pfr flush "$run" 1 100 50
+				master_rate ffr fflushd "$run" 1 100 50
 			done
 		fi
 		if [ "$postfix_ok" = 1 ]; then
@@ -394,12 +399,18 @@ flushd_bench() {
 			"(p50 $(vs pfm ffm add p50_us), p99 $(vs pfm ffm add p99_us) faster)"
 		printf '%-34s %24s %24s %8s %s\n' "send_site, 100 listed messages" "$(col ffm send)" "$(col pfm send)" \
 			"$(vs ffm pfm send)" "(p50 $(vs pfm ffm send p50_us), p99 $(vs pfm ffm send p99_us) faster)"
+		printf '%-34s %24s %24s %8s\n' "under master, max_use 1 (restarts)" "fflushd (master.cf)" "Postfix flush (master)" "ratio"
+		printf '%-34s %24s %24s %8s %s\n' "add (one queue ID)" "$(col ffr add)" "$(col pfr add)" "$(vs ffr pfr add)" \
+			"(p50 $(vs pfr ffr add p50_us) faster)"
+		printf '%-34s %24s %24s %8s %s\n' "send_site, 100 listed messages" "$(col ffr send)" "$(col pfr send)" \
+			"$(vs ffr pfr send)" "(p50 $(vs pfr ffr send p50_us) faster)"
 		printf '%-34s %24s\n' "long-lived, listening socket" "fflushd (Accept=no)"
 		printf '%-34s %24s %24s %8s\n' "add (one queue ID)" "$(col ffl add)" "" "$(vs ffl pfm add)"
 		printf '%-34s %24s %24s %8s\n' "send_site, 100 listed messages" "$(col ffl send)" "" "$(vs ffl pfm send)"
 		echo "(under master: req/s the median of $RUNS runs, the two daemons taking turns; p50 and p99"
 		echo " over all their requests pooled: with max_use 100, 1 request in 100 waits for"
-		echo " master to start a new process, so p99 is mostly that restart)"
+		echo " master to start a new process, so p99 is mostly that restart; max_use 1 shows"
+		echo " what one restart costs: master's fork and exec, the daemon's start, the request)"
 	fi
 }
 
