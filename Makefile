@@ -28,9 +28,9 @@ PKG_LIBS   = $(shell pkg-config --libs $(DEPS_PKGS) 2>/dev/null) -ldl
 TABLE_LIBS = $(shell pkg-config --libs $(TABLE_PKGS) 2>/dev/null) -ldb
 soname = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | \
 	   awk '$$1 == "SONAME" { print $$2 }')
-SONAMES   := $(foreach l,DB:db LMDB:lmdb CDB:cdb PCRE2:pcre2-8,$(if $(call \
-	   soname,$(word 2,$(subst :, ,$(l)))),-DFF_SONAME_$(word 1,$(subst :, ,$(l)))='"$(call \
-	   soname,$(word 2,$(subst :, ,$(l))))"'))
+sodef = $(if $(2),-DFF_SONAME_$(1)='"$(2)"')
+SONAMES   := $(call sodef,DB,$(call soname,db)) $(call sodef,LMDB,$(call soname,lmdb)) \
+	     $(call sodef,CDB,$(call soname,cdb)) $(call sodef,PCRE2,$(call soname,pcre2-8))
 
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wvla -Wshadow \
              -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \

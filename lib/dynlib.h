@@ -1,6 +1,5 @@
 /*
- * dynlib.h - libraries loaded when first needed: the table libraries and
- * libidn2
+ * dynlib.h - libraries loaded when first needed: the table libraries
  *
  * SYNOPSIS
  *	static struct { __typeof__(f) *f; ... } fn;
@@ -10,23 +9,24 @@
  *	int ff_dynlib_load(struct ff_dynlib *lib, struct ff_err *e);
  *
  * DESCRIPTION
- *	Most runs of a fastflush program use no hash:, lmdb:, cdb: or pcre:
- *	table and no non-ASCII domain, yet loading Berkeley DB, LMDB,
- *	tinycdb, PCRE2 and libidn2 at every exec costs about a third of a
- *	one-shot fflushd's start (page faults and relocations), and a
- *	restart after max_use pays it again. So the modules that use them
+ *	Most runs of a fastflush program load no table through these
+ *	libraries (postmap's hash: and lmdb: files are read without them),
+ *	yet mapping Berkeley DB, LMDB, tinycdb and PCRE2 at every exec cost
+ *	a one-shot fflushd 1.2 ms of its 4.3 ms start (page faults and
+ *	relocations), and a restart after max_use paid it again. So the modules that use them
  *	call them through a table of function pointers that
  *	ff_dynlib_load() fills from the library's SONAME on first use.
  *
  *	The SONAMEs are the ones the build linked against (the Makefile
  *	reads them from the libraries and passes FF_SONAME_DB, _LMDB,
- *	_CDB, _PCRE2 and _IDN2); the defaults below are Debian 12's.
+ *	_CDB and _PCRE2); the defaults below are Debian 12's. libidn2
+ *	stays linked: every site goes through it.
  *	FF_DYNSYM(fn, f) names the symbol as the header spells it after
  *	macro expansion (pcre2_compile is pcre2_compile_8).
  *
  *	ff_dynlib_load() returns 0 when every symbol of lib is there
  *	(loaded now or before), else -1 with e set (FF_CONFIG: the table
- *	type or IDNA is not available on this host) and the same answer on
+ *	type is not available on this host) and the same answer on
  *	every later call. Not thread-safe (nothing in fastflush is).
  */
 #ifndef FF_DYNLIB_H
@@ -47,9 +47,6 @@
 #endif
 #ifndef FF_SONAME_PCRE2
 #define FF_SONAME_PCRE2	"libpcre2-8.so.0"
-#endif
-#ifndef FF_SONAME_IDN2
-#define FF_SONAME_IDN2	"libidn2.so.0"
 #endif
 
 struct ff_dynsym {

@@ -284,3 +284,11 @@ ff_table_fail(struct ff_table *t, struct ff_err *e, const char *fmt, ...)
 	va_end(ap);
 	return ff_err_set(e, FF_FAIL, "%s: %s", t->spec, why);
 }
+
+int
+ff_table_need(struct ff_table *t, struct ff_dynlib *lib, struct ff_err *e)
+{
+	if (ff_dynlib_load(lib, e) < 0)
+		return ff_table_fail(t, e, "%s", e->msg);
+	return 0;
+}

@@ -23,7 +23,6 @@
 #include <cdb.h>
 
 #include "table_int.h"
-#include "dynlib.h"
 
 /* the library, loaded at the first open (dynlib.h) */
 static struct {
@@ -74,8 +73,8 @@ cdbt_open(struct ff_table *t, const struct ff_table_ctx *ctx, struct ff_err *e)
 		return ff_err_sys(e, ENOMEM, "%s", t->spec);
 	c->fd = -1;
 	t->priv = c;
-	if (ff_dynlib_load(&lib, e) < 0)
-		return ff_table_fail(t, e, "%s", e->msg);
+	if (ff_table_need(t, &lib, e) < 0)
+		return -1;
 	if (ff_table_file_open(t, ".cdb", &c->path, &fd, e) < 0)
 		return -1;
 	if (fn.cdb_init(&c->cdb, fd) != 0) {

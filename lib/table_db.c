@@ -57,7 +57,6 @@
 #include "dbhash.h"
 #include "sfile.h"
 #include "table_int.h"
-#include "dynlib.h"
 
 /* the library, loaded at the first open (dynlib.h) */
 static struct {
@@ -158,8 +157,8 @@ version_check(struct ff_table *t, struct ff_err *e)
 {
 	int major, minor, patch;
 
-	if (ff_dynlib_load(&lib, e) < 0)
-		return ff_table_fail(t, e, "%s", e->msg);
+	if (ff_table_need(t, &lib, e) < 0)
+		return -1;
 	fn.db_version(&major, &minor, &patch);
 	if (major != DB_VERSION_MAJOR || minor != DB_VERSION_MINOR)
 		return ff_table_fail(t, e, "incorrect version of Berkeley DB: compiled against "

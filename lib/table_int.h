@@ -9,6 +9,7 @@
  *	int ff_table_fixed_get(struct ff_table *t, const char *key, ff_table_get_fn *get,
  *	    const char **value, struct ff_err *e);
  *	int ff_table_fail(struct ff_table *t, struct ff_err *e, const char *fmt, ...);
+ *	int ff_table_need(struct ff_table *t, struct ff_dynlib *lib, struct ff_err *e);
  *
  *	int ff_table_file_open(struct ff_table *t, const char *suffix, char **path,
  *	    int *fd, struct ff_err *e);
@@ -39,7 +40,9 @@
  *	byte string: 1 found (*data, *len), 0 not found, -1 error.
  *
  *	ff_table_fail() sets e to FF_FAIL with "TYPE:NAME: " and the
- *	formatted reason, and returns -1.
+ *	formatted reason, and returns -1. ff_table_need() loads the
+ *	library a backend calls (dynlib.h) and fails the table the same
+ *	way when it cannot be loaded.
  *
  *	ff_table_file_open() (table_file.c) opens an indexed file table's
  *	file, t->name followed by suffix (".db", ".lmdb", ".cdb"), for
@@ -58,6 +61,7 @@
 
 #include <stddef.h>
 
+#include "dynlib.h"
 #include "table.h"
 #include "watch.h"
 
@@ -92,6 +96,7 @@ const char *ff_table_value(struct ff_table *, const void *, size_t);
 int ff_table_fixed_get(struct ff_table *, const char *, ff_table_get_fn *, const char **,
     struct ff_err *);
 int ff_table_fail(struct ff_table *, struct ff_err *, const char *, ...) FF_PRINTF(3, 4);
+int ff_table_need(struct ff_table *, struct ff_dynlib *, struct ff_err *);
 int ff_table_file_open(struct ff_table *, const char *, char **, int *, struct ff_err *);
 void ff_table_file_age(const struct ff_table *, const char *, int);
 

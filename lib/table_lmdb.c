@@ -48,7 +48,6 @@
 
 #include "lmdbread.h"
 #include "table_int.h"
-#include "dynlib.h"
 
 /* the library, loaded at the first open (dynlib.h) */
 static struct {
@@ -170,8 +169,8 @@ env_open(struct ff_table *t, struct ff_err *e)
 	size_t mapsize = MAP_MIN;
 	int err, rc = 0;
 
-	if (ff_dynlib_load(&lib, e) < 0)
-		return ff_table_fail(t, e, "%s", e->msg);
+	if (ff_table_need(t, &lib, e) < 0)
+		return -1;
 	if (stat(l->path, &st) == 0 && (uintmax_t)st.st_size + MAP_ROOM > mapsize)
 		mapsize = (size_t)st.st_size + MAP_ROOM;
 	if ((err = fn.mdb_env_create(&l->env)) != 0) {

@@ -13,7 +13,7 @@
  * As in Postfix 3.7, patterns and keys are bytes: no PCRE2_UTF, even when
  * the table checks UTF-8 (t->utf8; table.c does that), so "." is one byte
  * and "\w" ASCII. No JIT and no match context: PCRE2's built-in match,
- * depth and heap limits, as Postfix. A fn.pcre2_match() error (a limit
+ * depth and heap limits, as Postfix. A pcre2_match() error (a limit
  * reached) is warned about and counts as no match, whatever the rule's
  * "!". Pattern table: t->fixed is 0.
  */
@@ -25,7 +25,6 @@
 #include <pcre2.h>
 
 #include "table_rxfile_int.h"
-#include "dynlib.h"
 
 /* the library, loaded at the first open (dynlib.h) */
 static struct {
@@ -180,8 +179,8 @@ pcre_open(struct ff_table *t, const struct ff_table_ctx *ctx, struct ff_err *e)
 		return ff_err_sys(e, ENOMEM, "%s", t->spec);
 	t->priv = pt;
 	t->fixed = 0;
-	if (ff_dynlib_load(&lib, e) < 0)
-		return ff_table_fail(t, e, "%s", e->msg);
+	if (ff_table_need(t, &lib, e) < 0)
+		return -1;
 	pt->rx.t = t;
 	pt->rx.kind = "pcre";
 	pt->rx.free_pat = pcre_pattern_free;
