@@ -25,6 +25,8 @@ ff_server_loop(struct ff_server *s)
 {
 	struct epoll_event ev, evs[FF_MASTER_MAX_LISTEN + 1];
 	long used = 0, idle_start = ff_now_ms(), left;
+	/* from this many uses on the process is retiring (see server.h) */
+	long retire_at = s->max_use > 1 ? s->max_use - s->max_use / 2 : LONG_MAX;
 	int ep, n, fd, rc = FF_SERVER_ERROR;
 
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
@@ -86,21 +88,23 @@ ff_server_loop(struct ff_server *s)
 		used++;
 		s->serve(s->ctx, fd);
 		close(fd);
-		/*
-		 * Used up: exit still "busy". Reporting "available" first would
-		 * make master leave the next connection to us until it has
-		 * reaped us; busy, master starts our successor the moment that
-		 * connection arrives.
-		 */
 		if (s->max_use > 0 && used >= s->max_use) {
 			rc = FF_SERVER_USED;
 			break;
 		}
+		idle_start = ff_now_ms();
+		/*
+		 * Retiring: stay "busy" for master while still taking
+		 * connections, so that the next one makes master start our
+		 * successor while we serve it and the ones after; the successor
+		 * has started by the time we are used up.
+		 */
+		if (used >= retire_at)
+			continue;
 		if (s->chan && ff_master_notify(s->chan, FF_MASTER_AVAIL) < 0) {
 			rc = FF_SERVER_GONE;
 			break;
 		}
-		idle_start = ff_now_ms();
 	}
 out:
 	close(ep);

@@ -20,10 +20,18 @@
  *	the connection (FF_MASTER_TAKEN), serve it, report FF_MASTER_AVAIL.
  *	With s->late_taken the service reports FF_MASTER_TAKEN itself
  *	(ff_master_notify(s->chan, ...), when s->chan is set), as soon as
- *	it has answered what the client waits for first. After its
- *	max_use-th connection the process exits without reporting
- *	FF_MASTER_AVAIL, so that master starts a successor as soon as
- *	the next connection waits, not after it has reaped this one.
+ *	it has answered what the client waits for first. Once it has
+ *	served half of max_use (rounded down; max_use 0 or 1: never) the
+ *	process is retiring: it no longer reports FF_MASTER_AVAIL but
+ *	goes on taking connections until its max_use-th, after which it
+ *	exits. master (or the pool) counts it busy and starts its
+ *	successor when the next connection waits, while this process
+ *	serves that one and the ones after: the successor's start-up
+ *	overlaps the old process's last connections instead of delaying
+ *	the first connection after it. A process reports itself busy
+ *	early only after it has served, so a service never has more
+ *	processes started than connections would start anyway, plus one
+ *	successor per retiring process.
  *	Each listening socket is in an epoll set with EPOLLEXCLUSIVE, so
  *	a connection wakes one waiting process, not every process of the
  *	service. It returns FF_SERVER_IDLE (max_idle), FF_SERVER_USED

@@ -171,6 +171,37 @@ none() { [ -z "$(ours "$1")" ]; }
 	assert_line --regexp 'postfix/scache\[[0-9]+\]: statistics: max simultaneous domains=1 addresses=1 connection=1$'
 }
 
+# served PID... - for each fflushd PID in the maillog, the adds of FEED0B123 it logged
+served() {
+	grep -oE 'postfix/flush\[[0-9]+\]: .*queue_id=FEED0B123: ok' "$E2E_LOG" |
+		sed -E 's/^postfix\/flush\[([0-9]+)\].*/\1/' | sort | uniq -c
+}
+
+@test "e2e master: max_use 4, processes retiring from their 2nd request: every add answered, none serves more than 4, none piles up" {
+	e2e_after reload
+	local i n
+	postconf -c "$E2E_CFG" -F 'flush/unix/command=fflushd -v -o max_use=4'
+	run postfix -c "$E2E_CFG" reload
+	assert_success
+	for i in $(seq 1 40); do
+		run e2e_raw 'request\0add\0site\0three.example\0queue_id\0FEED0B123\0\0'
+		assert_output "${GREETING}status|0||"
+	done
+	[ "$(grep -c '^FEED0B123$' "$E2E_Q/flush/three_example")" = 40 ]
+	# every add logged (postlog is asynchronous: wait for the 40th line)
+	e2e_wait 10 bash -c '[ "$(grep -c "queue_id=FEED0B123: ok" "$1")" = 40 ]' _ "$E2E_LOG"
+	# no process served more than max_use, and ten or more served them
+	run served
+	n=$(echo "$output" | wc -l)
+	[ "$n" -ge 10 ]
+	echo "$output" | awk '$1 > 4 { exit 1 }'
+	# retiring processes never pile up: the last one and its successor at most
+	[ "$(ours fflushd | wc -l)" -le 2 ]
+	postconf -c "$E2E_CFG" -F 'flush/unix/command=fflushd'
+	run postfix -c "$E2E_CFG" reload
+	assert_success
+}
+
 @test "e2e master: postfix stop leaves no fastflush process" {
 	e2e_after reload
 	# start both services again, then stop the instance

@@ -158,7 +158,7 @@ test_loop(void)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct ff_master m = { .gen = 7, .avail = -1 };
 	struct ff_server s = { .nlisten = 1, .chan = &m, .serve = serve_one };
-	int sv[2], lfd, c1, c2, rec[3];
+	int sv[2], lfd, rec[3];
 	char b;
 
 	strlcpy(sun.sun_path, unit_path("sock"), sizeof(sun.sun_path));
@@ -169,28 +169,39 @@ test_loop(void)
 	s.lfd[0] = lfd;
 	m.status_fd = sv[1];
 
-	UNIT_CASE("max_use 2: two connections, then FF_SERVER_USED");
-	c1 = client(sun.sun_path);
-	c2 = client(sun.sun_path);
-	s.max_use = 2;
-	CHECK_INT_EQ(ff_server_loop(&s), FF_SERVER_USED);
-	CHECK_INT_EQ(served, 2);
-	CHECK_INT_EQ((int)read(c1, &b, 1), 1);
-	CHECK_INT_EQ((int)read(c2, &b, 1), 1);
-	close(c1);
-	close(c2);
 	/*
-	 * AVAIL at the start, then TAKEN and AVAIL around each connection,
-	 * but none after the last: used up, the process exits busy
+	 * AVAIL at the start, then TAKEN and AVAIL around each connection
+	 * for the first half of max_use; then the process is retiring: it
+	 * stays TAKEN (master starts its successor at the next connection)
+	 * and serves on until used up
 	 */
-	int want[] = { FF_MASTER_AVAIL, FF_MASTER_TAKEN, FF_MASTER_AVAIL, FF_MASTER_TAKEN };
-	for (size_t i = 0; i < 4; i++) {
-		if (!CHECK_INT_EQ((int)recv(sv[0], rec, sizeof(rec), MSG_DONTWAIT), 12))
-			break;
-		CHECK_INT_EQ(rec[1], 7);
-		CHECK_INT_EQ(rec[2], want[i]);
+	static const struct {
+		long max_use;
+		int nwant;
+	} cases[] = { { 4, 4 }, { 2, 2 }, { 1, 2 } };
+	for (size_t k = 0; k < 3; k++) {
+		int want[] = { FF_MASTER_AVAIL, FF_MASTER_TAKEN, FF_MASTER_AVAIL, FF_MASTER_TAKEN };
+		int c[4], nc = (int)cases[k].max_use, before = served;
+
+		UNIT_CASE("max_use %ld: %d connections, then FF_SERVER_USED", cases[k].max_use, nc);
+		m.avail = -1;
+		for (int i = 0; i < nc; i++)
+			c[i] = client(sun.sun_path);
+		s.max_use = cases[k].max_use;
+		CHECK_INT_EQ(ff_server_loop(&s), FF_SERVER_USED);
+		CHECK_INT_EQ(served - before, nc);
+		for (int i = 0; i < nc; i++) {
+			CHECK_INT_EQ((int)read(c[i], &b, 1), 1);
+			close(c[i]);
+		}
+		for (int i = 0; i < cases[k].nwant; i++) {
+			if (!CHECK_INT_EQ((int)recv(sv[0], rec, sizeof(rec), MSG_DONTWAIT), 12))
+				break;
+			CHECK_INT_EQ(rec[1], 7);
+			CHECK_INT_EQ(rec[2], want[i]);
+		}
+		CHECK_INT_EQ((int)recv(sv[0], rec, sizeof(rec), MSG_DONTWAIT), -1);
 	}
-	CHECK_INT_EQ((int)recv(sv[0], rec, sizeof(rec), MSG_DONTWAIT), -1);
 
 	UNIT_CASE("max_idle: FF_SERVER_IDLE without a connection");
 	s.max_use = 0;
@@ -201,7 +212,7 @@ test_loop(void)
 	s.idle_ms = 0;
 	close(sv[0]);
 	CHECK_INT_EQ(ff_server_loop(&s), FF_SERVER_GONE);
-	CHECK_INT_EQ(served, 2);
+	CHECK_INT_EQ(served, 7);
 	close(sv[1]);
 	close(lfd);
 }
