@@ -194,7 +194,13 @@ ff_cli_open(struct ff_cli *cli, struct ff_err *e)
 		return -1;
 	if ((cli->sp = ff_spool_open(cli->conf, e)) == NULL)
 		return -1;
-	return ff_spool_drop_privileges(cli->sp, e);
+	/* a caller that could not become the spool owner gets no spool at all */
+	if (ff_spool_drop_privileges(cli->sp, e) < 0) {
+		ff_spool_close(cli->sp);
+		cli->sp = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -255,6 +255,33 @@ I\0' ]
 	[ "$(owner "$Q/flush/example_org")" = postfix:postfix ]
 }
 
+@test "fflushd: when the switch to the spool owner fails, every request is refused and nothing is touched" {
+	need_postfix_user
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	command -v setpriv >/dev/null || skip "needs setpriv (util-linux)"
+	chown -R postfix:postfix "$Q"
+	# the same for text and Postfix's protocol, one-shot
+	run bash -c 'printf "add example.com A1\n" | setpriv --bounding-set=-setuid fflushd'
+	assert_output --regexp '^71 '
+	[ "$status" = 71 ]
+	run bash -c 'printf "request\0add\0site\0example.org\0queue_id\0A2\0\0" |
+		sockpair-run -t 10 -- setpriv --bounding-set=-setuid fflushd 2>/dev/null | tr "\0" "|"'
+	# FLUSH_STAT_FAIL (-1), unsigned on the wire as Postfix writes it
+	assert_output "${GREET}status|4294967295||"
+	# the listening mode: the same answer from its workers
+	if command -v systemd-socket-activate >/dev/null; then
+		setpriv --bounding-set=-setuid systemd-socket-activate -E MAIL_CONFIG="$MAIL_CONFIG" \
+			-l "$T/flush.sock" fflushd -o max_idle=2s > "$T/ssa.log" 2>&1 &
+		LISTENER_PID=$!
+		wait_for 10 test -S "$T/flush.sock"
+		run bash -c 'printf "add example.com A3\n" | socat -t 30 - UNIX-CONNECT:"$1"' _ "$T/flush.sock"
+		assert_output --regexp '^71 '
+	fi
+	# nothing was created, as root or otherwise
+	run find "$Q/flush" -mindepth 1
+	assert_output ""
+}
+
 @test "fflushd: concurrent servers lose no queue ID" {
 	slow_test
 	for p in $(seq 1 10); do
