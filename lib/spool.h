@@ -91,6 +91,7 @@ struct ff_spool {
 	struct ff_domlist *domains;	/* fast_flush_domains, lazily */
 	int pubfd;			/* public/, for triggers; -1 until used */
 	unsigned long trigger_failures;	/* only the first is a warning */
+	int trigger_stalled;		/* a trigger timed out: never wait again */
 };
 
 struct ff_dirref {

@@ -90,8 +90,10 @@ trigger_socket(struct ff_spool *sp, int pubfd, const char *service, const char *
 			twarn(sp, "connect to public/%s: %s", service, strerror(errno));
 			goto out;
 		}
-		if (elapsed_ms(&start) >= sp->trigger_timeout_ms) {
-			twarn(sp, "connect to public/%s: timed out", service);
+		if (sp->trigger_stalled || elapsed_ms(&start) >= sp->trigger_timeout_ms) {
+			twarn(sp, "connect to public/%s: %s", service, sp->trigger_stalled ?
+			    "not accepting (timed out before: not waiting again)" : "timed out");
+			sp->trigger_stalled = 1;
 			goto out;
 		}
 		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
@@ -107,13 +109,15 @@ trigger_socket(struct ff_spool *sp, int pubfd, const char *service, const char *
 		}
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
-		long left = sp->trigger_timeout_ms - elapsed_ms(&start);
+		long left = sp->trigger_stalled ? 0 : sp->trigger_timeout_ms - elapsed_ms(&start);
 		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
 			twarn(sp, "write to public/%s: timed out", service);
+			sp->trigger_stalled = 1;
 			goto out;
 		}
 	}
 	rc = 0;
+	sp->trigger_stalled = 0;	/* the queue manager takes triggers again */
 out:
 	close(fd);
 	return rc;

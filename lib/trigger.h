@@ -10,7 +10,12 @@
  *	mail_trigger() does: to a UNIX socket the bytes plus one NUL, to a
  *	FIFO the bytes alone (opened non-blocking; refusing symlinks and
  *	multiply-linked FIFOs). Connect and write are bounded by
- *	trigger_timeout. ff_trigger_qmgr() sends one request byte to
+ *	trigger_timeout; once a socket trigger has timed out (a queue
+ *	manager that does not accept, its backlog full), later ones of the
+ *	same spool handle do not wait at all until one gets through again,
+ *	so that a refresh of many logfiles or a long-lived server waits for
+ *	a stuck queue manager once, not once per trigger.
+ *	ff_trigger_qmgr() sends one request byte to
  *	public/$queue_service_name: 'F' (forget dead sites, before an ETRN
  *	moves mail) or 'I' (scan incoming, after).
  *

@@ -92,6 +92,49 @@ log() {
 	assert_file_exists "$Q/flush/empty_test"
 }
 
+# stuck_qmgr - a queue manager that never accepts: public/qmgr listens with
+# its backlog full; prints the listener's pid once it is so
+stuck_qmgr() {
+	python3 - "$Q/public/qmgr" <<-'PY' &
+	import os, socket, sys, time
+	s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	s.bind(sys.argv[1])
+	s.listen(0)
+	fill = []
+	while True:
+	    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	    c.setblocking(False)
+	    try:
+	        c.connect(sys.argv[1])
+	    except BlockingIOError:
+	        break
+	    fill.append(c)
+	open(sys.argv[1] + ".full", "w").close()
+	while True:
+	    time.sleep(3600)
+	PY
+	LISTENER_PID=$!
+	wait_for 10 test -e "$Q/public/qmgr.full"
+}
+
+@test "refresh: a queue manager that does not accept costs one trigger_timeout, not one per trigger" {
+	conf "trigger_timeout = 4s"
+	log example.com A1
+	log example.org B2
+	for i in 1 2 3 4 5 6 7 8; do
+		queued "C${i}1" >/dev/null
+		echo "C${i}1" > "$Q/flush/site$i"
+	done
+	touch -a -d '-5 seconds' "$Q"/flush/*
+	stuck_qmgr
+	# 10 logfiles, a trigger each: 40 s of waits without the rule, 4 s with it
+	run timeout 30 fflush-refresh --purge -v
+	assert_success
+	assert_output --partial "10 logfiles: 10 refreshed (10 moved, 0 already incoming, 0 gone)"
+	assert_line "fflush-refresh: warning: connect to public/qmgr: timed out"
+	assert_line "fflush-refresh: warning: 9 more queue manager triggers failed the same way"
+}
+
 @test "refresh: a one-letter logfile does not break the scan" {
 	conf "fast_flush_domains = x, example.com"
 	log x A1
