@@ -51,7 +51,7 @@ close_rights(struct msghdr *m)
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			close(fd);
+			ff_fd_close(fd);
 		}
 	}
 }
@@ -107,4 +107,22 @@ ff_listen_inherited(void)
 	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
 		return 0;
 	return -1;
+}
+
+void
+ff_fd_close(int fd)
+{
+	struct linger l;
+	socklen_t len = sizeof(l);
+	int saved = errno;
+
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 && l.l_onoff) {
+		l.l_onoff = 0;
+		l.l_linger = 0;
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	close(fd);
+	errno = saved;
 }

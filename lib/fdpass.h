@@ -5,6 +5,8 @@
  *	int ff_fd_send(int sock, int fd);
  *	int ff_fd_recv(int sock, int *fd);
  *	int ff_listen_inherited(void);
+void ff_fd_close(int);
+ *	void ff_fd_close(int fd);
  *
  * DESCRIPTION
  *	ff_fd_send() sends fd the way Postfix does: one NUL data byte with
@@ -22,6 +24,13 @@
  *	handed over: systemd's first socket (LISTEN_FDS=1, LISTEN_PID ours,
  *	descriptor 3) or standard input when it is listening (inetd and
  *	xinetd "wait"); -1 when there is none.
+ *
+ *	ff_fd_close() closes a descriptor that came from another process
+ *	without ever blocking: the last close(2) of a socket with SO_LINGER
+ *	set waits until its data is sent or the linger time is over (a
+ *	peer with a zero window: the whole linger time), so the option is
+ *	turned off first and the kernel finishes the close in the
+ *	background. A server closes what its clients gave it this way.
  */
 #ifndef FF_FDPASS_H
 #define FF_FDPASS_H
@@ -29,5 +38,6 @@
 int ff_fd_send(int, int);
 int ff_fd_recv(int, int *);
 int ff_listen_inherited(void);
+void ff_fd_close(int);
 
 #endif

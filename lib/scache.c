@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 
+#include "fdpass.h"
 #include "scache.h"
 
 struct head;
@@ -285,8 +286,7 @@ discard(struct ff_scache *c, struct entry *e)
 	int fd = e->fd;
 
 	take(c, e);
-	if (fd >= 0)
-		close(fd);
+	ff_fd_close(fd);
 	free(e);
 }
 
@@ -474,7 +474,7 @@ ff_scache_find_dest(struct ff_scache *c, const char *dest, const char **dprop,
 		if ((fd = find_endp(c, e->endp)) < 0)
 			continue;
 		if (keep(&c->dprop, &c->dcap, e->prop) < 0) {
-			close(fd);
+			ff_fd_close(fd);
 			return -1;
 		}
 		*dprop = c->dprop;

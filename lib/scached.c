@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fdpass.h"
 #include "master.h"
 #include "msg.h"
 #include "scached_int.h"
@@ -314,8 +315,7 @@ sc_drop(struct server *sv, struct client *c)
 	sc_set_deadline(sv, c, -1);
 	epoll_ctl(sv->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
-	if (c->held >= 0)
-		close(c->held);
+	ff_fd_close(c->held);
 	sv->cl[c->fd] = NULL;
 	free(c->buf);
 	free(c->label);

@@ -298,7 +298,7 @@ take_items(int fd, struct ff_ain *inp, struct ff_scached *s, struct ff_err *e)
 		    get(v, n, "property")) {
 			if (ff_scache_save_endp(s->cache, now, atol(ttl), get(v, n, "label"),
 			    get(v, n, "property"), got) < 0)
-				close(got);
+				ff_fd_close(got);
 			else
 				sessions++;
 		} else if (strcmp(kind, "dest") == 0 && ttl && get(v, n, "label") &&
@@ -307,7 +307,7 @@ take_items(int fd, struct ff_ain *inp, struct ff_scached *s, struct ff_err *e)
 			    get(v, n, "property"), get(v, n, "endpoint")) == 0)
 				bindings++;
 		} else if (got >= 0)
-			close(got);
+			ff_fd_close(got);
 	}
 	for (size_t i = 0; i < n; i++)
 		ff_str_free(&v[i]);

@@ -159,7 +159,7 @@ save_endp_done(struct server *sv, struct client *c, int fd, const char *why)
 			sample_sizes(sv, 0, 1);
 		} else {
 			ff_msg_warn("%s: save_endp: %s", c->who, strerror(errno));
-			close(fd);
+			ff_fd_close(fd);
 		}
 	} else
 		ff_msg_warn("%s: save_endp: unable to receive file descriptor: %s", c->who, why);
@@ -305,7 +305,7 @@ dummy(struct server *sv, struct client *c)
 	if (r != 1)
 		ff_msg_warn("%s: cannot send file descriptor: the client's dummy was missing",
 		    c->who);
-	close(c->held);
+	ff_fd_close(c->held);
 	c->held = -1;
 	c->state = C_READY;
 	sc_set_deadline(sv, c, -1);
@@ -323,7 +323,7 @@ sc_send_held(struct server *sv, struct client *c)
 	if (errno == EAGAIN)
 		return;		/* when the socket has room */
 	ff_msg_warn("%s: cannot send file descriptor: %s", c->who, strerror(errno));
-	close(c->held);
+	ff_fd_close(c->held);
 	c->held = -1;
 	c->state = C_READY;
 	c->eof = 1;

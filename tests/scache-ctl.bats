@@ -214,6 +214,42 @@ one"
 	assert_output ""
 }
 
+@test "scache-ctl: closing an expired connection with SO_LINGER and a stalled peer does not block the server" {
+	conf "connection_cache_ttl_limit = 1s"
+	serve
+	# a TCP connection whose peer never reads: unsent data, zero window,
+	# SO_LINGER 60 s; cached for 1 s, then this process lets go of it
+	python3 - "$T/saved" <<-'PY' &
+	import os, socket, struct, subprocess, sys, time
+	srv = socket.socket()
+	srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+	srv.bind(("127.0.0.1", 0))
+	srv.listen(1)
+	c = socket.socket()
+	c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+	c.connect(srv.getsockname())
+	peer, _ = srv.accept()
+	c.setblocking(False)
+	try:
+	    while True:
+	        c.send(b"x" * 4096)
+	except BlockingIOError:
+	    pass
+	c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 60))
+	subprocess.run(["scache-ctl", "save-endp", "--fd", str(c.fileno()), "1", "ep", "p"],
+	               pass_fds=[c.fileno()], check=True)
+	c.close()
+	open(sys.argv[1], "w").close()
+	time.sleep(3600)
+	PY
+	LISTENER_PID=$!
+	wait_for 10 test -e "$T/saved"
+	# it expires after 1 s; the server closes it and goes on answering
+	wait_for 20 bash -c '[ -z "$(timeout 5 scache-ctl -q list)" ]'
+	run timeout 5 scache-ctl stats
+	assert_success
+}
+
 @test "scache-ctl: a cached connection whose peer hangs up is dropped at once" {
 	command -v socat >/dev/null || skip "needs socat"
 	conf "connection_cache_ttl_limit = 60s"
