@@ -181,7 +181,8 @@ open_client(struct ff_scclnt *c, const struct opts *o)
 		return fail(&e, ff_status_exit(e.status));
 	if (ff_scclnt_open(c, cli.sp, service, o->no_start ? NULL : &auto_settings,
 	    ff_time_ms(secs), &e) < 0)
-		return fail(&e, e.status == FF_CONFIG ? EX_CONFIG : EX_UNAVAILABLE);
+		return fail(&e, e.status == FF_CONFIG || e.status == FF_DENY ?
+		    ff_status_exit(e.status) : EX_UNAVAILABLE);
 	if (c->started && ff_verbose > 0)
 		fprintf(stderr, "scache-ctl: started a connection cache server\n");
 	return EX_OK;

@@ -52,6 +52,8 @@ ff_scached_defaults(struct ff_scached *s)
 	s->stat_interval_ms = 600 * 1000;
 	s->idle_ms = 100 * 1000;
 	s->timeout_ms = 3600 * 1000;
+	s->first_ms = 5000;
+	s->max_buffered = FF_SCACHED_MAX_BUFFERED;
 	s->max_sessions = 10000;
 	s->max_bindings = 40000;
 	s->max_clients = 1000;
@@ -103,6 +105,7 @@ ff_scached_conf(struct ff_scached *s, struct ff_conf *conf, struct ff_err *e)
 		    offsetof(struct ff_scached, stat_interval_ms) },
 		{ "max_idle", offsetof(struct ff_scached, idle_ms) },
 		{ "ipc_timeout", offsetof(struct ff_scached, timeout_ms) },
+		{ "fastflush_idle_client_timeout", offsetof(struct ff_scached, first_ms) },
 	};
 
 	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)
@@ -317,6 +320,7 @@ sc_drop(struct server *sv, struct client *c)
 	close(c->fd);
 	ff_fd_close(c->held);
 	sv->cl[c->fd] = NULL;
+	sv->buffered -= c->cap;
 	free(c->buf);
 	free(c->label);
 	free(c->prop);
@@ -374,7 +378,21 @@ add_client(struct server *sv, int fd)
 {
 	struct client *c;
 	struct epoll_event ev;
+	char who[sizeof(c->who)];
+	unsigned ops = peer_ops(sv->s, fd, who, sizeof(who));
 
+	/*
+	 * A peer that may do nothing is not let in: idle, it would hold one
+	 * of max_clients. Its warnings are logged for the 1st, 2nd, 4th, 8th,
+	 * ... refusal, so that a flood of them cannot flood the log.
+	 */
+	if (ops == 0) {
+		sv->refused++;
+		if (ff_verbose > 0 || (sv->refused & (sv->refused - 1)) == 0)
+			ff_msg_warn("%s: no operation allowed: connection refused (%lu so far)", who,
+			    sv->refused);
+		return -1;
+	}
 	if ((size_t)fd >= sv->ncl) {
 		size_t n = sv->ncl ? sv->ncl : 256;
 		struct client **ncl;
@@ -392,7 +410,8 @@ add_client(struct server *sv, int fd)
 	c->fd = fd;
 	c->held = -1;
 	c->deadline = -1;
-	c->ops = peer_ops(sv->s, fd, c->who, sizeof(c->who));
+	c->ops = ops;
+	memcpy(c->who, who, sizeof(c->who));
 	ev.events = c->events = EPOLLIN;
 	ev.data.u64 = TAG(T_CLIENT, fd);
 	if (epoll_ctl(sv->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -406,10 +425,16 @@ add_client(struct server *sv, int fd)
 		ff_msg_info("connect from %s", c->who);
 	ff_aout_put(&c->out, "protocol", "connection_cache_protocol");
 	sc_reply(sv, c);
-	if (c->eof)
+	if (c->eof) {
 		sc_drop(sv, c);
-	else
-		client_events(sv, c);
+		return 0;
+	}
+	/* a client that sends nothing leaves after first_ms */
+	if (sv->s->first_ms > 0) {
+		c->silent = 1;
+		sc_set_deadline(sv, c, sv->now + sv->s->first_ms);
+	}
+	client_events(sv, c);
 	return 0;
 }
 
@@ -460,8 +485,15 @@ read_input(struct server *sv, struct client *c)
 				    limit);
 				return -1;
 			}
+			/* every client has its first 8 KiB: small requests always fit */
+			if (c->cap > 0 && sv->buffered - c->cap + ncap > sv->s->max_buffered) {
+				ff_msg_warn("%s: the requests of all clients hold %zu bytes, the limit"
+				    " is %zu; disconnecting", c->who, sv->buffered, sv->s->max_buffered);
+				return -1;
+			}
 			if ((nb = realloc(c->buf, ncap)) == NULL)
 				return -1;
+			sv->buffered += ncap - c->cap;
 			c->buf = nb;
 			c->cap = ncap;
 		}
@@ -470,6 +502,10 @@ read_input(struct server *sv, struct client *c)
 	n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
 	if (n > 0) {
 		c->len += (size_t)n;
+		if (c->silent) {	/* it spoke: ipc_timeout from now on */
+			c->silent = 0;
+			sc_set_deadline(sv, c, -1);
+		}
 		return 0;
 	}
 	if (n == 0 || (errno != EAGAIN && errno != EINTR))
@@ -506,7 +542,7 @@ client_ready(struct server *sv, struct client *c, uint32_t events)
 		if (c->len > c->pos || c->off < c->out.len) {
 			if (c->deadline < 0)
 				sc_set_deadline(sv, c, sv->now + sv->s->timeout_ms);
-		} else
+		} else if (!c->silent)
 			sc_set_deadline(sv, c, -1);
 	}
 	client_events(sv, c);

@@ -104,6 +104,7 @@
 #define FF_SCOP_ALL	0x3fu
 
 #define FF_SCACHED_MAX_STRING	(1024 * 1024 + 64)
+#define FF_SCACHED_MAX_BUFFERED	(64 * 1024 * 1024)
 
 struct ff_scached_rule {
 	unsigned ops;
@@ -119,6 +120,8 @@ struct ff_scached {
 	long stat_interval_ms;	/* connection_cache_status_update_time */
 	long idle_ms;		/* max_idle */
 	long timeout_ms;	/* ipc_timeout */
+	long first_ms;		/* fastflush_idle_client_timeout */
+	size_t max_buffered;	/* input held for all clients together */
 	size_t max_sessions, max_bindings, max_clients, max_string;
 	uid_t owner;
 	struct ff_scached_rule *rules;

@@ -34,6 +34,7 @@ struct client {
 	char *label, *prop;	/* save_endp waiting for its descriptor */
 	long ttl_ms;
 	unsigned ops;		/* what the peer may do */
+	int silent;		/* nothing received yet: first_ms applies */
 	char who[48];
 };
 
@@ -56,6 +57,8 @@ struct server {
 	time_t interval_start;
 	struct counters iv;	/* Postfix's counters, reset at every dump */
 	unsigned long dest_hits, dest_miss, endp_hits, endp_miss, requests, denied;
+	unsigned long refused;	/* peers allowed nothing, closed at accept */
+	size_t buffered;	/* input buffers of all clients */
 	time_t started;
 	int stop;		/* 1: exit; 2: handed off */
 };

@@ -53,6 +53,10 @@ greeting(struct ff_scclnt *c, struct ff_err *e)
 	ff_str_free(&v[0]);
 	if (ok)
 		return 0;
+	/* our server closes at once on a peer that may do nothing */
+	if (c->in.eof && c->in.total == 0)
+		return ff_err_set(e, FF_DENY, "the connection cache server closed the connection"
+		    " without a greeting: permission denied (see --allow in scache-ctl(8))");
 	if (r == 1 || r == 0)
 		return ff_err_set(e, FF_SYSERR, "not a connection cache server (wrong greeting)");
 	return broke(c, e, "greeting");

@@ -78,16 +78,6 @@ ttl_ms(const struct server *sv, const char *s, long *ms)
 	return 0;
 }
 
-static int
-allowed(struct server *sv, struct client *c, unsigned op, const char *request)
-{
-	if (c->ops & op)
-		return 1;
-	sv->denied++;
-	ff_msg_warn("%s: %s: permission denied", c->who, request);
-	return 0;
-}
-
 static void
 status(struct client *c, int st)
 {
@@ -131,8 +121,6 @@ save_endp(struct server *sv, struct client *c, struct ff_ain *in)
 	if (r != 3 || ttl_ms(sv, v[0].p, &ms) < 0) {
 		ff_msg_warn("%s: save_endp: bad or missing request parameter", c->who);
 		status(c, ST_BAD);
-	} else if (!allowed(sv, c, FF_SCOP_SAVE, "save_endp")) {
-		status(c, ST_FAIL);
 	} else {
 		/* Linux: the client sends its descriptor only after this */
 		c->label = v[1].p;
@@ -218,8 +206,6 @@ find_endp(struct server *sv, struct client *c, struct ff_ain *in)
 		return r;
 	if (r != 1) {
 		ff_msg_warn("%s: find_endp: bad or missing request parameter", c->who);
-	} else if (!allowed(sv, c, FF_SCOP_FIND, "find_endp")) {
-		st = ST_FAIL;
 	} else if ((fd = ff_scache_find_endp(sv->cache, v[0].p, &prop)) < 0) {
 		sv->iv.endp_miss++, sv->endp_miss++;
 		st = ST_FAIL;
@@ -243,8 +229,6 @@ save_dest(struct server *sv, struct client *c, struct ff_ain *in)
 	if (r != 4 || ttl_ms(sv, v[0].p, &ms) < 0) {
 		ff_msg_warn("%s: save_dest: bad or missing request parameter", c->who);
 		status(c, ST_BAD);
-	} else if (!allowed(sv, c, FF_SCOP_SAVE, "save_dest")) {
-		status(c, ST_FAIL);
 	} else if (ff_scache_save_dest(sv->cache, sv->now, ms, v[1].p, v[2].p, v[3].p) < 0) {
 		ff_msg_warn("%s: save_dest: %s", c->who, strerror(errno));
 		status(c, ST_FAIL);
@@ -269,8 +253,6 @@ find_dest(struct server *sv, struct client *c, struct ff_ain *in)
 		return r;
 	if (r != 1) {
 		ff_msg_warn("%s: find_dest: bad or missing request parameter", c->who);
-	} else if (!allowed(sv, c, FF_SCOP_FIND, "find_dest")) {
-		st = ST_FAIL;
 	} else if ((fd = ff_scache_find_dest(sv->cache, v[0].p, &dprop, &eprop)) < 0) {
 		sv->iv.dest_miss++, sv->dest_miss++;
 		st = ST_FAIL;
@@ -336,8 +318,11 @@ sc_timed_out(struct server *sv, struct client *c)
 		save_endp_done(sv, c, -1, strerror(ETIMEDOUT));
 		return c->eof ? -1 : 0;
 	}
-	ff_msg_warn("%s: timed out %s", c->who, c->state == C_READY ? "in the middle of a request" :
-	    "waiting for the descriptor exchange");
+	if (c->silent)
+		ff_msg_warn("%s: sent nothing for %ld ms; disconnecting", c->who, sv->s->first_ms);
+	else
+		ff_msg_warn("%s: timed out %s", c->who, c->state == C_READY ?
+		    "in the middle of a request" : "waiting for the descriptor exchange");
 	return -1;
 }
 
@@ -370,11 +355,6 @@ stats(struct server *sv, struct client *c, struct ff_ain *in)
 
 	if ((r = no_more(c, in)) < 0)
 		return r;
-	if (!allowed(sv, c, FF_SCOP_STATS, "stats")) {
-		status(c, ST_FAIL);
-		sc_reply(sv, c);
-		return 1;
-	}
 	ff_scache_size(sv->cache, &z);
 	status(c, ST_OK);
 	put_ulong(c, "pid", (unsigned long)getpid());
@@ -396,6 +376,7 @@ stats(struct server *sv, struct client *c, struct ff_ain *in)
 	put_ulong(c, "hung_up", cs->hungup);
 	put_ulong(c, "requests", sv->requests);
 	put_ulong(c, "denied", sv->denied);
+	put_ulong(c, "refused", sv->refused);
 	sc_reply(sv, c);
 	return 1;
 }
@@ -471,11 +452,6 @@ list(struct server *sv, struct client *c, struct ff_ain *in)
 
 	if ((r = no_more(c, in)) < 0)
 		return r;
-	if (!allowed(sv, c, FF_SCOP_LIST, "list")) {
-		status(c, ST_FAIL);
-		sc_reply(sv, c);
-		return 1;
-	}
 	ff_scache_walk(sv->cache, list_item, &l);
 	status(c, ST_OK);
 	put_ulong(c, "count", l.count);
@@ -500,8 +476,6 @@ delete(struct server *sv, struct client *c, struct ff_ain *in)
 	if (kind == 0) {
 		ff_msg_warn("%s: delete: bad or missing request parameter", c->who);
 		status(c, ST_BAD);
-	} else if (!allowed(sv, c, FF_SCOP_DELETE, "delete")) {
-		status(c, ST_FAIL);
 	} else {
 		size_t n = ff_scache_delete(sv->cache, kind, r == 2 && v[1].len ? v[1].p : NULL);
 
@@ -522,11 +496,6 @@ handoff(struct server *sv, struct client *c, struct ff_ain *in)
 
 	if ((r = no_more(c, in)) < 0)
 		return r;
-	if (!allowed(sv, c, FF_SCOP_HANDOFF, "handoff")) {
-		status(c, ST_FAIL);
-		sc_reply(sv, c);
-		return 1;
-	}
 	status(c, ST_OK);
 	sc_reply(sv, c);
 	ff_msg_info("%s: handing the cache to a successor", c->who);
@@ -540,13 +509,20 @@ handoff(struct server *sv, struct client *c, struct ff_ain *in)
 
 /* ------------------------------------------------------------ dispatch */
 
+/*
+ * each request with the right it needs, checked before the rest is read,
+ * and the empty properties its refusal carries (the reply of a miss)
+ */
 static const struct {
 	const char *name;
+	unsigned op;
+	size_t nprops;
 	int (*fn)(struct server *, struct client *, struct ff_ain *);
 } requests[] = {
-	{ "save_endp", save_endp }, { "find_endp", find_endp },
-	{ "save_dest", save_dest }, { "find_dest", find_dest },
-	{ "stats", stats }, { "list", list }, { "delete", delete }, { "handoff", handoff },
+	{ "save_endp", FF_SCOP_SAVE, 0, save_endp }, { "find_endp", FF_SCOP_FIND, 1, find_endp },
+	{ "save_dest", FF_SCOP_SAVE, 0, save_dest }, { "find_dest", FF_SCOP_FIND, 2, find_dest },
+	{ "stats", FF_SCOP_STATS, 0, stats }, { "list", FF_SCOP_LIST, 0, list },
+	{ "delete", FF_SCOP_DELETE, 0, delete }, { "handoff", FF_SCOP_HANDOFF, 0, handoff },
 };
 
 static int
@@ -573,6 +549,24 @@ request(struct server *sv, struct client *c)
 		if (strcmp(v[0].p, requests[i].name) != 0)
 			continue;
 		free_values(v, 1);
+		if (!(c->ops & requests[i].op)) {
+			/*
+			 * Refused on its name, before the rest arrives (a denied
+			 * client cannot make the server hold a large request);
+			 * the rest is never read: the connection ends after the
+			 * reply
+			 */
+			sv->requests++;
+			sv->denied++;
+			ff_msg_warn("%s: %s: permission denied", c->who, requests[i].name);
+			status(c, ST_FAIL);
+			for (size_t k = 0; k < requests[i].nprops; k++)
+				ff_aout_put(&c->out, "property", "");
+			sc_reply(sv, c);
+			c->eof = 1;
+			c->pos = c->len = 0;
+			return 1;
+		}
 		if ((r = requests[i].fn(sv, c, &in)) != MORE_INPUT)
 			sv->requests++;
 		return r;

@@ -128,6 +128,12 @@ triggers() {
 	cat "$T"/triggers
 }
 
+# sanitized - the programs under test are the ASan+UBSan build (make SAN=1)
+sanitized() {
+	case ${FF_BUILD:-} in *-san) return 0 ;; esac
+	return 1
+}
+
 need_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }

@@ -9,9 +9,11 @@ load helpers
 setup() {
 	mkspool
 	SERVER_PID=
+	HOLDERS=()
 }
 
 teardown() {
+	for p in "${HOLDERS[@]}"; do kill "$p" 2>/dev/null || true; done
 	if [ -n "$SERVER_PID" ]; then
 		kill "$SERVER_PID" 2>/dev/null || true
 		wait "$SERVER_PID" 2>/dev/null || true
@@ -403,6 +405,112 @@ one"
 	run scache-ctl stats
 	assert_line "sessions=1"
 	assert_line "denied=3"
+}
+
+# hold_clients [-n] N FILE [BYTES] - N connections to the cache server
+# (-n: as user nobody) that each send about BYTES of an unfinished
+# save_dest request (none when 0); FILE appears once all are made, then they are
+# kept open until the test ends. Connections the server closes are fine.
+hold_clients() {
+	local as=()
+	if [ "$1" = -n ]; then
+		as=(setpriv --reuid nobody --regid nogroup --clear-groups)
+		shift
+	fi
+	cat > "$T/hold.py" <<-'PY'
+	import resource, socket, sys, time
+	path, n, done, nbytes = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+	soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+	resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+	held = []
+	# three values of a third each (a value may have 1 MiB), the last unended
+	third = nbytes // 3
+	req = (b"request\0save_dest\0ttl\0" + b"100\0label\0" + b"x" * third +
+	       b"\0property\0" + b"y" * third + b"\0label\0" + b"z" * third)
+	for i in range(n):
+	    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+	    s.settimeout(30)
+	    s.connect(path)
+	    held.append(s)
+	    if nbytes:
+	        try:
+	            s.sendall(req)
+	        except OSError:
+	            pass
+	open(done, "w").close()
+	while True:
+	    time.sleep(3600)
+	PY
+	chmod 644 "$T/hold.py"
+	"${as[@]}" /usr/bin/python3 "$T/hold.py" "$Q/private/scache" "$1" "$2" "${3:-0}" &
+	HOLDERS+=($!)
+	wait_for 120 test -e "$2"
+}
+
+@test "scache-ctl: peers allowed nothing are refused at accept and cannot lock others out" {
+	need_root
+	id nobody >/dev/null 2>&1 || skip "needs user nobody"
+	chmod 755 "$Q/private"
+	chmod 777 "$T"
+	serve
+	# 1,050 connections from nobody: more than the 1,000 clients served at once
+	hold_clients -n 1050 "$T/held"
+	# root is still served at once, and nobody is told why it was refused
+	run timeout 10 scache-ctl -n stats
+	assert_success
+	assert_line --regexp '^refused=1[0-9]{3}$'
+	local ctl=$T/scache-ctl
+	cp "$(command -v scache-ctl)" "$ctl"
+	chmod 755 "$ctl"
+	run -77 as_nobody "$ctl" -n stats
+	assert_output --partial "permission denied"
+	# the log has a line for the 1st, 2nd, 4th, ... refusal, not one each
+	run grep -c 'no operation allowed: connection refused' "$T/serve.log"
+	[ "$output" -ge 2 ] && [ "$output" -le 12 ]
+}
+
+@test "scache-ctl: a client that sends nothing is cut off after fastflush_idle_client_timeout" {
+	conf "fastflush_idle_client_timeout = 1s"
+	serve
+	# connect, read the greeting, send nothing: the server hangs up
+	run timeout 20 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+while s.recv(4096):
+    pass
+print("cut off")' "$Q/private/scache"
+	assert_output "cut off"
+	run grep -c 'sent nothing for 1000 ms; disconnecting' "$T/serve.log"
+	assert_output 1
+	run scache-ctl -n stats
+	assert_success
+}
+
+@test "scache-ctl: a request denied by its name is refused before the rest is read; all clients' input is bounded" {
+	need_root
+	id nobody >/dev/null 2>&1 || skip "needs user nobody"
+	chmod 755 "$Q/private"
+	chmod 777 "$T"
+	serve --allow stats=nobody
+	# 40 unfinished 3 MiB save_dest requests from a user who may not save:
+	# each is refused on its name, its connection closed
+	hold_clients -n 40 "$T/held.nobody" 3145728
+	run grep -c 'save_dest: permission denied' "$T/serve.log"
+	assert_output 40
+	# 40 more from root, who may save: 120 MiB in all, more than the 64 MiB
+	# held for all clients together; the clients over it are cut off
+	hold_clients 40 "$T/held.root" 3145728
+	run grep -c 'the requests of all clients hold' "$T/serve.log"
+	[ "$output" -ge 1 ]
+	# the server's peak memory stayed near that bound
+	local hwm
+	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
+	echo "peak RSS ${hwm} kB"
+	# (AddressSanitizer keeps freed memory in quarantine: no figure there)
+	sanitized || [ "$hwm" -lt $((100 * 1024)) ]
+	run timeout 10 scache-ctl -n stats
+	assert_success
 }
 
 @test "scache-ctl: a listening socket from systemd (Accept=no) or xinetd (wait = yes, on stdin)" {
