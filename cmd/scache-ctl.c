@@ -41,7 +41,7 @@ usage(FILE *fp)
 	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] [--json] find-dest [--fd N] DEST [-- CMD [ARG...]]\n"
 	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] [--json] stats | list\n"
 	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] delete [--endp | --dest] {LABEL | --all}\n"
-	    "       scache-ctl [-v] [-c dir] [-o name=value] [-t time] serve [--replace] [-m N] [-a OPS=WHO]...\n"
+	    "       scache-ctl [-v] [-c dir] [-o name=value] [-t time] serve [--replace] [-m N] [-a OPS=WHO]... [--trust-savers]\n"
 	    "\n"
 	    "The shared connection cache of a Postfix spool, as Postfix's scache(8):\n"
 	    "connections (open descriptors) saved under an endpoint label (an address)\n"
@@ -72,6 +72,8 @@ usage(FILE *fp)
 	    "      --fd N           the descriptor to save, or to hand to CMD\n"
 	    "      --endp, --dest   delete only connections, or only bindings\n"
 	    "      --all            delete everything\n"
+	    "      --trust-savers   serve: let -a grant save (the users named share Postfix's\n"
+	    "                       labels: what they save, Postfix's smtp may use)\n"
 	    "      --replace        serve: take over from the running server, connections\n"
 	    "                       and listening socket included (for restarts, upgrades)\n"
 	    "  -m, --max-sessions N serve: cache at most N connections (default 10000);\n"
@@ -91,11 +93,11 @@ usage(FILE *fp)
 	    "error, 78 configuration; with CMD its exit status, 126/127 if it cannot run.\n");
 }
 
-enum { OPT_FD = 0x200, OPT_ENDP, OPT_DEST, OPT_ALL, OPT_REPLACE };
+enum { OPT_FD = 0x200, OPT_ENDP, OPT_DEST, OPT_ALL, OPT_REPLACE, OPT_TRUST };
 
 struct opts {
 	const char *timeout;
-	int no_start, fd, kind, all, replace;
+	int no_start, fd, kind, all, replace, trust_savers;
 	long max_sessions;
 	const char **allow;
 	size_t nallow;
@@ -462,6 +464,7 @@ serve_setup(const struct opts *o, struct ff_scached *sp, const char **service)
 	struct ff_err e = { .status = FF_OK };
 	long secs;
 
+	sp->trust_savers = o->trust_savers;
 	for (size_t i = 0; i < o->nallow; i++)
 		if (ff_scached_allow(sp, o->allow[i], &e) < 0)
 			return usage_error("%s", e.msg);
@@ -657,6 +660,7 @@ main(int argc, char **argv)
 		{ "dest", no_argument, NULL, OPT_DEST },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "replace", no_argument, NULL, OPT_REPLACE },
+		{ "trust-savers", no_argument, NULL, OPT_TRUST },
 		{ "max-sessions", required_argument, NULL, 'm' },
 		{ "allow", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
@@ -703,6 +707,9 @@ main(int argc, char **argv)
 		case OPT_REPLACE:
 			o.replace = 1;
 			break;
+		case OPT_TRUST:
+			o.trust_savers = 1;
+			break;
 		case 'm':
 			o.max_sessions = (long)strtonum(optarg, 1, 10000000, &errstr);
 			if (errstr)
@@ -726,8 +733,9 @@ main(int argc, char **argv)
 	if (cmd && (cmd[0] == NULL || (strcmp(sub, "find-endp") && strcmp(sub, "find-dest"))))
 		return usage_error(cmd[0] ? "%s: no command to run with it" :
 		    "-- needs a command after it%s", cmd[0] ? sub : "");
-	if ((o.replace || o.nallow || o.max_sessions) && strcmp(sub, "serve") != 0)
-		return usage_error("--replace, --allow and --max-sessions are for serve, not %s", sub);
+	if ((o.replace || o.nallow || o.max_sessions || o.trust_savers) && strcmp(sub, "serve") != 0)
+		return usage_error("--replace, --allow, --trust-savers and --max-sessions are for "
+		    "serve, not %s", sub);
 	if ((o.kind || o.all) && strcmp(sub, "delete") != 0)
 		return usage_error("--endp, --dest and --all are for delete, not %s", sub);
 	if (o.fd >= 0 && strcmp(sub, "save-endp") && strcmp(sub, "find-endp") &&

@@ -31,8 +31,8 @@ _fastflush_options()
 		'' | stats | list | save-dest) echo "$client" ;;
 		save-endp | find-endp | find-dest) echo "$client --fd" ;;
 		delete) echo "$client --endp --dest --all" ;;
-		serve) echo "$any --replace -m --max-sessions -a --allow" ;;
-		*) echo "$client --fd --endp --dest --all --replace -m --max-sessions -a --allow" ;;
+		serve) echo "$any --replace -m --max-sessions -a --allow --trust-savers" ;;
+		*) echo "$client --fd --endp --dest --all --replace -m --max-sessions -a --allow --trust-savers" ;;
 		esac ;;
 	esac
 }

@@ -202,6 +202,15 @@ ff_scached_allow(struct ff_scached *s, const char *spec, struct ff_err *e)
 	}
 	if (ops == 0)
 		return ff_err_set(e, FF_USAGE, "no operation in allow rule %s", spec);
+	/*
+	 * One label namespace for all: a connection saved under Postfix's
+	 * label (smtp:192.0.2.1:25) is what Postfix's smtp finds and writes
+	 * its mail to. Granting save is trusting the user that much.
+	 */
+	if ((ops & FF_SCOP_SAVE) && !s->trust_savers)
+		return ff_err_set(e, FF_USAGE, "allow rule %s grants save: what the users it names"
+		    " save under Postfix's labels, Postfix's smtp would use for its mail; add"
+		    " --trust-savers if they are trusted that much", spec);
 	cursor = eq + 1;
 	if (*cursor == 0)
 		return ff_err_set(e, FF_USAGE, "nobody named in allow rule %s", spec);

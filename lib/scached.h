@@ -126,6 +126,7 @@ struct ff_scached {
 	uid_t owner;
 	struct ff_scached_rule *rules;
 	size_t nrules;
+	int trust_savers;	/* rules may grant FF_SCOP_SAVE */
 	struct ff_scache *cache;	/* created by run or takeover */
 	int lockfd;
 	int one_client;		/* tests: serve this connection (lfd -1), then return */

@@ -407,6 +407,31 @@ one"
 	assert_line "denied=3"
 }
 
+@test "scache-ctl: granting save needs --trust-savers (users share Postfix's labels)" {
+	need_root
+	id nobody >/dev/null 2>&1 || skip "needs user nobody"
+	run -64 scache-ctl serve --allow find,save=nobody
+	assert_output --partial "grants save"
+	assert_output --partial "--trust-savers"
+	run -64 scache-ctl serve -a all=nobody
+	assert_output --partial "--trust-savers"
+	run -64 scache-ctl --trust-savers stats
+	assert_output --partial "for serve"
+	[ ! -e "$Q/private/scache" ]
+	# explicitly trusted: nobody saves, and Postfix's smtp would find it
+	chmod 755 "$Q/private"
+	serve --trust-savers --allow save=nobody
+	echo x > "$T/x"
+	chmod 644 "$T/x"
+	local ctl=$T/scache-ctl
+	cp "$(command -v scache-ctl)" "$ctl"
+	chmod 755 "$ctl"
+	run as_nobody bash -c '"$1" -n save-endp --fd 5 30 smtp:192.0.2.1:25 p 5< "$2"' _ "$ctl" "$T/x"
+	assert_success
+	run scache-ctl -n find-endp smtp:192.0.2.1:25 -- cat /dev/fd/3
+	assert_output x
+}
+
 # hold_clients [-n] N FILE [BYTES] - N connections to the cache server
 # (-n: as user nobody) that each send about BYTES of an unfinished
 # save_dest request (none when 0); FILE appears once all are made, then they are
