@@ -115,19 +115,19 @@ batch(void)
 	enum ff_status worst = FF_OK;
 	struct ff_err e;
 	unsigned long lineno = 0;
-	char *line = NULL, *site = NULL, *id = NULL;
-	size_t cap = 0, idlen = 0;
-	ssize_t n;
+	static char line[BATCH_LINE_MAX + 1];
+	char *site = NULL, *id = NULL;
+	size_t n, idlen = 0;
+	int r;
 
 	if (b == NULL) {
 		ff_msg_error("out of memory");
 		return FF_TEMP;
 	}
-	while ((n = getline(&line, &cap, stdin)) >= 0) {
+	/* a line is read into that buffer or skipped: memory does not follow the input */
+	while ((r = ff_line_read(stdin, line, sizeof(line), &n)) > 0) {
 		lineno++;
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = 0;
-		if (n > BATCH_LINE_MAX) {
+		if (r == FF_LINE_LONG) {
 			ff_err_set(&e, FF_BAD, "line longer than %d bytes", BATCH_LINE_MAX);
 			worst = bad_line(lineno, &e, worst);
 			continue;
@@ -136,19 +136,17 @@ batch(void)
 			continue;
 		ff_err_clear(&e);
 		if (parse_line(line, (size_t)n, &site, &id, &idlen, &e) < 0 ||
-		    ff_batch_add(b, site, id, idlen, &e) < 0) {
+		    ff_batch_add(b, site, id, idlen, &e) < 0)
 			worst = bad_line(lineno, &e, worst);
-			continue;
-		}
-		if (ff_batch_pending(b) >= BATCH_COMMIT)
+		/* a denied site is remembered too: the bound counts it */
+		if (ff_batch_pending(b) >= BATCH_COMMIT || ff_batch_sites(b) >= FF_BATCH_SITES_MAX)
 			worst = ff_status_worse(worst, ff_batch_commit(b, report, NULL));
 	}
-	if (ferror(stdin)) {
+	if (r < 0) {
 		ff_msg_error("read standard input: %s", strerror(errno));
 		worst = ff_status_worse(worst, FF_TEMP);
 	}
 	worst = ff_status_worse(worst, ff_batch_commit(b, report, NULL));
-	free(line);
 	ff_batch_free(b);
 	return worst;
 }

@@ -40,6 +40,7 @@
 #include "domlist.h"
 #include "map.h"
 #include "sfile.h"
+#include "line.h"
 #include "spool.h"
 #include "trigger.h"
 #include "logread.h"

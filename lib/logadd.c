@@ -203,6 +203,30 @@ ff_batch_pending(const struct ff_batch *b)
 	return b->pending;
 }
 
+size_t
+ff_batch_sites(const struct ff_batch *b)
+{
+	return b->sites.count;
+}
+
+/* forget - drop what the batch remembers of sites and logfiles (all written) */
+static int
+forget(struct ff_batch *b)
+{
+	for (size_t i = 0; i < b->sites.count; i++)
+		free(b->sites.ent[i].value);
+	for (size_t i = 0; i < b->nlogs; i++) {
+		free(b->lb[i].site);
+		free(b->lb[i].buf);
+	}
+	free(b->lb);
+	b->lb = NULL;
+	b->nlogs = b->cap = 0;
+	ff_map_free(&b->sites);
+	ff_map_free(&b->logs);
+	return ff_map_init(&b->sites, 0) < 0 || ff_map_init(&b->logs, 0) < 0 ? -1 : 0;
+}
+
 /* memo_site - policy and log name, once per distinct site */
 static struct site_memo *
 memo_site(struct ff_batch *b, const char *site, struct ff_err *e)
@@ -312,6 +336,8 @@ ff_batch_commit(struct ff_batch *b, ff_batch_cb *cb, void *arg)
 		l->count = 0;
 	}
 	b->pending = 0;
+	if (b->sites.count >= FF_BATCH_SITES_MAX && forget(b) < 0)
+		worst = ff_status_worse(worst, FF_TEMP);
 	return worst;
 }
 
@@ -320,13 +346,7 @@ ff_batch_free(struct ff_batch *b)
 {
 	if (b == NULL)
 		return;
-	for (size_t i = 0; i < b->sites.count; i++)
-		free(b->sites.ent[i].value);
-	for (size_t i = 0; i < b->nlogs; i++) {
-		free(b->lb[i].site);
-		free(b->lb[i].buf);
-	}
-	free(b->lb);
+	forget(b);
 	ff_map_free(&b->sites);
 	ff_map_free(&b->logs);
 	free(b);

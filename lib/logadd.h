@@ -11,6 +11,8 @@
  *	int ff_batch_add(struct ff_batch *b, const char *site, const char *id, size_t idlen,
  *	    struct ff_err *e);
  *	int ff_batch_commit(struct ff_batch *b, ff_batch_cb *cb, void *arg);
+ *	size_t ff_batch_pending(const struct ff_batch *b);
+ *	size_t ff_batch_sites(const struct ff_batch *b);
  *	void ff_batch_free(struct ff_batch *b);
  *
  * DESCRIPTION
@@ -34,6 +36,13 @@
  *	FF_DENY, FF_FAIL) without affecting the rest of the batch.
  *	ff_batch_commit() calls cb(arg, logname, site, count, status, err)
  *	for every logfile and returns the worst status.
+ *
+ *	Memory: ff_batch_pending() is the number of IDs held,
+ *	ff_batch_sites() the number of distinct sites remembered (about
+ *	1 KiB each, a denial's message included). A caller commits when
+ *	either reaches its bound; a commit with FF_BATCH_SITES_MAX sites
+ *	or more also forgets the sites and logfiles, so a batch holds at
+ *	most FF_BATCH_SITES_MAX of them (about 10 MiB), whatever the input.
  */
 #ifndef FF_LOGADD_H
 #define FF_LOGADD_H
@@ -45,6 +54,8 @@
 
 struct ff_batch;
 
+#define FF_BATCH_SITES_MAX	10000
+
 typedef void ff_batch_cb(void *, const char *, const char *, unsigned long, enum ff_status,
     const struct ff_err *);
 
@@ -55,6 +66,7 @@ struct ff_batch *ff_batch_new(struct ff_spool *);
 int ff_batch_add(struct ff_batch *, const char *, const char *, size_t, struct ff_err *);
 enum ff_status ff_batch_commit(struct ff_batch *, ff_batch_cb *, void *);
 size_t ff_batch_pending(const struct ff_batch *);
+size_t ff_batch_sites(const struct ff_batch *);
 void ff_batch_free(struct ff_batch *);
 
 #endif

@@ -516,3 +516,22 @@ teardown() { rmspool; }
 TORN
 A2" ]
 }
+
+@test "fflush-add -: memory stays bounded: a 256 MiB line, 500,000 denied sites" {
+	slow_test
+	# one line of 256 MiB (64,000 times the 4 KiB line limit), then a good one
+	queued 9FBF11234 >/dev/null
+	run bash -c '{ head -c 268435456 /dev/zero | tr "\0" x; printf "\nexample.com 9FBF11234\n"; } |
+		fflush-add - 2>&1 >/dev/null | head -3'
+	assert_output --partial "line 1: line longer than 4096 bytes"
+	[ "$(cat "$Q/flush/example_com")" = 9FBF11234 ]
+	local kb
+	kb=$({ head -c 268435456 /dev/zero | tr "\0" x; echo; } | peak_kb fflush-add -)
+	echo "peak RSS, 256 MiB line: $kb KiB"
+	sanitized || [ "$kb" -lt $((32 * 1024)) ]
+	# 500,000 distinct sites, none eligible: each is remembered only until
+	# the batch holds FF_BATCH_SITES_MAX (10,000) of them
+	kb=$(seq 1 500000 | sed 's/.*/site&.invalid 9FBF11234/' | peak_kb fflush-add -)
+	echo "peak RSS, 500,000 denied sites: $kb KiB"
+	sanitized || [ "$kb" -lt $((48 * 1024)) ]
+}

@@ -128,6 +128,15 @@ triggers() {
 	cat "$T"/triggers
 }
 
+# peak_kb CMD [ARG...] - run CMD (standard input passed on, its output
+# discarded); print its peak resident memory in KiB (getrusage of the child)
+peak_kb() {
+	python3 -c '
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+}
+
 # sanitized - the programs under test are the ASan+UBSan build (make SAN=1)
 sanitized() {
 	case ${FF_BUILD:-} in *-san) return 0 ;; esac
