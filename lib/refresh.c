@@ -87,14 +87,36 @@ purge_one(struct refresh_ctx *x, int dirfd, const char *name, struct ff_err *e)
 	return rc;
 }
 
-/* compact_one - keep one line per queue ID that still has a queue file */
+/*
+ * remember_stale - note an ID without a queue file. At most STALE_MEMO
+ * are kept (then they are forgotten, and a stale ID met again costs one
+ * more lookup), so a log full of such IDs costs bounded memory, whatever
+ * its size.
+ */
+#define STALE_MEMO	65536
+
+static void
+remember_stale(struct ff_map *stale, const char *id, size_t len)
+{
+	if (ff_map_put(stale, id, len, NULL) >= 0)
+		return;
+	ff_map_free(stale);
+	if (ff_map_init(stale, STALE_MEMO) == 0)
+		(void)ff_map_put(stale, id, len, NULL);
+}
+
+/*
+ * compact_one - keep one line per queue ID that still has a queue file.
+ * Memory: the IDs kept (at most one per queued message) and STALE_MEMO
+ * stale ones, not the whole log.
+ */
 static int
 compact_one(struct refresh_ctx *x, int dirfd, const char *name, unsigned long *dropped,
     struct ff_err *e)
 {
 	char what[FF_QID_MAX + 16], *out = NULL, *nb;
 	struct ff_logread *rd = NULL;
-	struct ff_map seen = { 0 };
+	struct ff_map seen = { 0 }, stale = { 0 };
 	const char *id;
 	size_t len, olen = 0, ocap = 0;
 	int fd, ok, r, rc = -1, dryrun = (x->flags & FF_SEND_DRYRUN) != 0;
@@ -105,16 +127,25 @@ compact_one(struct refresh_ctx *x, int dirfd, const char *name, unsigned long *d
 		return errno == ENOENT ? 0 : -1;
 	if (ff_lock(fd, dryrun ? LOCK_SH : LOCK_EX, x->sp->lock_timeout_ms, what, e) < 0)
 		goto out;
-	if ((rd = malloc(sizeof(*rd))) == NULL || ff_map_init(&seen, 0) < 0) {
+	if ((rd = malloc(sizeof(*rd))) == NULL || ff_map_init(&seen, 0) < 0 ||
+	    ff_map_init(&stale, STALE_MEMO) < 0) {
 		ff_err_sys(e, ENOMEM, "%s", what);
 		goto out;
 	}
 	ff_logread_init(rd, fd);
 	while ((r = ff_logread_next(rd, &id, &len, &ok)) == 1) {
-		if (!ok || ff_map_put(&seen, id, len, NULL) != 1 ||
-		    ff_locate(x->sp, id, len) < 0) {
+		if (!ok || ff_map_has(&seen, id, len) || ff_map_has(&stale, id, len)) {
 			(*dropped)++;
 			continue;
+		}
+		if (ff_locate(x->sp, id, len) < 0) {
+			remember_stale(&stale, id, len);
+			(*dropped)++;
+			continue;
+		}
+		if (ff_map_put(&seen, id, len, NULL) < 0) {
+			ff_err_sys(e, ENOMEM, "%s", what);
+			goto out;
 		}
 		if (olen + len + 1 > ocap) {
 			ocap = ocap ? ocap * 2 : 4096;
@@ -150,6 +181,7 @@ out:
 	free(out);
 	free(rd);
 	ff_map_free(&seen);
+	ff_map_free(&stale);
 	close(fd);
 	return rc;
 }

@@ -237,3 +237,18 @@ stuck_qmgr() {
 		grep -qx "ID$i" "$Q/flush/site${i}_test" || { echo "lost ID$i"; false; }
 	done
 }
+
+@test "refresh: --compact of a log of a million stale IDs holds a bounded set, not the log" {
+	slow_test
+	sanitized && skip "a memory figure: AddressSanitizer adds its own"
+	awk 'BEGIN { for (i = 1; i <= 1000000; i++) printf "%010X\n", i * 7919 + 1048576 }' \
+		> "$Q/flush/example_com"
+	log example.org B2
+	local kb
+	kb=$(peak_kb fflush-refresh --compact)
+	echo "peak RSS: $kb KiB"
+	# every distinct ID held: about 32 MiB; bounded: about 14 MiB
+	[ "$kb" -lt $((24 * 1024)) ]
+	[ ! -s "$Q/flush/example_com" ]
+	[ "$(cat "$Q/flush/example_org")" = B2 ]
+}
