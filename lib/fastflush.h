@@ -39,6 +39,7 @@
 #include "site.h"
 #include "domlist.h"
 #include "map.h"
+#include "idcount.h"
 #include "sfile.h"
 #include "line.h"
 #include "spool.h"

@@ -16,20 +16,46 @@
 #include "inspect.h"
 #include "logread.h"
 #include "logscan.h"
-#include "map.h"
+#include "idcount.h"
 #include "sfile.h"
 
-/* read_log - count lines and distinct IDs of one open logfile */
+/* one distinct ID: unique and stale counted, and shown when asked */
+struct walk_ctx {
+	struct ff_spool *sp;
+	struct ff_loginfo *info;
+	ff_show_cb *cb;
+	void *arg;
+};
+
 static int
-read_log(struct ff_spool *sp, int dirfd, const char *name, struct ff_map *ids,
+one_id(void *arg, const char *id, size_t len, unsigned long count)
+{
+	struct walk_ctx *w = arg;
+	int q = ff_locate(w->sp, id, len);
+
+	w->info->unique++;
+	if (q < 0)
+		w->info->stale++;
+	if (w->cb != NULL)
+		w->cb(w->arg, id, count, q);
+	return 0;
+}
+
+/*
+ * read_log - count the lines of one logfile and its distinct IDs (in
+ * bounded memory: see idcount.h), then call cb (when set) for each
+ */
+static int
+read_log(struct ff_spool *sp, int dirfd, const char *name, ff_show_cb *cb, void *arg,
     struct ff_loginfo *info, struct ff_err *e)
 {
 	char what[FF_QID_MAX + 16];
+	struct walk_ctx w = { .sp = sp, .info = info, .cb = cb, .arg = arg };
+	struct ff_idcount ids;
 	struct ff_logread *rd;
 	struct stat st;
 	const char *id;
 	size_t len;
-	void **slot;
 	int fd, ok, r;
 
 	snprintf(what, sizeof(what), "flush/%s", name);
@@ -42,7 +68,8 @@ read_log(struct ff_spool *sp, int dirfd, const char *name, struct ff_map *ids,
 		close(fd);
 		return -1;
 	}
-	if ((rd = malloc(sizeof(*rd))) == NULL) {
+	if ((rd = malloc(sizeof(*rd))) == NULL || ff_idcount_init(&ids, 0) < 0) {
+		free(rd);
 		close(fd);
 		return ff_err_sys(e, ENOMEM, "%s", what);
 	}
@@ -59,23 +86,20 @@ read_log(struct ff_spool *sp, int dirfd, const char *name, struct ff_map *ids,
 			info->bad++;
 			continue;
 		}
-		if (ff_map_put(ids, id, len, &slot) < 0) {
+		if (ff_idcount_add(&ids, id, len) < 0) {
 			r = -2;
 			break;
 		}
-		*slot = (void *)((uintptr_t)*slot + 1);
 	}
 	free(rd);
 	close(fd);
-	if (r == -2)
-		return ff_err_sys(e, ENOMEM, "%s", what);
-	if (r < 0)
-		return ff_err_sys(e, errno, "read %s", what);
-	info->unique = ids->count;
-	for (size_t i = 0; i < ids->count; i++)
-		if (ff_locate(sp, ids->ent[i].key, ids->ent[i].len) < 0)
-			info->stale++;
-	return 0;
+	if (r == -2 || (r == 0 && ff_idcount_walk(&ids, one_id, &w) < 0)) {
+		ff_err_sys(e, errno, "%s: counting queue IDs", what);
+		r = -1;
+	} else if (r < 0)
+		ff_err_sys(e, errno, "read %s", what);
+	ff_idcount_free(&ids);
+	return r < 0 ? -1 : 0;
 }
 
 struct list_ctx {
@@ -90,7 +114,6 @@ list_one(void *arg, int dirfd, const char *name, const struct stat *st, struct f
 {
 	struct list_ctx *x = arg;
 	struct ff_loginfo info = { 0 };
-	struct ff_map ids;
 	int rc;
 
 	if (x->brief) {
@@ -102,10 +125,7 @@ list_one(void *arg, int dirfd, const char *name, const struct stat *st, struct f
 		x->cb(x->arg, &info);
 		return 0;
 	}
-	if (ff_map_init(&ids, 0) < 0)
-		return ff_err_sys(e, ENOMEM, "list");
-	rc = read_log(x->sp, dirfd, name, &ids, &info, e);
-	ff_map_free(&ids);
+	rc = read_log(x->sp, dirfd, name, NULL, NULL, &info, e);
 	if (rc < 0)
 		return errno == ENOENT ? 0 : -1;	/* purged while we looked */
 	x->cb(x->arg, &info);
@@ -125,7 +145,6 @@ ff_show_log(struct ff_spool *sp, const char *logname, ff_show_cb *cb, void *arg,
     struct ff_loginfo *info, struct ff_err *e)
 {
 	struct ff_dirref dir;
-	struct ff_map ids;
 	size_t len = strlen(logname);
 	int rc;
 
@@ -138,20 +157,11 @@ ff_show_log(struct ff_spool *sp, const char *logname, ff_show_cb *cb, void *arg,
 		ff_err_clear(e);
 		return 0;
 	}
-	if (ff_map_init(&ids, 0) < 0) {
-		ff_dirref_release(&dir);
-		return ff_err_sys(e, ENOMEM, "show");
-	}
-	rc = read_log(sp, dir.fd, logname, &ids, info, e);
+	rc = read_log(sp, dir.fd, logname, cb, arg, info, e);
 	ff_dirref_release(&dir);
 	if (rc < 0 && errno == ENOENT) {
 		ff_err_clear(e);
 		rc = 0;
-	} else if (rc == 0 && cb != NULL) {
-		for (size_t i = 0; i < ids.count; i++)
-			cb(arg, ids.ent[i].key, (unsigned long)(uintptr_t)ids.ent[i].value,
-			    ff_locate(sp, ids.ent[i].key, ids.ent[i].len));
 	}
-	ff_map_free(&ids);
 	return rc;
 }

@@ -16,7 +16,8 @@
  *	filled in (info->counted = 0), which stays fast on huge spools.
  *
  *	ff_show_log() calls cb(arg, id, count, queue) for each distinct
- *	queue ID of one logfile, in order of first appearance, with how
+ *	queue ID of one logfile, in order of first appearance (in byte
+ *	order when it has more than FF_IDCOUNT_HELD: see idcount.h), with how
  *	often it is listed and the queue (FF_Q_*) that holds its file now
  *	(-1: gone), and fills info. It returns 0 and sets info->exists = 0
  *	when there is no such logfile.

@@ -122,3 +122,18 @@ teardown() { rmspool; }
 	run fflush-list --brief example.com
 	assert_failure 64
 }
+
+@test "list: a log of a million distinct IDs is counted in bounded memory, exactly" {
+	slow_test
+	sanitized && skip "a memory figure: AddressSanitizer adds its own"
+	# 2,000,000 lines, 1,000,000 distinct IDs, none queued
+	awk 'BEGIN { for (i = 1; i <= 2000000; i++) printf "%010X\n", (i % 1000000) * 2039 + 1048576 }' \
+		> "$Q/flush/example_com"
+	run fflush-list
+	assert_line --regexp '^example_com +2000000 +1000000 +1000000 +0 '
+	local kb
+	kb=$(peak_kb fflush-list)
+	echo "peak RSS: $kb KiB"
+	# every distinct ID held: about 45 MiB; 262,144 held, the rest in runs: about 19 MiB
+	[ "$kb" -lt $((32 * 1024)) ]
+}

@@ -241,7 +241,7 @@ stuck_qmgr() {
 @test "refresh: --compact of a log of a million stale IDs holds a bounded set, not the log" {
 	slow_test
 	sanitized && skip "a memory figure: AddressSanitizer adds its own"
-	awk 'BEGIN { for (i = 1; i <= 1000000; i++) printf "%010X\n", i * 7919 + 1048576 }' \
+	awk 'BEGIN { for (i = 1; i <= 1000000; i++) printf "%010X\n", i * 2039 + 1048576 }' \
 		> "$Q/flush/example_com"
 	log example.org B2
 	local kb
