@@ -116,6 +116,22 @@ I\0' ]
 	[ ! -s "$Q/flush/example_com" ]
 }
 
+@test "fflushd text: fields one space apart, a failed send with a log name included" {
+	ln -s /etc/passwd "$Q/flush/example_com"
+	text "send example.com"
+	assert_output '71 error log=example_com msg="flush/example_com: is a symbolic link; refusing to follow it"'
+	rm "$Q/flush/example_com"
+	text "add example.com 9FBF11234"
+	assert_output "0 ok log=example_com"
+	text "send example.com"
+	assert_output "1 nothing log=example_com moved=0 incoming=0 gone=1"
+	# no reply has two spaces in a row or ends in one
+	for line in help "send" "send example.com" "send-file NOSUCH" refresh purge "add example.com ../x"; do
+		text "$line"
+		[[ "$output" != *"  "* && "$output" != *" " ]] || { echo "bad spacing: [$output]"; false; }
+	done
+}
+
 @test "fflushd: Postfix protocol on a socket: greeting, then status" {
 	queued 9FBF11234 >/dev/null
 	ask 'request\0add\0site\0example.com\0queue_id\09FBF11234\0\0'
