@@ -38,6 +38,7 @@
 #include "qid.h"
 #include "site.h"
 #include "domlist.h"
+#include "siphash.h"
 #include "map.h"
 #include "sfile.h"
 #include "spool.h"
