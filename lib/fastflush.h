@@ -33,6 +33,7 @@
 
 #include "status.h"
 #include "msg.h"
+#include "fmt.h"
 #include "conf.h"
 #include "expand.h"
 #include "qid.h"

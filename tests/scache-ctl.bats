@@ -425,6 +425,20 @@ one"
 	SERVER_PID=
 }
 
+@test "scache-ctl: a service name too long for its lock file is a clear error, not a cut name" {
+	conf "max_idle = 1s"
+	local long
+	long=$(printf 'a%.0s' $(seq 1 300))
+	# an inherited listening socket (xinetd style): no socket path is
+	# built, only the lock file name "$long.lock" (was cut to 255 bytes)
+	run -78 timeout 20 perl -MIO::Socket::UNIX -e '
+		my $l = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0], Listen => 5) or die $!;
+		open(STDIN, "<&", $l) or die $!; exec @ARGV[1..$#ARGV]' \
+		"$T/sc.sock" scache-ctl -o connection_cache_service_name="$long" serve
+	assert_output --partial "connection_cache_service_name too long for a lock file name: aaaa"
+	[ -z "$(find "$Q/private" -name 'aaaa*')" ]
+}
+
 @test "scache-ctl: a real TCP connection saved by one process, continued by another" {
 	command -v socat >/dev/null || skip "needs socat"
 	conf "connection_cache_ttl_limit = 60s"
