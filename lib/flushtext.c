@@ -100,6 +100,8 @@ static const struct {
 };
 
 /* field - one key=value more, one space from the one before */
+static void field(char *, size_t, const char *, ...) FF_PRINTF(3, 4);
+
 static void
 field(char *buf, size_t size, const char *fmt, ...)
 {
