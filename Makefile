@@ -54,8 +54,11 @@ CMDS      := $(notdir $(basename $(wildcard cmd/*.c)))
 CMD_BINS  := $(CMDS:%=$(B)/bin/%)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
-TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
-TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(B)/tests/tools/%)
+# tests/tools/NAME_shim.c: an LD_PRELOAD shim, built as $(B)/tests/tools/NAME.so
+SHIM_SRCS := $(sort $(wildcard tests/tools/*_shim.c))
+TOOL_SRCS := $(filter-out $(SHIM_SRCS),$(sort $(wildcard tests/tools/*.c)))
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(B)/tests/tools/%) \
+	     $(SHIM_SRCS:tests/tools/%_shim.c=$(B)/tests/tools/%.so)
 BATS_FILES := $(sort $(wildcard tests/*.bats))
 INTEROP_BATS := $(sort $(wildcard tests/interop/*.bats))
 
@@ -103,6 +106,10 @@ $(B)/tests/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/libfastflush.a
 $(B)/tests/tools/%: tests/tools/%.c $(B)/libfastflush.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(B)/libfastflush.a $(PKG_LIBS)
+
+$(B)/tests/tools/%.so: tests/tools/%_shim.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $< -ldl
 
 tools: $(TOOL_BINS)
 

@@ -534,7 +534,7 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 
 		ff_msg_error("%s/private/%s: %s", cli.sp->queue_dir, service, e.msg);
 		close(privfd);
-		return busy ? EX_TEMPFAIL : EX_OSERR;
+		return busy ? EX_TEMPFAIL : e.status == FF_CONFIG ? EX_CONFIG : EX_OSERR;
 	}
 	close(privfd);
 	if (ff_verbose > 0)

@@ -13,6 +13,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "cli.h"
 #include "msg.h"
 #include "utf8.h"
@@ -153,10 +154,10 @@ log_to_postlog(struct ff_conf *conf, struct ff_err *e)
 	    ff_conf_str(conf, "postlog_service_name", &service, e) < 0 ||
 	    ff_conf_str(conf, "myhostname", &host, e) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/public/%s", qdir, service);
-	if (ff_msg_postlog(path, host) < 0)
-		ff_msg_warn("maillog_file is set but %s cannot be reached (%s): logging to syslog",
-		    path, strerror(errno));
+	if (ff_fmt(path, sizeof(path), "%s/public/%s", qdir, service) < 0 ||
+	    ff_msg_postlog(path, host) < 0)
+		ff_msg_warn("maillog_file is set but %.200s/public/%.100s cannot be reached (%s): "
+		    "logging to syslog", qdir, service, strerror(errno));
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "conf.h"
 #include "expand.h"
 #include "msg.h"
@@ -281,7 +282,7 @@ ff_conf_load(struct ff_conf *c, const char *dir, struct ff_err *e)
 	free(c->dir);
 	if ((c->dir = strdup(dir)) == NULL)
 		return ff_err_sys(e, ENOMEM, "config");
-	if (snprintf(path, sizeof(path), "%s/main.cf", dir) >= (int)sizeof(path))
+	if (ff_fmt(path, sizeof(path), "%s/main.cf", dir) < 0)
 		return ff_err_set(e, FF_CONFIG, "%s: configuration directory name too long", dir);
 	if ((fp = fopen(path, "re")) == NULL) {
 		/*

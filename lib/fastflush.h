@@ -33,11 +33,13 @@
 
 #include "status.h"
 #include "msg.h"
+#include "fmt.h"
 #include "conf.h"
 #include "expand.h"
 #include "qid.h"
 #include "site.h"
 #include "domlist.h"
+#include "siphash.h"
 #include "map.h"
 #include "idcount.h"
 #include "sfile.h"

@@ -201,15 +201,23 @@ keep_id(char **buf, size_t *len, size_t *cap, const char *id, size_t n)
 #define SEND_BATCH	65536
 
 struct pending_id {
-	uint32_t off;		/* into the batch's ID text */
+	uint32_t off, len;	/* into the batch's ID text */
 	uint32_t seq;		/* log order, to keep the sort stable */
 	char key[8];		/* hash directories, e.g. "9/F/" */
+	unsigned char bad;	/* not a queue ID: listed, never sent */
+};
+
+/* an outcome, by log order: the callback hears of each ID in log order */
+struct sent_id {
+	uint32_t off, len;
+	unsigned char w;	/* enum ff_where */
 };
 
 struct send_batch {
 	char *ids;
 	size_t len, cap;
 	struct pending_id *t;
+	struct sent_id *done;	/* by seq */
 	size_t n;
 };
 
@@ -223,13 +231,15 @@ pending_cmp(const void *a, const void *b)
 }
 
 static int
-batch_push(struct ff_spool *sp, struct send_batch *b, const char *id, size_t len)
+batch_push(struct ff_spool *sp, struct send_batch *b, const char *id, size_t len, int bad)
 {
 	char dirs[2 * FF_HASH_MAX_DEPTH + 1];
 	struct pending_id *t;
 	char *nb;
 
 	if (b->t == NULL && (b->t = malloc(SEND_BATCH * sizeof(*b->t))) == NULL)
+		return -1;
+	if (b->done == NULL && (b->done = malloc(SEND_BATCH * sizeof(*b->done))) == NULL)
 		return -1;
 	if (b->len + len + 1 > b->cap) {
 		size_t ncap = b->cap ? b->cap * 2 : 65536;
@@ -242,9 +252,11 @@ batch_push(struct ff_spool *sp, struct send_batch *b, const char *id, size_t len
 	}
 	t = &b->t[b->n];
 	t->off = (uint32_t)b->len;
+	t->len = (uint32_t)len;
 	t->seq = (uint32_t)b->n;
+	t->bad = bad != 0;
 	memset(t->key, 0, sizeof(t->key));
-	if (sp->hashed[FF_Q_DEFERRED]) {
+	if (!bad && sp->hashed[FF_Q_DEFERRED]) {
 		ff_qid_hash(id, len, sp->depth < 3 ? sp->depth : 3, dirs, sizeof(dirs));
 		memcpy(t->key, dirs, strlen(dirs));
 	}
@@ -267,7 +279,10 @@ struct send_state {
 	struct ff_err *failure;
 };
 
-/* batch_run - send every queued ID, directory by directory */
+/*
+ * batch_run - send every queued ID, directory by directory, then tell the
+ * callback each outcome in log order
+ */
 static int
 batch_run(struct send_state *x, struct send_batch *b)
 {
@@ -279,20 +294,28 @@ batch_run(struct send_state *x, struct send_batch *b)
 		qsort(b->t, b->n, sizeof(*b->t), pending_cmp);
 	for (size_t i = 0; i < b->n; i++) {
 		const char *id = b->ids + b->t[i].off;
-		size_t len = strlen(id);
+		size_t len = b->t[i].len;
 
-		ff_err_clear(&one);
-		w = send_one(x->sp, id, x->ts, x->dryrun, 0, &one);
-		if (w == FF_W_FAILED) {
-			ff_msg_warn("%s", one.msg);
-			first_error(x->failure, &one);
-			if (keep_id(x->keep, x->keep_len, &x->keep_cap, id, len) < 0)
-				rc = -1;
+		if (b->t[i].bad) {
+			w = FF_W_BAD;
+		} else {
+			ff_err_clear(&one);
+			w = send_one(x->sp, id, x->ts, x->dryrun, 0, &one);
+			if (w == FF_W_FAILED) {
+				ff_msg_warn("%s", one.msg);
+				first_error(x->failure, &one);
+				if (keep_id(x->keep, x->keep_len, &x->keep_cap, id, len) < 0)
+					rc = -1;
+			}
 		}
 		count(x->c, w);
-		if (x->cb != NULL)
-			x->cb(x->arg, id, len, w);
+		b->done[b->t[i].seq].off = b->t[i].off;
+		b->done[b->t[i].seq].len = b->t[i].len;
+		b->done[b->t[i].seq].w = (unsigned char)w;
 	}
+	for (size_t i = 0; x->cb != NULL && i < b->n; i++)
+		x->cb(x->arg, b->ids + b->done[i].off, b->done[i].len,
+		    (enum ff_where)b->done[i].w);
 	b->n = 0;
 	b->len = 0;
 	return rc;
@@ -326,22 +349,18 @@ process_lines(struct ff_spool *sp, int fd, const char *what, unsigned flags,
 	ff_logread_init(rd, fd);
 	while ((r = ff_logread_next(rd, &id, &len, &ok)) == 1) {
 		c->lines++;
-		if (!ok) {
+		if (!ok)
 			ff_msg_warn("bad queue id \"%s\" in fast flush logfile %s",
 			    ff_msg_safe(id, len, quoted, 130), what);
-			count(c, FF_W_BAD);
-			if (cb != NULL)
-				cb(arg, id, len, FF_W_BAD);
-			continue;
-		}
-		/* past FF_DEDUP_MAX distinct IDs, repeats are tolerated (put fails) */
-		if (ff_map_put(&seen, id, len, NULL) == 0) {
+		/*
+		 * past FF_DEDUP_MAX distinct IDs, repeats are tolerated (put
+		 * fails); a repeat is counted, not listed again
+		 */
+		if (ok && ff_map_put(&seen, id, len, NULL) == 0) {
 			count(c, FF_W_DUP);
-			if (cb != NULL)
-				cb(arg, id, len, FF_W_DUP);
 			continue;
 		}
-		if (batch_push(sp, &b, id, len) < 0 ||
+		if (batch_push(sp, &b, id, len, !ok) < 0 ||
 		    (b.n == SEND_BATCH && batch_run(&x, &b) < 0)) {
 			r = -2;
 			break;
@@ -351,6 +370,7 @@ process_lines(struct ff_spool *sp, int fd, const char *what, unsigned flags,
 		r = -2;
 	free(b.ids);
 	free(b.t);
+	free(b.done);
 	free(rd);
 	ff_map_free(&seen);
 	if (r == -2)

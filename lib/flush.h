@@ -35,7 +35,9 @@
  *
  *	FF_SEND_DRYRUN changes nothing: no moves, no truncation, no time
  *	updates, no triggers; the counts say what would happen. cb, when
- *	not NULL, is called for each line with where it went.
+ *	not NULL, is called once for each distinct line, in log order
+ *	(FF_W_BAD for a line that is no queue ID), with where it went;
+ *	repeats are counted in c->dups, not passed to cb.
  *
  *	ff_locate() returns the queue (FF_Q_*) that holds a queue file
  *	now, or -1 when it is in none of deferred, incoming, active, hold,

@@ -99,7 +99,26 @@ static const struct {
 	{ "help", 0, 0, "help" },
 };
 
-/* details - the key=value part of a reply */
+/* field - one key=value more, one space from the one before */
+static void field(char *, size_t, const char *, ...) FF_PRINTF(3, 4);
+
+static void
+field(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len > 0)
+		append(buf, size, " ");
+	len = strlen(buf);
+	if (len >= size - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+/* details - the key=value part of a reply, fields one space apart */
 static void
 details(const struct ff_flushd *d, unsigned bit, enum ff_status st, char *buf, size_t size)
 {
@@ -109,24 +128,24 @@ details(const struct ff_flushd *d, unsigned bit, enum ff_status st, char *buf, s
 	switch (bit) {
 	case FF_REQ_ADD:
 		if (st == FF_OK)
-			append(buf, size, "log=%s", d->log);
+			field(buf, size, "log=%s", d->log);
 		break;
 	case FF_REQ_SEND:
 		if (d->log[0])
-			append(buf, size, "log=%s ", d->log);
+			field(buf, size, "log=%s", d->log);
 		if (st == FF_OK || st == FF_NOTHING || c->lines > 0)
-			append(buf, size, "moved=%lu incoming=%lu gone=%lu", c->moved, c->incoming,
+			field(buf, size, "moved=%lu incoming=%lu gone=%lu", c->moved, c->incoming,
 			    c->gone);
 		break;
 	case FF_REQ_SEND_FILE:
 		if (st == FF_OK || st == FF_NOTHING)
-			append(buf, size, "result=%s", c->moved ? "moved" : c->incoming ?
+			field(buf, size, "result=%s", c->moved ? "moved" : c->incoming ?
 			    "incoming" : c->notready ? "notready" : "gone");
 		break;
 	case FF_REQ_REFRESH:
 	case FF_REQ_PURGE:
 		if (st != FF_CONFIG && st != FF_DENY)
-			append(buf, size, "logs=%lu refreshed=%lu purged=%lu kept=%lu moved=%lu "
+			field(buf, size, "logs=%lu refreshed=%lu purged=%lu kept=%lu moved=%lu "
 			    "errors=%lu", d->t.logs, d->t.refreshed, d->t.purged, d->t.kept,
 			    d->t.c.moved, d->t.errors);
 		break;

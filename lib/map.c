@@ -8,17 +8,10 @@
 
 #define BLOCK_SIZE	65536
 
-/* FNV-1a: short keys, good spread, no setup */
-static uint32_t
-hash(const char *s, size_t len)
+uint64_t
+ff_map_hash(const struct ff_map *m, const char *s, size_t len)
 {
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
+	return ff_siphash(&m->key, s, len);
 }
 
 int
@@ -26,6 +19,7 @@ ff_map_init(struct ff_map *m, size_t max)
 {
 	memset(m, 0, sizeof(*m));
 	m->max = max;
+	ff_siphash_key(&m->key);
 	m->index_size = 64;
 	if ((m->index = calloc(m->index_size, sizeof(*m->index))) == NULL)
 		return -1;
@@ -69,7 +63,7 @@ copy_key(struct ff_map *m, const char *key, size_t len)
 
 /* lookup - index slot holding the key, or the empty slot where it goes */
 static size_t
-lookup(const struct ff_map *m, const char *key, size_t len, uint32_t h)
+lookup(const struct ff_map *m, const char *key, size_t len, uint64_t h)
 {
 	size_t mask = m->index_size - 1, i = h & mask;
 
@@ -92,7 +86,7 @@ grow(struct ff_map *m)
 	if (ni == NULL)
 		return -1;
 	for (size_t e = 0; e < m->count; e++) {
-		size_t i = hash(m->ent[e].key, m->ent[e].len) & mask;
+		size_t i = ff_map_hash(m, m->ent[e].key, m->ent[e].len) & mask;
 		while (ni[i] != 0)
 			i = (i + 1) & mask;
 		ni[i] = (uint32_t)(e + 1);
@@ -106,7 +100,7 @@ grow(struct ff_map *m)
 int
 ff_map_put(struct ff_map *m, const char *key, size_t len, void ***slot)
 {
-	uint32_t h = hash(key, len);
+	uint64_t h = ff_map_hash(m, key, len);
 	size_t i = lookup(m, key, len, h);
 	struct ff_map_ent *ne;
 
@@ -146,7 +140,7 @@ ff_map_has(const struct ff_map *m, const char *key, size_t len)
 {
 	if (m->index == NULL)
 		return 0;
-	return m->index[lookup(m, key, len, hash(key, len))] != 0;
+	return m->index[lookup(m, key, len, ff_map_hash(m, key, len))] != 0;
 }
 
 void **
@@ -156,6 +150,6 @@ ff_map_get(const struct ff_map *m, const char *key, size_t len)
 
 	if (m->index == NULL)
 		return NULL;
-	i = lookup(m, key, len, hash(key, len));
+	i = lookup(m, key, len, ff_map_hash(m, key, len));
 	return m->index[i] ? &m->ent[m->index[i] - 1].value : NULL;
 }

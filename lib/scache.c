@@ -15,6 +15,7 @@
 
 #include "fdpass.h"
 #include "scache.h"
+#include "siphash.h"
 
 struct head;
 
@@ -53,7 +54,7 @@ struct ff_scache {
 	struct heap sess, bind;
 	size_t max_sess, max_bind, bytes;
 	unsigned long seq;
-	uint64_t seed;
+	struct ff_siphash_key key;	/* the tables' hash key, random */
 	struct entry **byfd;		/* sessions by descriptor */
 	size_t nbyfd;
 	void (*hook)(void *, int, int);
@@ -68,11 +69,7 @@ struct ff_scache {
 static uint64_t
 hash(const struct ff_scache *c, const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL ^ c->seed;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h ^ (h >> 29);
+	return ff_siphash(&c->key, s, len);
 }
 
 static struct head **
@@ -236,7 +233,7 @@ ff_scache_new(size_t max_sessions, size_t max_bindings)
 		return NULL;
 	c->max_sess = max_sessions;
 	c->max_bind = max_bindings;
-	arc4random_buf(&c->seed, sizeof(c->seed));
+	ff_siphash_key(&c->key);
 	return c;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "fdpass.h"
 #include "msg.h"
 #include "scache.h"
@@ -207,8 +208,7 @@ ff_scclnt_open(struct ff_scclnt *c, struct ff_spool *sp, const char *service,
 	if ((privfd = openat(sp->qfd, "private", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
 		return ff_err_sys(e, errno, "%s/private", sp->queue_dir);
-	if ((size_t)snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", privfd, service) >=
-	    sizeof(path)) {
+	if (ff_fmt(path, sizeof(path), "/proc/self/fd/%d/%s", privfd, service) < 0) {
 		close(privfd);
 		return ff_err_set(e, FF_CONFIG, "connection_cache_service_name too long");
 	}

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "fdpass.h"
 #include "msg.h"
 #include "scached_int.h"
@@ -38,8 +39,7 @@ sock_path(int privfd, const char *service, struct sockaddr_un *sa, struct ff_err
 	    strcmp(service, "..") == 0)
 		return ff_err_set(e, FF_CONFIG, "bad connection_cache_service_name: %s", service);
 	/* the directory as opened (no symbolic link swapped in since) */
-	if ((size_t)snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", privfd,
-	    service) >= sizeof(sa->sun_path))
+	if (ff_fmt(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", privfd, service) < 0)
 		return ff_err_set(e, FF_CONFIG, "connection_cache_service_name too long: %s", service);
 	return 0;
 }
@@ -52,7 +52,9 @@ lock(int privfd, const char *service, int wait_ms, int *lockfd, struct ff_err *e
 	long until = ff_now_ms() + wait_ms;
 	int fd;
 
-	snprintf(name, sizeof(name), "%s.lock", service);
+	if (ff_fmt(name, sizeof(name), "%s.lock", service) < 0)
+		return ff_err_set(e, FF_CONFIG, "connection_cache_service_name too long for "
+		    "a lock file name: %.100s...", service);
 	if ((fd = openat(privfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
 		return ff_err_sys(e, errno, "open lock file %s", name);
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {

@@ -129,6 +129,7 @@ struct pool {
 	size_t nw, cap;
 	int total, avail;	/* current workers, and of those free */
 	long last_crash;
+	long fork_failed;	/* forks failed in a row */
 };
 
 static volatile sig_atomic_t got_chld, got_hup, got_term;
@@ -152,6 +153,11 @@ new_channel(struct pool *pl)
 	return 0;
 }
 
+/*
+ * spawn - one more worker; -1 when none started (the caller tries again a
+ * second later). A failed fork is said once per run of failures, and
+ * when forks work again; it is never counted as a worker.
+ */
 static int
 spawn(struct pool *pl)
 {
@@ -161,15 +167,23 @@ spawn(struct pool *pl)
 	if (pl->nw == pl->cap) {
 		size_t cap = pl->cap ? 2 * pl->cap : 16;
 
-		if ((w = reallocarray(pl->w, cap, sizeof(*w))) == NULL)
+		if ((w = reallocarray(pl->w, cap, sizeof(*w))) == NULL) {
+			ff_msg_warn("cannot start a worker: %s", strerror(errno));
 			return -1;
+		}
 		pl->w = w;
 		pl->cap = cap;
 	}
 	pl->gen++;
 	if ((pid = fork()) < 0) {
-		ff_msg_warn("fork: %s", strerror(errno));
+		if (pl->fork_failed++ == 0)
+			ff_msg_warn("cannot start a worker: fork: %s; trying again every second",
+			    strerror(errno));
 		return -1;
+	}
+	if (pid > 0 && pl->fork_failed > 0) {
+		ff_msg_info("worker started after %ld failed forks", pl->fork_failed);
+		pl->fork_failed = 0;
 	}
 	if (pid == 0) {
 		struct ff_master m = { .status_fd = pl->chan[1], .gen = pl->gen, .avail = -1,

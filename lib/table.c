@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "msg.h"
 #include "table_int.h"
 #include "utf8.h"
@@ -63,9 +64,10 @@ ff_table_ctx_init(struct ff_table_ctx *ctx, struct ff_conf *conf)
 	}
 	strlcpy(ctx->config_dir, ff_conf_dir(conf), sizeof(ctx->config_dir));
 	strlcpy(ctx->queue_dir, ff_conf_get(conf, "queue_directory"), sizeof(ctx->queue_dir));
-	if (*ff_conf_get(conf, "command_directory") != 0)
-		snprintf(ctx->postmap, sizeof(ctx->postmap), "%s/postmap",
-		    ff_conf_get(conf, "command_directory"));
+	if (*ff_conf_get(conf, "command_directory") != 0 &&
+	    ff_fmt(ctx->postmap, sizeof(ctx->postmap), "%s/postmap",
+	    ff_conf_get(conf, "command_directory")) < 0)
+		ff_msg_warn("command_directory too long: postmap cannot be run");
 	strlcpy(ctx->proxymap_service, ff_conf_get(conf, "proxymap_service_name"),
 	    sizeof(ctx->proxymap_service));
 	if (ff_conf_time_ms(conf, "ipc_timeout", &ms, &e) < 0) {

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fmt.h"
 #include "msg.h"
 #include "sfile.h"
 #include "spool.h"
@@ -52,15 +53,13 @@ twarn(struct ff_spool *sp, const char *fmt, ...)
 static int
 socket_path(struct ff_spool *sp, int pubfd, const char *service, struct sockaddr_un *sun)
 {
-	int n;
-
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
-	n = snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/public/%s", sp->queue_dir, service);
-	if (n > 0 && (size_t)n < sizeof(sun->sun_path))
+	if (ff_fmt(sun->sun_path, sizeof(sun->sun_path), "%s/public/%s", sp->queue_dir,
+	    service) >= 0)
 		return 0;
-	n = snprintf(sun->sun_path, sizeof(sun->sun_path), "/proc/self/fd/%d/%s", pubfd, service);
-	return n > 0 && (size_t)n < sizeof(sun->sun_path) ? 0 : -1;
+	return ff_fmt(sun->sun_path, sizeof(sun->sun_path), "/proc/self/fd/%d/%s", pubfd,
+	    service) < 0 ? -1 : 0;
 }
 
 static int

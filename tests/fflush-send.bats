@@ -138,7 +138,24 @@ teardown() { rmspool; }
 	assert_line "  A1 moved"
 	assert_line "  B2 already incoming"
 	assert_line "  C3 gone"
-	assert_line "  A1 duplicate"
+	refute_line --partial duplicate
+}
+
+@test "send: -v prints each queue ID once, in logfile order" {
+	# deferred/ is hashed: the moves go directory by directory (A, 9, F),
+	# the listing still follows the logfile
+	queued F1 >/dev/null
+	queued A1 >/dev/null
+	queued 9B2 >/dev/null
+	printf '%s\n' F1 A1 F1 'bad/id' 9B2 A1 C3 F1 > "$Q/flush/example_com"
+	run --separate-stderr fflush-send -v example.com
+	assert_success
+	assert_output "  F1 moved
+  A1 moved
+  bad/id bad
+  9B2 moved
+  C3 gone
+example.com: moved 3, already incoming 0, gone 1"
 }
 
 @test "send: -q prints nothing; --json prints one object per site" {

@@ -116,6 +116,22 @@ I\0' ]
 	[ ! -s "$Q/flush/example_com" ]
 }
 
+@test "fflushd text: fields one space apart, a failed send with a log name included" {
+	ln -s /etc/passwd "$Q/flush/example_com"
+	text "send example.com"
+	assert_output '71 error log=example_com msg="flush/example_com: is a symbolic link; refusing to follow it"'
+	rm "$Q/flush/example_com"
+	text "add example.com 9FBF11234"
+	assert_output "0 ok log=example_com"
+	text "send example.com"
+	assert_output "1 nothing log=example_com moved=0 incoming=0 gone=1"
+	# no reply has two spaces in a row or ends in one
+	for line in help "send" "send example.com" "send-file NOSUCH" refresh purge "add example.com ../x"; do
+		text "$line"
+		[[ "$output" != *"  "* && "$output" != *" " ]] || { echo "bad spacing: [$output]"; false; }
+	done
+}
+
 @test "fflushd: Postfix protocol on a socket: greeting, then status" {
 	queued 9FBF11234 >/dev/null
 	ask 'request\0add\0site\0example.com\0queue_id\09FBF11234\0\0'
@@ -372,7 +388,11 @@ say() {
 # Accept=no: the same process, LPID, holds the socket); returns once the
 # socket is there
 listen() {
-	systemd-socket-activate -E MAIL_CONFIG="$MAIL_CONFIG" -l "$T/flush.sock" fflushd "$@" \
+	local preload=()
+	# $T/nofork exists: fork() fails (tests/tools/failfork_shim.c)
+	[ ! -e "$T/nofork" ] || preload=(-E LD_PRELOAD="$FF_BUILD/tests/tools/failfork.so"
+		-E FF_FAILFORK="$T/nofork" -E ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0")
+	systemd-socket-activate -E MAIL_CONFIG="$MAIL_CONFIG" "${preload[@]}" -l "$T/flush.sock" fflushd "$@" \
 		> "$T/ssa.out" 2> "$T/ssa.log" &
 	LPID=$!
 	wait_for 10 test -S "$T/flush.sock"
@@ -394,6 +414,28 @@ at_least() { [ "$(kids "$LPID" | wc -l)" -ge "$1" ]; }
 need_listen() {
 	command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate (package systemd)"
 	command -v socat >/dev/null || skip "needs socat"
+}
+
+@test "fflushd listening: a failed fork is logged and retried, not taken for a worker; it serves once fork works" {
+	need_listen
+	queued 9FBF11234 >/dev/null
+	touch "$T/nofork"
+	listen -v --text -o max_idle=60s
+	# the first client starts fflushd (systemd-socket-activate waits for
+	# it), then waits in the backlog while no worker can be started
+	( printf 'add example.com 9FBF11234\n' | socat -t 30 - UNIX-CONNECT:"$T/flush.sock" > "$T/reply" ) &
+	local client=$!
+	wait_for 10 grep -q "cannot start a worker: fork: Resource temporarily unavailable; trying again every second" "$T/ssa.log"
+	# said once, no worker runs, and the parent is still there to try again
+	[ "$(grep -c 'cannot start a worker' "$T/ssa.log")" = 1 ]
+	[ -z "$(kids "$LPID")" ]
+	kill -0 "$LPID"
+	rm "$T/nofork"
+	wait "$client"
+	[ "$(cat "$T/reply")" = "0 ok log=example_com" ]
+	grep -q "worker started after [0-9]* failed forks" "$T/ssa.log"
+	kill -TERM "$LPID"
+	wait "$LPID" || true
 }
 
 @test "fflushd listening: SIGTERM to the parent stops every worker, busy ones included" {

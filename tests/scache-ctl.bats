@@ -76,6 +76,32 @@ serve() {
 	[ ! -e "$Q/private/scache" ]
 }
 
+# nofork [SKIP] CMD... - CMD with fork() failing while $T/nofork exists,
+# except its first SKIP forks (counted into the children too)
+nofork() {
+	local skip=$1
+	shift
+	env LD_PRELOAD="$FF_BUILD/tests/tools/failfork.so" FF_FAILFORK="$T/nofork" \
+		FF_FAILFORK_SKIP="$skip" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$@"
+}
+
+@test "scache-ctl: a failed fork of the on-demand start is reported at once, not waited out" {
+	touch "$T/nofork"
+	# the client's own fork fails
+	run -69 nofork 0 scache-ctl stats
+	assert_output "scache-ctl: fork: Resource temporarily unavailable"
+	# the starter's second fork (the server's) fails: the client is told
+	# (was: taken for a started server, the client waited 5 s to connect)
+	run -69 nofork 1 scache-ctl stats
+	assert_output "scache-ctl: start connection cache server: fork: Resource temporarily unavailable"
+	[ ! -e "$Q/private/scache" ]
+	# forks work again: the next client starts the server
+	rm "$T/nofork"
+	run nofork 1 scache-ctl stats
+	assert_success
+	assert_line --regexp '^pid=[0-9]+$'
+}
+
 @test "scache-ctl: configuration mistakes: exit 78 naming them, an unused -o warned about" {
 	mkdir "$T/nomaincf"
 	run -78 scache-ctl -c "$T/nomaincf" -n stats
@@ -566,6 +592,20 @@ print("cut off")' "$Q/private/scache"
 	assert_line "pid=$SERVER_PID"
 	wait "$SERVER_PID"
 	SERVER_PID=
+}
+
+@test "scache-ctl: a service name too long for its lock file is a clear error, not a cut name" {
+	conf "max_idle = 1s"
+	local long
+	long=$(printf 'a%.0s' $(seq 1 300))
+	# an inherited listening socket (xinetd style): no socket path is
+	# built, only the lock file name "$long.lock" (was cut to 255 bytes)
+	run -78 timeout 20 perl -MIO::Socket::UNIX -e '
+		my $l = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0], Listen => 5) or die $!;
+		open(STDIN, "<&", $l) or die $!; exec @ARGV[1..$#ARGV]' \
+		"$T/sc.sock" scache-ctl -o connection_cache_service_name="$long" serve
+	assert_output --partial "connection_cache_service_name too long for a lock file name: aaaa"
+	[ -z "$(find "$Q/private" -name 'aaaa*')" ]
 }
 
 @test "scache-ctl: a real TCP connection saved by one process, continued by another" {

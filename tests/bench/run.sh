@@ -13,6 +13,11 @@
 # cache): save_endp + find_endp round trips per second with 1 and 4
 # clients, and server memory per session at SC_SESSIONS (default 10,000)
 # cached connections. BENCH_ONLY=scache runs only this part.
+# 7. Hash flooding: fflush-send -n and fflush-list SITE on a logfile of
+# HF_IDS (default 131,072) queue IDs chosen to collide under unseeded FNV-1a
+# (genspool -F) against as many ordinary IDs, each with its queue file; the
+# ratio colliding / ordinary must stay under 1.5 (it was ~50 with FNV-1a).
+# BENCH_ONLY=hashflood runs only this part.
 # 5 (fflushd against Postfix's flush daemon, one-shot and under the same
 # Postfix master) alone: BENCH_ONLY=flushd. Every table prints the load
 # average it was measured under: figures from a loaded machine are noise.
@@ -414,7 +419,37 @@ flushd_bench() {
 	fi
 }
 
+hashflood_bench() {
+	local n=${HF_IDS:-131072} kind cmd us
+	local -A hf
+	genspool -q "$W/hf_r" -n "$n" -l "$n" >/dev/null
+	genspool -q "$W/hf_c" -n "$n" -l "$n" -F >/dev/null
+	chown -R "$owner" "$W/hf_r" "$W/hf_c"
+	for kind in r c; do
+		for cmd in send list; do
+			if [ "$cmd" = send ]; then
+				set -- fflush-send -q -n
+			else
+				set -- fflush-list
+			fi
+			# -n and list change nothing: the same spool serves every run
+			read -r us _ < <(timeit -n "$RUNS" -- "$@" -o queue_directory="$W/hf_$kind" \
+				-o fast_flush_domains=example.com example.com)
+			hf[$kind$cmd]=$us
+		done
+	done
+	echo "hash flooding: $n queue IDs colliding under FNV-1a vs ordinary (load average $(loadavg))"
+	printf '%-34s %12s %12s %8s\n' "command" "ordinary" "colliding" "ratio"
+	printf '%-34s %9s ms %9s ms %8s\n' "fflush-send -n example.com" "$(ms "${hf[rsend]}")" \
+		"$(ms "${hf[csend]}")" "$(ratio "${hf[csend]}" "${hf[rsend]}")"
+	printf '%-34s %9s ms %9s ms %8s\n' "fflush-list example.com" "$(ms "${hf[rlist]}")" \
+		"$(ms "${hf[clist]}")" "$(ratio "${hf[clist]}" "${hf[rlist]}")"
+	echo "target: ratio < 1.5 (medians of $RUNS runs)"
+	rm -rf "$W/hf_r" "$W/hf_c"
+}
+
 case ${BENCH_ONLY:-} in
+hashflood) hashflood_bench; exit 0 ;;
 scache) scache_bench; exit 0 ;;
 flushd) flushd_bench; exit 0 ;;
 esac
@@ -598,3 +633,5 @@ echo "targets: send <= 1.2x floor and >= 1.5x faster than Postfix; one add < 1 m
 echo "         batch >= 200,000 IDs/s; purge faster than Postfix"
 flushd_bench
 scache_bench
+echo
+hashflood_bench

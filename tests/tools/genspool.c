@@ -1,7 +1,7 @@
 /*
  * genspool - fill a Postfix-layout spool for tests and benchmarks
  *
- *	genspool -q QUEUE_DIR [-n DEFERRED] [-l LISTED] [-s LOGNAME] [-L LOGS] [-d DEPTH]
+ *	genspool -q QUEUE_DIR [-n DEFERRED] [-l LISTED] [-s LOGNAME] [-L LOGS] [-d DEPTH] [-F]
  *
  * Creates DEFERRED queue files with Postfix-style short queue IDs (five hex
  * digits of microseconds, then the inode number in hex) at their hashed
@@ -9,7 +9,9 @@
  * -l: the first LISTED of them are listed in flush/LOGNAME (default
  * example_com). -L: instead, LOGS logfiles site<N>_test listing one queue
  * ID each (LOGS <= DEFERRED), with their atime a day back, as refresh
- * finds them. Prints the IDs it listed, one per line, to standard output.
+ * finds them. -F: the queue IDs are instead 12 hex digits chosen to collide
+ * under unseeded FNV-1a (tests/tools/fnvflood.h), a hash-flooding input.
+ * Prints the IDs it listed, one per line, to standard output.
  */
 #include <sys/stat.h>
 
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "qid.h"
+#include "fnvflood.h"
 
 static void
 die(const char *what)
@@ -70,8 +73,10 @@ main(int argc, char **argv)
 	size_t llen = 0;
 	struct timespec later[2];
 	unsigned int seed = 42;
+	char (*flood)[FNVFLOOD_LEN + 1] = NULL;
+	int fnv = 0;
 
-	while ((opt = getopt(argc, argv, "q:n:l:s:L:d:")) != -1) {
+	while ((opt = getopt(argc, argv, "q:n:l:s:L:d:F")) != -1) {
 		switch (opt) {
 		case 'q': q = optarg; break;
 		case 'n': ndef = atol(optarg); break;
@@ -79,14 +84,18 @@ main(int argc, char **argv)
 		case 's': logname = optarg; break;
 		case 'L': nlogs = atol(optarg); break;
 		case 'd': depth = atoi(optarg); break;
+		case 'F': fnv = 1; break;
 		default: return 64;
 		}
 	}
 	if (q == NULL || nlisted > ndef || nlogs > ndef || depth < 1 || depth > FF_HASH_MAX_DEPTH) {
 		fprintf(stderr, "usage: genspool -q dir [-n deferred] [-l listed] [-s logname]"
-		    " [-L logs] [-d depth]\n");
+		    " [-L logs] [-d depth] [-F]\n");
 		return 64;
 	}
+	if (fnv && ndef > 0 && ((flood = calloc((size_t)ndef, sizeof(*flood))) == NULL ||
+	    fnvflood(flood, (size_t)ndef) == 0))
+		die("memory");
 	static const char *const sub[] = { "flush", "deferred", "incoming", "active", "public" };
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", q, sub[i]);
@@ -97,7 +106,8 @@ main(int argc, char **argv)
 	later[0].tv_nsec = 0;
 	later[1] = later[0];
 	for (long i = 0; i < ndef; i++) {
-		size_t n = (size_t)snprintf(id, sizeof(id), "%05X%lX",
+		size_t n = flood ? strlcpy(id, flood[i], sizeof(id)) :
+		    (size_t)snprintf(id, sizeof(id), "%05X%lX",
 		    (unsigned)(rand_r(&seed) % 1000000), 0x10000L + i);
 		ff_qid_hash(id, n, depth, dirs, sizeof(dirs));
 		snprintf(path, sizeof(path), "%s/deferred/%s", q, dirs);
@@ -132,5 +142,6 @@ main(int argc, char **argv)
 	if (llen > 0 && fwrite(listed, 1, llen, stdout) != llen)
 		die("stdout");
 	free(listed);
+	free(flood);
 	return 0;
 }

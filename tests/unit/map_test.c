@@ -7,6 +7,8 @@
  */
 #include "unit.h"
 #include "map.h"
+#include "siphash.h"
+#include "../tools/fnvflood.h"
 
 /* a scripted sequence of operations on one map */
 enum op { PUT, HAS, GET };
@@ -228,6 +230,114 @@ test_cap_large(void)
 	ff_map_free(&m);
 }
 
+/* the published SipHash-2-4 vectors: key 00..0f, message 00..(len-1) */
+static void
+test_siphash_vectors(void)
+{
+	static const struct {
+		size_t len;
+		uint64_t want;
+	} v[] = {
+		{ 0, 0x726fdb47dd0e0e31ULL },	/* the paper's appendix, empty message */
+		{ 15, 0xa129ca6149be45e5ULL },	/* the paper's worked example */
+	};
+	struct ff_siphash_key k;
+	unsigned char key[16], msg[64];
+
+	for (int i = 0; i < 16; i++)
+		key[i] = (unsigned char)i;
+	for (int i = 0; i < 64; i++)
+		msg[i] = (unsigned char)i;
+	memcpy(&k.k0, key, 8);		/* little-endian, as the paper reads them */
+	memcpy(&k.k1, key + 8, 8);
+	for (size_t i = 0; i < UNIT_COUNT(v); i++) {
+		UNIT_CASE("siphash-2-4 of %zu bytes", v[i].len);
+		CHECK(ff_siphash(&k, msg, v[i].len) == v[i].want);
+	}
+}
+
+/* each map draws its own key: the same keys hash differently in two maps */
+static void
+test_keyed(void)
+{
+	struct ff_map a, b;
+	char key[32];
+	size_t same = 0, order_same = 1;
+
+	UNIT_CASE("two maps");
+	if (!CHECK_INT_EQ(ff_map_init(&a, 0), 0) || !CHECK_INT_EQ(ff_map_init(&b, 0), 0))
+		return;
+	for (size_t i = 0; i < 1000; i++) {
+		size_t len = key_of(i, key, sizeof(key));
+
+		same += ff_map_hash(&a, key, len) == ff_map_hash(&b, key, len);
+		CHECK_INT_EQ(ff_map_put(&a, key, len, NULL), 1);
+		CHECK_INT_EQ(ff_map_put(&b, key, len, NULL), 1);
+	}
+	CHECK_INT_EQ(same, 0);
+	/* the same keys, inserted in the same order, sit in other slots */
+	CHECK(a.index_size == b.index_size);
+	for (size_t i = 0; i < a.index_size && order_same; i++)
+		order_same = a.index[i] == b.index[i];
+	CHECK_INT_EQ(order_same, 0);
+	ff_map_free(&a);
+	ff_map_free(&b);
+}
+
+/* longest probe run: how far any entry sits from where its hash puts it */
+static size_t
+max_probe(const struct ff_map *m)
+{
+	size_t mask = m->index_size - 1, worst = 0;
+
+	for (size_t i = 0; i < m->index_size; i++) {
+		const struct ff_map_ent *e;
+		size_t d;
+
+		if (m->index[i] == 0)
+			continue;
+		e = &m->ent[m->index[i] - 1];
+		d = (i - (size_t)(ff_map_hash(m, e->key, e->len) & mask)) & mask;
+		if (d > worst)
+			worst = d;
+	}
+	return worst;
+}
+
+/*
+ * Hash flooding: 131,072 queue IDs that all share one FNV-1a slot (what
+ * the map hashed with before) spread like any others under the keyed hash.
+ */
+#define FLOOD	131072
+
+static void
+test_flood(void)
+{
+	static char ids[FLOOD][FNVFLOOD_LEN + 1];
+	struct ff_map m;
+	size_t worst;
+
+	UNIT_CASE("fnv-1a colliding queue IDs");
+	if (!CHECK_INT_EQ(fnvflood(ids, FLOOD), FLOOD))
+		return;
+	for (size_t i = 1; i < FLOOD; i++)
+		if (!CHECK((fnvflood_fnv1a(ids[i], FNVFLOOD_LEN) ^ fnvflood_fnv1a(ids[0],
+		    FNVFLOOD_LEN)) % (1u << FNVFLOOD_BITS) == 0))
+			return;
+	if (!CHECK_INT_EQ(ff_map_init(&m, 0), 0))
+		return;
+	for (size_t i = 0; i < FLOOD; i++)
+		if (!CHECK_INT_EQ(ff_map_put(&m, ids[i], FNVFLOOD_LEN, NULL), 1))
+			break;
+	CHECK(m.index_size <= (1u << FNVFLOOD_BITS));
+	worst = max_probe(&m);
+	UNIT_CASE("fnv-1a colliding queue IDs: longest probe run %zu", worst);
+	CHECK(worst < 64);
+	for (size_t i = 0; i < FLOOD; i += 997)
+		CHECK_INT_EQ(ff_map_has(&m, ids[i], FNVFLOOD_LEN), 1);
+	ff_map_free(&m);
+}
+
 int
 main(void)
 {
@@ -236,6 +346,9 @@ main(void)
 		UNIT_TEST(test_values),
 		UNIT_TEST(test_growth),
 		UNIT_TEST(test_cap_large),
+		UNIT_TEST(test_siphash_vectors),
+		UNIT_TEST(test_keyed),
+		UNIT_TEST(test_flood),
 	};
 
 	return unit_run(tests, UNIT_COUNT(tests));
