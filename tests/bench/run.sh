@@ -18,6 +18,7 @@
 # (genspool -F) against as many ordinary IDs, each with its queue file; the
 # ratio colliding / ordinary must stay under 1.5 (it was ~50 with FNV-1a).
 # BENCH_ONLY=hashflood runs only this part.
+# BENCH_ONLY=bigmem: fflush-list and --compact memory on a 250 MiB logfile.
 # 5 (fflushd against Postfix's flush daemon, one-shot and under the same
 # Postfix master) alone: BENCH_ONLY=flushd. Every table prints the load
 # average it was measured under: figures from a loaded machine are noise.
@@ -448,7 +449,49 @@ hashflood_bench() {
 	rm -rf "$W/hf_r" "$W/hf_c"
 }
 
+# peak_kb CMD... - CMD's peak resident memory in KiB (getrusage of the child)
+peak_kb() {
+	python3 -c '
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+}
+
+# bigmem_bench - memory of fflush-list and --compact on a logfile far
+# larger than what they may hold: 10,000 queued IDs and 1,000,000 whose mail
+# is gone, repeated to BIG_MB MiB (default 250)
+bigmem_bench() {
+	local mb=${BIG_MB:-250} log=$W/bm/flush/example_com list compact size
+	command -v python3 >/dev/null || { echo "bigmem: needs python3"; return 0; }
+	genspool -q "$W/bm" -n 10000 -l 10000 >/dev/null
+	{
+		cat "$log"
+		awk 'BEGIN { for (i = 1; i <= 1000000; i++) printf "%010X\n", i * 2039 + 1048576 }'
+	} > "$W/bm.ids"
+	: > "$log"
+	while [ "$(stat -c %s "$log")" -lt $((mb * 1024 * 1024)) ]; do
+		cat "$W/bm.ids" >> "$log"
+	done
+	rm -f "$W/bm.ids"
+	chown -R "$owner" "$W/bm"
+	size=$(stat -c %s "$log")
+	list=$(peak_kb fflush-list -o queue_directory="$W/bm" -o fast_flush_domains=example.com)
+	compact=$(peak_kb fflush-refresh --compact -o queue_directory="$W/bm" \
+		-o fast_flush_domains=example.com)
+	echo "memory on a $((size / 1024 / 1024)) MiB logfile: 1,010,000 distinct IDs, 10,000 of them queued (load average $(loadavg))"
+	printf '%-34s %12s %14s\n' "command" "peak RSS" "of the log"
+	printf '%-34s %9s MiB %13s%%\n' "fflush-list" "$((list / 1024))" \
+		"$(awk -v a="$list" -v b="$size" 'BEGIN { printf "%.1f", 100 * a * 1024 / b }')"
+	printf '%-34s %9s MiB %13s%%\n' "fflush-refresh --compact" "$((compact / 1024))" \
+		"$(awk -v a="$compact" -v b="$size" 'BEGIN { printf "%.1f", 100 * a * 1024 / b }')"
+	echo "after compaction: $(wc -l < "$log") lines (the queued IDs, once each)"
+	echo "bound: list holds 262,144 IDs (the rest in sorted runs on disk), compact the"
+	echo "queued IDs and 65,536 gone ones; Postfix's flush has neither operation"
+	rm -rf "$W/bm"
+}
+
 case ${BENCH_ONLY:-} in
+bigmem) bigmem_bench; exit 0 ;;
 hashflood) hashflood_bench; exit 0 ;;
 scache) scache_bench; exit 0 ;;
 flushd) flushd_bench; exit 0 ;;
@@ -635,3 +678,5 @@ flushd_bench
 scache_bench
 echo
 hashflood_bench
+echo
+bigmem_bench
