@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,10 +98,13 @@ ff_ain_fill(struct ff_ain *in)
 	}
 	/* drop what has been consumed only when nobody can point into it */
 	if (in->cap - in->len < AIN_CHUNK) {
-		size_t ncap = in->cap ? in->cap * 2 : AIN_CHUNK;
+		/* saturating: max_total may be SIZE_MAX (no limit) */
+		size_t ncap = in->cap == 0 ? AIN_CHUNK :
+		    in->cap > SIZE_MAX / 2 ? SIZE_MAX : in->cap * 2;
+		size_t limit = in->max_total > SIZE_MAX - 2 ? SIZE_MAX : in->max_total + 2;
 
-		if (ncap > in->max_total + 2)
-			ncap = in->max_total + 2;
+		if (ncap > limit)
+			ncap = limit;
 		if (ncap < in->len + 2)
 			ncap = in->len + 2;
 		if (ncap > in->cap) {

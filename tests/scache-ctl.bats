@@ -333,6 +333,29 @@ one"
 	[ "$(cat "$Q/private/scache.lock")" = "$SERVER_PID" ]
 }
 
+@test "scache-ctl: serve --replace hands over 10,000 sessions (the default cap) within its deadline" {
+	# issue 12 #5: the handoff reader had no size limit (SIZE_MAX), which
+	# wrapped to one byte per read(2): 10,000 sessions with 600-byte
+	# properties (Postfix's TLS sessions make them long) missed the 10 s deadline
+	slow_test
+	conf "connection_cache_ttl_limit = 3600s"
+	serve
+	local old=$SERVER_PID
+	echo x > "$T/x"
+	run scache-bench mem -s "$Q/private/scache" -p "$SERVER_PID" -n 10000 -t 3600 -f "$T/x" -l 600
+	assert_success
+	run scache-ctl stats
+	assert_line "sessions=10000"
+	scache-ctl serve --replace 2> "$T/new.log" &
+	SERVER_PID=$!
+	wait "$old"
+	run cat "$T/new.log"
+	assert_output --partial "took over 10000 connections and 0 bindings"
+	run scache-ctl stats
+	assert_line "pid=$SERVER_PID"
+	assert_line "sessions=10000"
+}
+
 @test "scache-ctl: serve --replace with nothing running starts afresh" {
 	serve --replace
 	run scache-ctl stats
