@@ -30,6 +30,12 @@ ff_now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int
+ff_poll_ms(long ms)
+{
+	return ms < 0 ? -1 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
 void
 ff_ain_init(struct ff_ain *in, int fd, long timeout_ms, size_t max_string, size_t max_total)
 {
@@ -60,7 +66,7 @@ ff_ain_wait(struct ff_ain *in)
 		left = in->deadline < 0 ? -1 : in->deadline - ff_now_ms();
 		if (in->deadline >= 0 && left < 0)
 			left = 0;
-		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		r = poll(&pfd, 1, ff_poll_ms(left));
 		if (r > 0)
 			return 1;
 		if (r == 0 && (in->deadline < 0 || ff_now_ms() < in->deadline))
@@ -360,7 +366,7 @@ ff_aout_write(struct ff_aout *o, int fd, long timeout_ms)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		r = poll(&pfd, 1, ff_poll_ms(left));
 		if (r < 0 && errno != EINTR)
 			return -1;
 	}

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attr0.h"
 #include "msg.h"
 #include "sfile.h"
 #include "spool.h"
@@ -108,8 +109,13 @@ trigger_socket(struct ff_spool *sp, int pubfd, const char *service, const char *
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
 		long left = sp->trigger_timeout_ms - elapsed_ms(&start);
-		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+		if (left <= 0) {
 			twarn(sp, "write to public/%s: timed out", service);
+			goto out;
+		}
+		/* a wait over ff_poll_ms()'s bound comes back here to wait on */
+		if (poll(&pfd, 1, ff_poll_ms(left)) < 0 && errno != EINTR) {
+			twarn(sp, "write to public/%s: %s", service, strerror(errno));
 			goto out;
 		}
 	}

@@ -356,6 +356,20 @@ one"
 	assert_line "sessions=10000"
 }
 
+@test "scache-ctl: huge time-outs are clamped to about 68 years, never wrapped" {
+	# issue 12 #9: seconds to milliseconds overflowed
+	serve -t 9223372036854775807s -o connection_cache_ttl_limit=9999999999999999w \
+		-o max_idle=9223372036854776s -o connection_cache_status_update_time=30d
+	echo x > "$T/x"
+	run timeout 20 scache-ctl -t 9223372036854775807s save-endp --fd 5 30 ep p 5< "$T/x"
+	assert_success
+	run timeout 20 scache-ctl -o connection_cache_protocol_timeout=9999999999999999w -q list
+	assert_line --regexp '^endp	ep	p	file	'
+	run scache-ctl -t 9223372036854775808s stats
+	assert_failure 64
+	assert_output --partial "bad time-out"
+}
+
 @test "scache-ctl: serve --replace with nothing running starts afresh" {
 	serve --replace
 	run scache-ctl stats
