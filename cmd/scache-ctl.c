@@ -469,7 +469,8 @@ serve_setup(const struct opts *o, struct ff_scached *sp, const char **service)
 	sp->max_bindings = 4 * sp->max_sessions;
 	ff_scached_fit_nofile(sp);
 	if (ff_cli_open(&cli, &e) < 0 || ff_scached_conf(sp, cli.conf, &e) < 0 ||
-	    ff_conf_str(cli.conf, "connection_cache_service_name", service, &e) < 0) {
+	    ff_conf_str(cli.conf, "connection_cache_service_name", service, &e) < 0 ||
+	    ff_service_check("connection_cache_service_name", *service, &e) < 0) {
 		ff_msg_error("%s", e.msg);
 		return ff_status_exit(e.status);
 	}
@@ -530,7 +531,7 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 
 		ff_msg_error("%s/private/%s: %s", cli.sp->queue_dir, service, e.msg);
 		close(privfd);
-		return busy ? EX_TEMPFAIL : EX_OSERR;
+		return busy ? EX_TEMPFAIL : e.status == FF_CONFIG ? EX_CONFIG : EX_OSERR;
 	}
 	close(privfd);
 	if (ff_verbose > 0)

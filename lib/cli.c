@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "msg.h"
+#include "sfile.h"
 #include "utf8.h"
 
 void
@@ -152,6 +153,8 @@ log_to_postlog(struct ff_conf *conf, struct ff_err *e)
 	if (ff_conf_str(conf, "queue_directory", &qdir, e) < 0 ||
 	    ff_conf_str(conf, "postlog_service_name", &service, e) < 0 ||
 	    ff_conf_str(conf, "myhostname", &host, e) < 0)
+		return -1;
+	if (ff_service_check("postlog_service_name", service, e) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/public/%s", qdir, service);
 	if (ff_msg_postlog(path, host) < 0)

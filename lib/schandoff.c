@@ -24,6 +24,7 @@
 
 #include "fdpass.h"
 #include "msg.h"
+#include "sfile.h"
 #include "scached_int.h"
 
 #define HANDOFF_TIMEOUT_MS	10000
@@ -34,9 +35,8 @@ sock_path(int privfd, const char *service, struct sockaddr_un *sa, struct ff_err
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
-	if (service[0] == 0 || strchr(service, '/') || strcmp(service, ".") == 0 ||
-	    strcmp(service, "..") == 0)
-		return ff_err_set(e, FF_CONFIG, "bad connection_cache_service_name: %s", service);
+	if (ff_service_check("connection_cache_service_name", service, e) < 0)
+		return -1;
 	/* the directory as opened (no symbolic link swapped in since) */
 	if ((size_t)snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", privfd,
 	    service) >= sizeof(sa->sun_path))
@@ -52,6 +52,8 @@ lock(int privfd, const char *service, int wait_ms, int *lockfd, struct ff_err *e
 	long until = ff_now_ms() + wait_ms;
 	int fd;
 
+	if (ff_service_check("connection_cache_service_name", service, e) < 0)
+		return -1;
 	snprintf(name, sizeof(name), "%s.lock", service);
 	if ((fd = openat(privfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
 		return ff_err_sys(e, errno, "open lock file %s", name);

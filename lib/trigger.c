@@ -156,7 +156,7 @@ ff_trigger(struct ff_spool *sp, const char *service, const char *req, size_t len
 	struct stat st;
 	int pubfd, rc;
 
-	if (service[0] == 0 || service[0] == '.' || strchr(service, '/') != NULL) {
+	if (!ff_service_name_ok(service)) {
 		ff_msg_warn("bad service name \"%.100s\"; not sending a trigger", service);
 		return -1;
 	}

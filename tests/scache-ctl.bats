@@ -436,6 +436,47 @@ one"
 	SERVER_PID=
 }
 
+@test "scache-ctl: a service name that is not a plain name is refused on every path; nothing outside private/" {
+	# issue 12 #11: an inherited socket took ../evil and made $Q/evil.lock
+	local bad
+	echo x > "$T/x"
+	for bad in ../evil .. . '' evil/x .evil -evil 'e vil' "$(printf 'e\033vil')" \
+		"$(printf 'x%.0s' $(seq 1 65))"; do
+		run -78 scache-ctl -n -o connection_cache_service_name="$bad" stats
+		assert_output --partial "bad connection_cache_service_name"
+		run -78 scache-ctl -o connection_cache_service_name="$bad" save-endp --fd 5 30 ep p 5< "$T/x"
+		assert_output --partial "bad connection_cache_service_name"
+		run -78 scache-ctl -o connection_cache_service_name="$bad" serve
+		assert_output --partial "bad connection_cache_service_name"
+		run -78 scache-ctl -o connection_cache_service_name="$bad" serve --replace
+		assert_output --partial "bad connection_cache_service_name"
+	done
+	if command -v systemd-socket-activate >/dev/null; then
+		systemd-socket-activate -E MAIL_CONFIG="$MAIL_CONFIG" -l "$T/sc.sock" \
+			scache-ctl -o connection_cache_service_name=../evil serve 2> "$T/ssa.log" &
+		local ssa=$! rc=0
+		wait_for 10 test -S "$T/sc.sock"
+		# the first connection starts the server
+		python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' \
+			"$T/sc.sock"
+		wait "$ssa" || rc=$?
+		[ "$rc" = 78 ]
+		run cat "$T/ssa.log"
+		assert_output --partial "bad connection_cache_service_name"
+		rm -f "$T/sc.sock"
+	fi
+	run find "$T" -name '*evil*'
+	assert_output ""
+	run ls "$Q/private"
+	assert_output ""
+	# a plain name with '.', '-' and '_' is fine
+	scache-ctl -o connection_cache_service_name=my-scache_2.x serve 2> "$T/serve.log" &
+	SERVER_PID=$!
+	wait_for 10 test -S "$Q/private/my-scache_2.x"
+	run scache-ctl -n -o connection_cache_service_name=my-scache_2.x stats
+	assert_success
+}
+
 @test "scache-ctl: a real TCP connection saved by one process, continued by another" {
 	command -v socat >/dev/null || skip "needs socat"
 	conf "connection_cache_ttl_limit = 60s"
