@@ -477,6 +477,38 @@ one"
 	assert_success
 }
 
+@test "scache-ctl: stats shows only counters: a fake server's escape sequences and JSON are not printed" {
+	# issue 12 #12: stats printed names and values as the server sent them
+	cat > "$T/fake.py" <<'EOF'
+import sys
+out = sys.stdout.buffer
+out.write(b"protocol\0connection_cache_protocol\0\0")
+out.flush()
+req = b""
+while not req.endswith(b"\0\0"):
+    c = sys.stdin.buffer.read(1)
+    if not c:
+        break
+    req += c
+out.write(b"status\x000\x00pid\x00123\x00sessions\x00\x1b[31m7\x00"
+          b"uptime\x001,\"evil\":\"x\x00a\",\"evil\":\"\x001\x00\x1b]0;pwned\x07\x002\x00"
+          b"bindings\x003\x00\x00")
+out.flush()
+EOF
+	SERVER_PID=$(unix-serve "$Q/private/scache" -- python3 "$T/fake.py")
+	run --separate-stderr scache-ctl -n stats
+	assert_failure 76
+	assert_output "pid=123
+bindings=3"
+	[[ "$stderr" == *"4 items of the server's reply not a counter"* ]]
+	[[ "$output$stderr" != *$'\e'* ]]
+	run --separate-stderr scache-ctl -n --json stats
+	assert_failure 76
+	assert_output '{"pid":123,"bindings":3}'
+	run python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert "evil" not in d, d' "$output"
+	assert_success
+}
+
 @test "scache-ctl: a real TCP connection saved by one process, continued by another" {
 	command -v socat >/dev/null || skip "needs socat"
 	conf "connection_cache_ttl_limit = 60s"
