@@ -324,12 +324,29 @@ find(const struct opts *o, int dest, char **av, int ac, char **cmd)
 	return r;
 }
 
+/*
+ * stats_counter_ok - what the stats reply may hold: a counter named with
+ * 1 to 64 of [a-z0-9_] whose value is a decimal number of 1 to 20 digits.
+ * Anything else (a fake server's escape sequences or JSON) is not
+ * printed, so nothing a server says reaches the terminal or the JSON
+ * unchecked.
+ */
+static int
+stats_counter_ok(const char *n, const char *v)
+{
+	size_t nl = strlen(n), vl = strlen(v);
+
+	return nl > 0 && nl <= 64 && strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789_") == nl &&
+	    vl > 0 && vl <= 20 && strspn(v, "0123456789") == vl;
+}
+
 static int
 stats(const struct opts *o)
 {
 	struct ff_scclnt c;
 	struct ff_err e = { .status = FF_OK };
 	struct ff_alist l;
+	size_t dropped = 0, printed = 0;
 	int r;
 
 	if ((r = open_client(&c, o)) != EX_OK)
@@ -342,8 +359,10 @@ stats(const struct opts *o)
 		if (cli.json)
 			putchar('{');
 		for (size_t i = 2; i + 1 < l.n; i += 2) {
-			if (cli.json)
-				printf("%s\"%s\":%s", i > 2 ? "," : "", l.v[i].p, l.v[i + 1].p);
+			if (!stats_counter_ok(l.v[i].p, l.v[i + 1].p))
+				dropped++;
+			else if (cli.json)
+				printf("%s\"%s\":%s", printed++ ? "," : "", l.v[i].p, l.v[i + 1].p);
 			else
 				printf("%s=%s\n", l.v[i].p, l.v[i + 1].p);
 		}
@@ -351,6 +370,12 @@ stats(const struct opts *o)
 			puts("}");
 	}
 	ff_alist_free(&l);
+	if (dropped > 0) {
+		fprintf(stderr, "scache-ctl: stats: %zu item%s of the server's reply not a "
+		    "counter (a name of a-z, 0-9, _ and a decimal number); not shown\n", dropped,
+		    dropped == 1 ? "" : "s");
+		return EX_PROTOCOL;
+	}
 	return server_status(r, "stats", 1);
 }
 
@@ -473,7 +498,8 @@ serve_setup(const struct opts *o, struct ff_scached *sp, const char **service)
 	sp->max_bindings = 4 * sp->max_sessions;
 	ff_scached_fit_nofile(sp);
 	if (ff_cli_open(&cli, &e) < 0 || ff_scached_conf(sp, cli.conf, &e) < 0 ||
-	    ff_conf_str(cli.conf, "connection_cache_service_name", service, &e) < 0) {
+	    ff_conf_str(cli.conf, "connection_cache_service_name", service, &e) < 0 ||
+	    ff_service_check("connection_cache_service_name", *service, &e) < 0) {
 		ff_msg_error("%s", e.msg);
 		return ff_status_exit(e.status);
 	}

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,12 @@ ff_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+ff_poll_ms(long ms)
+{
+	return ms < 0 ? -1 : ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
 void
@@ -59,7 +66,7 @@ ff_ain_wait(struct ff_ain *in)
 		left = in->deadline < 0 ? -1 : in->deadline - ff_now_ms();
 		if (in->deadline >= 0 && left < 0)
 			left = 0;
-		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		r = poll(&pfd, 1, ff_poll_ms(left));
 		if (r > 0)
 			return 1;
 		if (r == 0 && (in->deadline < 0 || ff_now_ms() < in->deadline))
@@ -97,10 +104,13 @@ ff_ain_fill(struct ff_ain *in)
 	}
 	/* drop what has been consumed only when nobody can point into it */
 	if (in->cap - in->len < AIN_CHUNK) {
-		size_t ncap = in->cap ? in->cap * 2 : AIN_CHUNK;
+		/* saturating: max_total may be SIZE_MAX (no limit) */
+		size_t ncap = in->cap == 0 ? AIN_CHUNK :
+		    in->cap > SIZE_MAX / 2 ? SIZE_MAX : in->cap * 2;
+		size_t limit = in->max_total > SIZE_MAX - 2 ? SIZE_MAX : in->max_total + 2;
 
-		if (ncap > in->max_total + 2)
-			ncap = in->max_total + 2;
+		if (ncap > limit)
+			ncap = limit;
 		if (ncap < in->len + 2)
 			ncap = in->len + 2;
 		if (ncap > in->cap) {
@@ -356,7 +366,7 @@ ff_aout_write(struct ff_aout *o, int fd, long timeout_ms)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		r = poll(&pfd, 1, ff_poll_ms(left));
 		if (r < 0 && errno != EINTR)
 			return -1;
 	}

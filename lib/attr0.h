@@ -10,6 +10,8 @@
  *	int ff_attr_scan(struct ff_ain *in, int more, const char *const *names, size_t n,
  *	    struct ff_str *values);
  *	int ff_attr_number(const char *s, unsigned *value);
+ *	long ff_now_ms(void);
+ *	int ff_poll_ms(long ms);
  *
  *	void ff_aout_put(struct ff_aout *o, const char *name, const char *value);
  *	void ff_aout_num(struct ff_aout *o, const char *name, int value);
@@ -55,6 +57,13 @@
  *	digits required, nothing after them, wrapping modulo 2^32 (values
  *	beyond unsigned long saturate first). 0 if it is one, else -1.
  *
+ *	ff_now_ms() is CLOCK_MONOTONIC in milliseconds. ff_poll_ms() is
+ *	the one conversion of a wait in milliseconds (a long, as from
+ *	ff_time_ms() or a deadline minus now) to the int that poll(2) and
+ *	epoll_wait(2) take: negative stays -1 (no limit), more than
+ *	INT_MAX (24.8 days) is INT_MAX, so a caller with a longer wait
+ *	must loop until its deadline.
+ *
  *	struct ff_aout builds a list in memory (initialise to all zero);
  *	ff_aout_write() sends it in one write where possible and resets
  *	it. It returns 0, or -1 with errno (EPIPE when the peer has gone,
@@ -99,6 +108,7 @@ int ff_attr_scan(struct ff_ain *, int, const char *const *, size_t, struct ff_st
 void ff_str_free(struct ff_str *);
 int ff_attr_number(const char *, unsigned *);
 long ff_now_ms(void);
+int ff_poll_ms(long);
 
 void ff_aout_put(struct ff_aout *, const char *, const char *);
 void ff_aout_num(struct ff_aout *, const char *, int);

@@ -16,6 +16,7 @@
 #include "fmt.h"
 #include "cli.h"
 #include "msg.h"
+#include "sfile.h"
 #include "utf8.h"
 
 void
@@ -153,6 +154,8 @@ log_to_postlog(struct ff_conf *conf, struct ff_err *e)
 	if (ff_conf_str(conf, "queue_directory", &qdir, e) < 0 ||
 	    ff_conf_str(conf, "postlog_service_name", &service, e) < 0 ||
 	    ff_conf_str(conf, "myhostname", &host, e) < 0)
+		return -1;
+	if (ff_service_check("postlog_service_name", service, e) < 0)
 		return -1;
 	if (ff_fmt(path, sizeof(path), "%s/public/%s", qdir, service) < 0 ||
 	    ff_msg_postlog(path, host) < 0)

@@ -520,7 +520,13 @@ ff_conf_unused(struct ff_conf *c, const char *assign, const char **name, size_t 
 	return !ff_expand_uses(roots, NDEFAULTS, s, n, lookup, c);
 }
 
-/* ff_parse_time - "10", "10s", "5m", "12h", "7d", "1w"; unit for bare numbers */
+/*
+ * ff_parse_time - "10", "10s", "5m", "12h", "7d", "1w"; unit for bare
+ * numbers. The one place a time becomes a number: a number that does not
+ * fit a long is an error, a longer time than FF_CONF_TIME_MAX seconds is
+ * FF_CONF_TIME_MAX, so sums with it (now + time, mtime + time) and
+ * ff_time_ms() cannot overflow.
+ */
 int
 ff_parse_time(const char *s, int unit, long *secs)
 {
@@ -545,9 +551,7 @@ ff_parse_time(const char *s, int unit, long *secs)
 	}
 	if (*end && end[1] != 0)
 		return -1;
-	if (v > LONG_MAX / mul)
-		return -1;
-	*secs = v * mul;
+	*secs = v > FF_CONF_TIME_MAX / mul ? FF_CONF_TIME_MAX : v * mul;
 	return 0;
 }
 

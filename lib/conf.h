@@ -65,9 +65,13 @@
  *	(s, m, h, d, w); a bare number takes the unit of the parameter's
  *	default (fast_flush_refresh_time: hours, fast_flush_purge_time:
  *	days, everything else seconds). ff_conf_time_ms() gives it in
- *	milliseconds, clamped to FF_CONF_TIME_MAX seconds (about 68 years:
- *	any longer time means "never" anyway); ff_time_ms() is that
- *	conversion, for a time that came from elsewhere (an option).
+ *	milliseconds. Every time is clamped to FF_CONF_TIME_MAX seconds
+ *	(about 68 years: any longer time means "never" anyway); only a
+ *	number that does not fit a long is an error. ff_parse_time() is
+ *	the parser of both, for a time that came from elsewhere (an
+ *	option), and ff_time_ms() the conversion to milliseconds (negative
+ *	is 0). Waits on descriptors take the result through ff_poll_ms()
+ *	(attr0.h).
  *
  *	ff_list_next() walks a comma/white-space separated list;
  *	ff_list_has() tests membership, ignoring case.

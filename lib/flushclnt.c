@@ -38,7 +38,7 @@ ff_flush_connect(const char *path, long timeout_ms, struct ff_err *e)
 		}
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
-		if (poll(&pfd, 1, timeout_ms < 0 ? -1 : (int)timeout_ms) <= 0 ||
+		if (poll(&pfd, 1, ff_poll_ms(timeout_ms)) <= 0 ||
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
 			ff_err_sys(e, err ? err : ETIMEDOUT, "connect to %s", path);
 			e->status = FF_TEMP;

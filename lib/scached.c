@@ -677,7 +677,7 @@ ff_scached_run(struct ff_scached *s, int lfd, struct ff_err *e)
 		if (sv.stop || (s->one_client >= 0 && sv.nclients == 0))
 			break;
 		n = epoll_pwait(sv.ep, evs, 64, next < 0 ? -1 :
-		    next - sv.now > INT32_MAX ? INT32_MAX : (int)(next - sv.now), &wait_mask);
+		    ff_poll_ms(next > sv.now ? next - sv.now : 0), &wait_mask);
 		if (got_signal == SIGHUP && s->reload) {
 			/* settings from main.cf again; what is cached stays */
 			got_signal = 0;

@@ -16,6 +16,7 @@
 #include "fmt.h"
 #include "fdpass.h"
 #include "msg.h"
+#include "sfile.h"
 #include "scache.h"
 #include "scclnt.h"
 
@@ -203,8 +204,8 @@ ff_scclnt_open(struct ff_scclnt *c, struct ff_spool *sp, const char *service,
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
-	if (service[0] == 0 || strchr(service, '/'))
-		return ff_err_set(e, FF_CONFIG, "bad connection_cache_service_name: %s", service);
+	if (ff_service_check("connection_cache_service_name", service, e) < 0)
+		return -1;
 	if ((privfd = openat(sp->qfd, "private", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
 		return ff_err_sys(e, errno, "%s/private", sp->queue_dir);

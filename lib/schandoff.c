@@ -25,6 +25,7 @@
 #include "fmt.h"
 #include "fdpass.h"
 #include "msg.h"
+#include "sfile.h"
 #include "scached_int.h"
 
 #define HANDOFF_TIMEOUT_MS	10000
@@ -35,9 +36,8 @@ sock_path(int privfd, const char *service, struct sockaddr_un *sa, struct ff_err
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
-	if (service[0] == 0 || strchr(service, '/') || strcmp(service, ".") == 0 ||
-	    strcmp(service, "..") == 0)
-		return ff_err_set(e, FF_CONFIG, "bad connection_cache_service_name: %s", service);
+	if (ff_service_check("connection_cache_service_name", service, e) < 0)
+		return -1;
 	/* the directory as opened (no symbolic link swapped in since) */
 	if (ff_fmt(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", privfd, service) < 0)
 		return ff_err_set(e, FF_CONFIG, "connection_cache_service_name too long: %s", service);
@@ -52,6 +52,8 @@ lock(int privfd, const char *service, int wait_ms, int *lockfd, struct ff_err *e
 	long until = ff_now_ms() + wait_ms;
 	int fd;
 
+	if (ff_service_check("connection_cache_service_name", service, e) < 0)
+		return -1;
 	if (ff_fmt(name, sizeof(name), "%s.lock", service) < 0)
 		return ff_err_set(e, FF_CONFIG, "connection_cache_service_name too long for "
 		    "a lock file name: %.100s...", service);

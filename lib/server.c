@@ -60,8 +60,7 @@ ff_server_loop(struct ff_server *s)
 				break;
 			}
 		}
-		n = epoll_wait(ep, evs, s->nlisten + 1, left < 0 ? -1 : left > INT_MAX ? INT_MAX :
-		    (int)left);
+		n = epoll_wait(ep, evs, s->nlisten + 1, ff_poll_ms(left));
 		if (n < 0 && errno != EINTR)
 			goto out;
 		fd = -1;

@@ -1,11 +1,12 @@
 /*
- * sfile.c - symlink-safe opens and bounded locks (see sfile.h)
+ * sfile.c - symlink-safe opens, bounded locks, plain service names (see sfile.h)
  */
 #include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,4 +99,25 @@ ff_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int
+ff_service_name_ok(const char *name)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_-.";
+	size_t len = strlen(name);
+
+	return len > 0 && len <= FF_SERVICE_NAME_MAX && name[0] != '.' && name[0] != '-' &&
+	    strspn(name, ok) == len;
+}
+
+int
+ff_service_check(const char *what, const char *name, struct ff_err *e)
+{
+	if (ff_service_name_ok(name))
+		return 0;
+	return ff_err_set(e, FF_CONFIG, "bad %s: \"%.100s\" (not a plain service name: "
+	    "1 to %d letters, digits, '_', '-', '.', not starting with '.' or '-')", what,
+	    name, FF_SERVICE_NAME_MAX);
 }

@@ -234,7 +234,7 @@ run(struct ff_table *t, const struct pm *pm, char *const *argv, const char *stdi
 			failed = "did not answer in time";
 			break;
 		}
-		if ((r = poll(pfd, 2, left > 1000000 ? 1000000 : (int)left)) < 0 && errno != EINTR) {
+		if ((r = poll(pfd, 2, ff_poll_ms(left))) < 0 && errno != EINTR) {
 			failed = "poll failed";
 			break;
 		}

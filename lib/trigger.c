@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attr0.h"
 #include "fmt.h"
 #include "msg.h"
 #include "sfile.h"
@@ -109,9 +110,14 @@ trigger_socket(struct ff_spool *sp, int pubfd, const char *service, const char *
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
 		long left = sp->trigger_stalled ? 0 : sp->trigger_timeout_ms - elapsed_ms(&start);
-		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+		if (left <= 0) {
 			twarn(sp, "write to public/%s: timed out", service);
 			sp->trigger_stalled = 1;
+			goto out;
+		}
+		/* a wait over ff_poll_ms()'s bound comes back here to wait on */
+		if (poll(&pfd, 1, ff_poll_ms(left)) < 0 && errno != EINTR) {
+			twarn(sp, "write to public/%s: %s", service, strerror(errno));
 			goto out;
 		}
 	}
@@ -153,7 +159,7 @@ ff_trigger(struct ff_spool *sp, const char *service, const char *req, size_t len
 	struct stat st;
 	int pubfd, rc;
 
-	if (service[0] == 0 || service[0] == '.' || strchr(service, '/') != NULL) {
+	if (!ff_service_name_ok(service)) {
 		ff_msg_warn("bad service name \"%.100s\"; not sending a trigger", service);
 		return -1;
 	}

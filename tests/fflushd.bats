@@ -192,6 +192,24 @@ I\0' ]
 	assert_file_not_exists "$Q/flush/example_com"
 }
 
+@test "fflushd: huge times are clamped to about 68 years, never wrapped: -t, lock and trigger time-outs" {
+	# issue 12 #9: seconds to milliseconds overflowed; 30d wrapped poll(2)'s int
+	queued 9FBF11234 >/dev/null
+	listen_qmgr
+	local big=(-t 9223372036854775807s -o fastflush_lock_timeout=9223372036854776s
+		-o trigger_timeout=30d -o ipc_timeout=9999999999999999w)
+	ask 'request\0add\0site\0example.com\0queue_id\09FBF11234\0\0' "${big[@]}"
+	assert_output "${GREET}status|0||"
+	ask 'request\0send_site\0site\0example.com\0\0' "${big[@]}"
+	assert_output "${GREET}status|0||"
+	[ "$(where 9FBF11234)" = incoming ]
+	wait_for 10 grep -q 'I' "$T/triggers"
+	# a number that is not a long is refused, not clamped
+	run fflushd -t 9223372036854775808s
+	assert_failure 64
+	assert_output --partial "bad time-out"
+}
+
 @test "fflushd: requests over the limits are bad and change nothing" {
 	# a 100 KiB site, a 1 MiB request, a 1 MB text line
 	run bash -c '{ printf "request\0add\0site\0"; head -c 102400 /dev/zero | tr "\0" a; printf ".example.com\0queue_id\0A1\0\0"; } | sockpair-run -- fflushd | tr "\0" "|"'

@@ -397,6 +397,43 @@ one"
 	[ "$(cat "$Q/private/scache.lock")" = "$SERVER_PID" ]
 }
 
+@test "scache-ctl: serve --replace hands over 10,000 sessions (the default cap) within its deadline" {
+	# issue 12 #5: the handoff reader had no size limit (SIZE_MAX), which
+	# wrapped to one byte per read(2): 10,000 sessions with 600-byte
+	# properties (Postfix's TLS sessions make them long) missed the 10 s deadline
+	slow_test
+	conf "connection_cache_ttl_limit = 3600s"
+	serve
+	local old=$SERVER_PID
+	echo x > "$T/x"
+	run scache-bench mem -s "$Q/private/scache" -p "$SERVER_PID" -n 10000 -t 3600 -f "$T/x" -l 600
+	assert_success
+	run scache-ctl stats
+	assert_line "sessions=10000"
+	scache-ctl serve --replace 2> "$T/new.log" &
+	SERVER_PID=$!
+	wait "$old"
+	run cat "$T/new.log"
+	assert_output --partial "took over 10000 connections and 0 bindings"
+	run scache-ctl stats
+	assert_line "pid=$SERVER_PID"
+	assert_line "sessions=10000"
+}
+
+@test "scache-ctl: huge time-outs are clamped to about 68 years, never wrapped" {
+	# issue 12 #9: seconds to milliseconds overflowed
+	serve -t 9223372036854775807s -o connection_cache_ttl_limit=9999999999999999w \
+		-o max_idle=9223372036854776s -o connection_cache_status_update_time=30d
+	echo x > "$T/x"
+	run timeout 20 scache-ctl -t 9223372036854775807s save-endp --fd 5 30 ep p 5< "$T/x"
+	assert_success
+	run timeout 20 scache-ctl -o connection_cache_protocol_timeout=9999999999999999w -q list
+	assert_line --regexp '^endp	ep	p	file	'
+	run scache-ctl -t 9223372036854775808s stats
+	assert_failure 64
+	assert_output --partial "bad time-out"
+}
+
 @test "scache-ctl: serve --replace with nothing running starts afresh" {
 	serve --replace
 	run scache-ctl stats
@@ -606,6 +643,79 @@ print("cut off")' "$Q/private/scache"
 		"$T/sc.sock" scache-ctl -o connection_cache_service_name="$long" serve
 	assert_output --partial "connection_cache_service_name too long for a lock file name: aaaa"
 	[ -z "$(find "$Q/private" -name 'aaaa*')" ]
+}
+
+@test "scache-ctl: a service name that is not a plain name is refused on every path; nothing outside private/" {
+	# issue 12 #11: an inherited socket took ../evil and made $Q/evil.lock
+	local bad
+	echo x > "$T/x"
+	for bad in ../evil .. . '' evil/x .evil -evil 'e vil' "$(printf 'e\033vil')" \
+		"$(printf 'x%.0s' $(seq 1 65))"; do
+		run -78 scache-ctl -n -o connection_cache_service_name="$bad" stats
+		assert_output --partial "bad connection_cache_service_name"
+		run -78 scache-ctl -o connection_cache_service_name="$bad" save-endp --fd 5 30 ep p 5< "$T/x"
+		assert_output --partial "bad connection_cache_service_name"
+		run -78 scache-ctl -o connection_cache_service_name="$bad" serve
+		assert_output --partial "bad connection_cache_service_name"
+		run -78 scache-ctl -o connection_cache_service_name="$bad" serve --replace
+		assert_output --partial "bad connection_cache_service_name"
+	done
+	if command -v systemd-socket-activate >/dev/null; then
+		systemd-socket-activate -E MAIL_CONFIG="$MAIL_CONFIG" -l "$T/sc.sock" \
+			scache-ctl -o connection_cache_service_name=../evil serve 2> "$T/ssa.log" &
+		local ssa=$! rc=0
+		wait_for 10 test -S "$T/sc.sock"
+		# the first connection starts the server
+		python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' \
+			"$T/sc.sock"
+		wait "$ssa" || rc=$?
+		[ "$rc" = 78 ]
+		run cat "$T/ssa.log"
+		assert_output --partial "bad connection_cache_service_name"
+		rm -f "$T/sc.sock"
+	fi
+	run find "$T" -name '*evil*'
+	assert_output ""
+	run ls "$Q/private"
+	assert_output ""
+	# a plain name with '.', '-' and '_' is fine
+	scache-ctl -o connection_cache_service_name=my-scache_2.x serve 2> "$T/serve.log" &
+	SERVER_PID=$!
+	wait_for 10 test -S "$Q/private/my-scache_2.x"
+	run scache-ctl -n -o connection_cache_service_name=my-scache_2.x stats
+	assert_success
+}
+
+@test "scache-ctl: stats shows only counters: a fake server's escape sequences and JSON are not printed" {
+	# issue 12 #12: stats printed names and values as the server sent them
+	cat > "$T/fake.py" <<'EOF'
+import sys
+out = sys.stdout.buffer
+out.write(b"protocol\0connection_cache_protocol\0\0")
+out.flush()
+req = b""
+while not req.endswith(b"\0\0"):
+    c = sys.stdin.buffer.read(1)
+    if not c:
+        break
+    req += c
+out.write(b"status\x000\x00pid\x00123\x00sessions\x00\x1b[31m7\x00"
+          b"uptime\x001,\"evil\":\"x\x00a\",\"evil\":\"\x001\x00\x1b]0;pwned\x07\x002\x00"
+          b"bindings\x003\x00\x00")
+out.flush()
+EOF
+	SERVER_PID=$(unix-serve "$Q/private/scache" -- python3 "$T/fake.py")
+	run --separate-stderr scache-ctl -n stats
+	assert_failure 76
+	assert_output "pid=123
+bindings=3"
+	[[ "$stderr" == *"4 items of the server's reply not a counter"* ]]
+	[[ "$output$stderr" != *$'\e'* ]]
+	run --separate-stderr scache-ctl -n --json stats
+	assert_failure 76
+	assert_output '{"pid":123,"bindings":3}'
+	run python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert "evil" not in d, d' "$output"
+	assert_success
 }
 
 @test "scache-ctl: a real TCP connection saved by one process, continued by another" {

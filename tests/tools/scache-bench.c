@@ -2,7 +2,7 @@
  * scache-bench - round trips and memory of a connection cache server
  *
  *	scache-bench rt -s SOCKET [-c CLIENTS] [-n COUNT] [-t TTL] [-p PID]
- *	scache-bench mem -s SOCKET -p PID [-n SESSIONS] [-t TTL]
+ *	scache-bench mem -s SOCKET -p PID [-n SESSIONS] [-t TTL] [-f FILE] [-l LEN]
  *	scache-bench floor -s SOCKET
  *
  * rt: CLIENTS (default 1) processes each connect once to the scache(8)
@@ -30,7 +30,12 @@
  * (so the server is up and holds its client) to after the last save:
  *	sessions=10000 held=10000 rss_before_kb=1234 rss_after_kb=4567 bytes_per_session=341
  * TTL (default 3600) must be within the server's connection_cache_ttl_limit
- * or sessions expire during the run. The descriptor limit is raised to
+ * or sessions expire during the run. With -f, every session is a new
+ * descriptor of FILE (opened once for reading) instead of a socketpair:
+ * no peer to keep, so the sessions stay cached after the tool exits (a
+ * handoff test). With -l, each property is padded with "x" to LEN
+ * bytes (at most 2000; Postfix's TLS sessions make long properties).
+ * The descriptor limit is raised to
  * the hard limit (and the hard limit too when allowed); with too few
  * descriptors the run stops with exit 2.
  *
@@ -72,7 +77,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: scache-bench rt -s socket [-c clients] [-n count] [-t ttl] [-p pid]\n"
-	    "       scache-bench mem -s socket -p pid [-n sessions] [-t ttl]\n"
+	    "       scache-bench mem -s socket -p pid [-n sessions] [-t ttl] [-f file] [-l len]\n"
 	    "       scache-bench floor -s socket\n");
 	exit(2);
 }
@@ -318,14 +323,14 @@ nfds(long pid)
 }
 
 static int
-mem(const char *sock, long pid, long n, int ttl)
+mem(const char *sock, long pid, long n, int ttl, const char *file, size_t plen)
 {
 	struct ff_scclnt c;
 	struct ff_err e = { .status = FF_OK };
 	long rss0, rss1, fd0, fd1, base = (long)time(NULL);
 	unsigned long lim = nofile((unsigned long)n + 100);
-	char label[128], prop[256];
-	int *peer, sp[2], r;
+	char label[128], prop[2048];
+	int *peer, sp[2], r, ffd = -1;
 
 	if ((unsigned long)n + 64 > lim) {
 		fprintf(stderr, "scache-bench: descriptor limit %lu is too low for %ld sessions\n",
@@ -334,6 +339,8 @@ mem(const char *sock, long pid, long n, int ttl)
 	}
 	if ((peer = calloc((size_t)n, sizeof(*peer))) == NULL)
 		die("calloc");
+	if (file && (ffd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+		die(file);
 	/* connected and greeted: the server is up and has its client */
 	if (ff_scclnt_connect(&c, sock, TIMEOUT_MS, &e) < 0) {
 		fprintf(stderr, "scache-bench: %s\n", e.msg);
@@ -344,13 +351,19 @@ mem(const char *sock, long pid, long n, int ttl)
 	for (long i = 0; i < n; i++) {
 		long a = i / 4;		/* four connections per address */
 
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		if (ffd >= 0) {
+			if ((sp[0] = dup(ffd)) < 0)
+				die("dup");
+			sp[1] = -1;
+		} else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 			die("socketpair");
 		snprintf(label, sizeof(label), "smtp\n10.%ld.%ld.%ld\n25\nmay\n",
 		    a >> 16 & 255, a >> 8 & 255, a & 255);
 		snprintf(prop, sizeof(prop), "%ld\nexample%ld.com\nmx%ld.example%ld.com\n"
 		    "10.%ld.%ld.%ld\n25\n6400\n%ld", i % 4, a / 2, a % 2, a / 2,
 		    a >> 16 & 255, a >> 8 & 255, a & 255, base + 300);
+		for (size_t k = strlen(prop); k < plen && k + 1 < sizeof(prop); k++)
+			prop[k] = 'x', prop[k + 1] = 0;
 		r = ff_scclnt_save_endp(&c, ttl, label, prop, sp[0], &e);
 		close(sp[0]);
 		peer[i] = sp[1];
@@ -364,8 +377,11 @@ mem(const char *sock, long pid, long n, int ttl)
 	fd1 = nfds(pid);
 	ff_scclnt_close(&c);
 	for (long i = 0; i < n; i++)
-		close(peer[i]);
+		if (peer[i] >= 0)
+			close(peer[i]);
 	free(peer);
+	if (ffd >= 0)
+		close(ffd);
 	printf("sessions=%ld held=%ld rss_before_kb=%ld rss_after_kb=%ld bytes_per_session=%ld\n",
 	    n, fd1 - fd0, rss0, rss1, (rss1 - rss0) * 1024 / n);
 	return 0;
@@ -581,15 +597,15 @@ floor_serve(const char *sock)
 int
 main(int argc, char **argv)
 {
-	const char *sock = NULL, *mode;
-	long count = -1, pid = 0;
+	const char *sock = NULL, *mode, *file = NULL;
+	long count = -1, pid = 0, plen = 0;
 	int clients = 1, ttl = 3600, ch;
 
 	if (argc < 2)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((ch = getopt(argc, argv, "s:c:n:p:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:c:n:p:t:f:l:")) != -1) {
 		switch (ch) {
 		case 's':
 			sock = optarg;
@@ -606,11 +622,17 @@ main(int argc, char **argv)
 		case 't':
 			ttl = atoi(optarg);
 			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'l':
+			plen = atol(optarg);
+			break;
 		default:
 			usage();
 		}
 	}
-	if (sock == NULL || optind != argc || clients < 1 || clients > 256 || ttl < 1)
+	if (sock == NULL || optind != argc || clients < 1 || clients > 256 || ttl < 1 || plen < 0 || plen > 2000)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(mode, "rt") == 0)
@@ -618,7 +640,7 @@ main(int argc, char **argv)
 	if (strcmp(mode, "mem") == 0) {
 		if (pid <= 0)
 			usage();
-		return mem(sock, pid, count < 0 ? 10000 : count > 0 ? count : 1, ttl);
+		return mem(sock, pid, count < 0 ? 10000 : count > 0 ? count : 1, ttl, file, (size_t)plen);
 	}
 	if (strcmp(mode, "floor") == 0)
 		return floor_serve(sock);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include <fcntl.h>
+#include <stdint.h>
 
 #include "attr0.h"
 #include "flushclnt.h"
@@ -146,6 +147,26 @@ test_limits(void)
 	CHECK(in.total <= 50);
 	ff_ain_free(&in);
 	close(fd);
+
+	UNIT_CASE("no limit (max_total SIZE_MAX) reads in chunks, not bytes");
+	{
+		static char data[64 * 1024];
+		size_t calls = 0, got = 0;
+		int r;
+
+		fd = input(data, sizeof(data));
+		ff_ain_init(&in, fd, 1000, 1000, SIZE_MAX);
+		while ((r = ff_ain_fill(&in)) > 0) {
+			calls++;
+			got += (size_t)r;
+		}
+		CHECK_INT_EQ(r, 0);
+		CHECK_INT_EQ(got, sizeof(data));
+		CHECK(calls <= 32);	/* was one read(2) per byte */
+		CHECK(in.cap >= sizeof(data));
+		ff_ain_free(&in);
+		close(fd);
+	}
 
 	UNIT_CASE("time-out");
 	{

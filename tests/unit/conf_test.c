@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "unit.h"
+#include "attr0.h"
 #include "conf.h"
 
 /* conf_dir - a fresh directory holding main.cf (none if text is NULL) */
@@ -594,7 +595,19 @@ test_time(void)
 		{ "max_idle", "h", -1 },
 		{ "max_idle", "", -1 },
 		{ "max_idle", "99999999999999999999", -1 },
-		{ "fast_flush_purge_time", "9223372036854775807d", -1 },
+		/* longer than FF_CONF_TIME_MAX (about 68 years): clamped */
+		{ "fast_flush_purge_time", "9223372036854775807d", FF_CONF_TIME_MAX },
+		{ "max_idle", "9223372036854775807", FF_CONF_TIME_MAX },
+		{ "max_idle", "9223372036854775807s", FF_CONF_TIME_MAX },
+		{ "fastflush_lock_timeout", "9223372036854776s", FF_CONF_TIME_MAX },
+		{ "trigger_timeout", "30d", 30 * 86400 },
+		{ "max_idle", "2147483647s", FF_CONF_TIME_MAX },
+		{ "max_idle", "2147483648s", FF_CONF_TIME_MAX },
+		{ "max_idle", "3550w", 3550L * 7 * 86400 },
+		{ "max_idle", "3551w", FF_CONF_TIME_MAX },
+		{ "max_idle", "24856d", FF_CONF_TIME_MAX },
+		{ "max_idle", "9999999999999999w", FF_CONF_TIME_MAX },
+		{ "max_idle", "-9223372036854775808", -1 },
 	};
 
 	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
@@ -616,6 +629,52 @@ test_time(void)
 		}
 		ff_conf_free(c);
 	}
+}
+
+/* seconds to milliseconds to a poll(2) wait: clamped, never wrapped (issue 12 #9) */
+static void
+test_time_ms(void)
+{
+	struct ff_conf *c = ff_conf_new();
+	struct ff_err e = { 0 };
+	long ms = -42, secs = -42;
+
+	UNIT_CASE("ff_time_ms");
+	CHECK_INT_EQ(ff_time_ms(0), 0);
+	CHECK_INT_EQ(ff_time_ms(30), 30000);
+	CHECK_INT_EQ(ff_time_ms(-1), 0);
+	CHECK_INT_EQ(ff_time_ms(LONG_MIN), 0);
+	CHECK_INT_EQ(ff_time_ms(FF_CONF_TIME_MAX), FF_CONF_TIME_MAX * 1000L);
+	CHECK_INT_EQ(ff_time_ms(FF_CONF_TIME_MAX + 1), FF_CONF_TIME_MAX * 1000L);
+	CHECK_INT_EQ(ff_time_ms(LONG_MAX), FF_CONF_TIME_MAX * 1000L);
+
+	UNIT_CASE("ff_parse_time (command-line -t)");
+	CHECK_INT_EQ(ff_parse_time("9223372036854775807s", 's', &secs), 0);
+	CHECK_INT_EQ(secs, FF_CONF_TIME_MAX);
+	CHECK_INT_EQ(ff_parse_time("9223372036854775807w", 's', &secs), 0);
+	CHECK_INT_EQ(secs, FF_CONF_TIME_MAX);
+	CHECK_INT_EQ(ff_parse_time("9223372036854775808", 's', &secs), -1);
+	CHECK_INT_EQ(ff_parse_time("-1", 's', &secs), -1);
+
+	UNIT_CASE("ff_conf_time_ms");
+	CHECK_INT_EQ(ff_conf_set(c, "fastflush_lock_timeout", "9223372036854776s"), 0);
+	CHECK_INT_EQ(ff_conf_time_ms(c, "fastflush_lock_timeout", &ms, &e), 0);
+	CHECK_INT_EQ(ms, FF_CONF_TIME_MAX * 1000L);
+	CHECK_INT_EQ(ff_conf_set(c, "trigger_timeout", "30d"), 0);
+	CHECK_INT_EQ(ff_conf_time_ms(c, "trigger_timeout", &ms, &e), 0);
+	CHECK_INT_EQ(ms, 30L * 86400 * 1000);
+
+	UNIT_CASE("ff_poll_ms");
+	CHECK_INT_EQ(ff_poll_ms(ms), INT_MAX);	/* 30d: was a negative int */
+	CHECK_INT_EQ(ff_poll_ms(0), 0);
+	CHECK_INT_EQ(ff_poll_ms(1500), 1500);
+	CHECK_INT_EQ(ff_poll_ms(INT_MAX), INT_MAX);
+	CHECK_INT_EQ(ff_poll_ms((long)INT_MAX + 1), INT_MAX);
+	CHECK_INT_EQ(ff_poll_ms(4294967296L + 500), INT_MAX);	/* was 500 */
+	CHECK_INT_EQ(ff_poll_ms(LONG_MAX), INT_MAX);
+	CHECK_INT_EQ(ff_poll_ms(-1), -1);
+	CHECK_INT_EQ(ff_poll_ms(LONG_MIN), -1);
+	ff_conf_free(c);
 }
 
 static void
@@ -846,6 +905,7 @@ main(void)
 		UNIT_TEST(test_load_bad_file),
 		UNIT_TEST(test_override_fails),
 		UNIT_TEST(test_time),
+		UNIT_TEST(test_time_ms),
 		UNIT_TEST(test_long_bool),
 		UNIT_TEST(test_cache),
 		UNIT_TEST(test_dir),
