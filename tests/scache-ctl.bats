@@ -39,6 +39,15 @@ serve() {
 	return 1
 }
 
+# replace - a successor by "serve --replace" (its log in $T/new.log) takes
+# over from $SERVER_PID; returns once the old server has exited
+replace() {
+	local old=$SERVER_PID
+	scache-ctl serve --replace 2> "$T/new.log" &
+	SERVER_PID=$!
+	wait "$old"
+}
+
 @test "scache-ctl: --help, --version and usage errors" {
 	run scache-ctl --help
 	assert_success
@@ -377,15 +386,12 @@ one"
 @test "scache-ctl: serve --replace hands connections and the socket to the successor" {
 	conf "connection_cache_ttl_limit = 60s"
 	serve
-	local old=$SERVER_PID
 	echo first > "$T/1"
 	echo second > "$T/2"
 	scache-ctl save-endp --fd 5 30 ep p1 5< "$T/1"
 	scache-ctl save-endp --fd 5 30 ep p2 5< "$T/2"
 	scache-ctl save-dest 30 dom dp ep
-	scache-ctl serve --replace 2> "$T/new.log" &
-	SERVER_PID=$!
-	wait "$old"
+	replace
 	run cat "$T/new.log"
 	assert_output --partial "took over 2 connections and 1 bindings"
 	run scache-ctl stats
@@ -404,15 +410,12 @@ one"
 	slow_test
 	conf "connection_cache_ttl_limit = 3600s"
 	serve
-	local old=$SERVER_PID
 	echo x > "$T/x"
 	run scache-bench mem -s "$Q/private/scache" -p "$SERVER_PID" -n 10000 -t 3600 -f "$T/x" -l 600
 	assert_success
 	run scache-ctl stats
 	assert_line "sessions=10000"
-	scache-ctl serve --replace 2> "$T/new.log" &
-	SERVER_PID=$!
-	wait "$old"
+	replace
 	run cat "$T/new.log"
 	assert_output --partial "took over 10000 connections and 0 bindings"
 	run scache-ctl stats
