@@ -11,12 +11,18 @@
  * given: no case folding, bytes, the C locale's regex), with $n replaced by
  * subexpression n. A regexec(3) error is warned about and counts as no
  * match, whatever the rule's "!". Pattern table: t->fixed is 0.
+ *
+ * Unlike Postfix, a pattern that regcomp would expand past FF_RX_COST_MAX
+ * parse nodes (nested or large repetitions; rxcost.h) is not compiled: it
+ * is warned about and skipped like any other bad pattern, instead of
+ * regcomp allocating until memory runs out.
  */
 #include <errno.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rxcost.h"
 #include "table_rxfile_int.h"
 
 struct regexp_table {
@@ -55,6 +61,12 @@ regexp_compile(struct ff_rx_file *f, int lineno, const char *re, uint32_t option
 
 	if (expr == NULL)
 		return -1;
+	if (ff_rx_cost(re, (options & REG_EXTENDED) != 0, FF_RX_COST_MAX) >= FF_RX_COST_MAX) {
+		ff_rx_warn(f, lineno, "pattern too complex: its repetitions expand past %d nodes",
+		    FF_RX_COST_MAX);
+		free(expr);
+		return 0;
+	}
 	if ((err = regcomp(expr, re, (int)options | (nosub ? REG_NOSUB : 0))) != 0) {
 		regexp_error(f, lineno, err, expr);
 		free(expr);

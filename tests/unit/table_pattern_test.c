@@ -25,6 +25,9 @@ static const struct {
 	    "if !10.0.0.0/8\n!fe80::/10 not-ll\nendif\n10.0.0.0/8 ten\n1.2.3.0/256 bad\n" },
 	{ "bad", "/unclosed\n/(x/ paren\n/ok/ ok\nendif\nfoo\n/(q)/ $2\n" },
 	{ "limit", "/^(\\w+\\s?)*$/ slow\n/!/ bang\n" },
+	/* regcomp would take 2^40 nodes, then 90,000: both skipped (rxcost.h) */
+	{ "complex", "/^i++++++++++++++++++++++++++++++++++++++++$/ plus\n"
+	    "/(a{300}){300}/x nest\n/^(b{10}){2}$/ fine\n/a/ a\n" },
 };
 
 static void
@@ -103,6 +106,10 @@ test_lookup(void)
 		{ "regexp", "bad", "ok", 1, "ok" },
 		{ "regexp", "bad", "q", 0, "" },
 		{ "pcre", "bad", "x", 0, "" },
+		{ "regexp", "complex", "iii", 0, "" },
+		{ "regexp", "complex", "ab", 1, "a" },
+		{ "regexp", "complex", "i", 0, "" },
+		{ "regexp", "complex", "bbbbbbbbbbbbbbbbbbbb", 1, "fine" },
 		/* a match limit error: no match */
 		{ "pcre", "limit", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa aaaaaaaaaaaa!", 1, "bang" },
 		{ "regexp", "{{/^k(.)/ v$1}, { /x/ y }, {#c}, {}}", "kq", 1, "vq" },

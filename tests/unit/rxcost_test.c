@@ -1,0 +1,138 @@
+/*
+ * rxcost_test.c - the estimate of regcomp's size for a pattern (lib/rxcost.c)
+ *
+ * The estimate must stay above what glibc builds (its own growth is
+ * checked by compiling the patterns that pass) and must stop the patterns
+ * that would make regcomp take gigabytes, in both syntaxes, in time linear
+ * in the pattern.
+ */
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "rxcost.h"
+
+/* plus_run - "i" and n repetitions of op ("+" or "\\+"), in a malloc'd string */
+static char *
+plus_run(const char *op, size_t n)
+{
+	size_t len = strlen(op);
+	char *s = malloc(1 + n * len + 1);
+
+	if (s == NULL)
+		return NULL;
+	s[0] = 'i';
+	for (size_t i = 0; i < n; i++)
+		memcpy(s + 1 + i * len, op, len);
+	s[1 + n * len] = '\0';
+	return s;
+}
+
+static void
+test_ordinary(void)
+{
+	static const struct {
+		const char *re;
+		int extended;
+		size_t most;		/* the estimate is at most this */
+	} t[] = {
+		{ "", 1, 0 },
+		{ "^abc$", 1, 5 },
+		{ "^[^@]+@(.*)$", 1, 20 },
+		{ "^(x)(y)?z$", 1, 20 },
+		{ "[a-z0-9]{1,63}(\\.[a-z0-9]{1,63}){1,10}", 1, 2000 },
+		{ "^.{1,253}$", 1, 600 },
+		{ "[]x]+[[:alpha:]]*[^]]?", 1, 20 },
+		{ "\\(a\\)\\{2,3\\}b*", 0, 20 },
+		{ "a{,4}|b{2,}", 1, 30 },
+		{ "a{32767}", 1, 70000 },		/* counts saturate, not wrap */
+	};
+
+	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
+		size_t c = ff_rx_cost(t[i].re, t[i].extended, FF_RX_COST_MAX);
+
+		UNIT_CASE("%s (%s): %zu", t[i].re, t[i].extended ? "ERE" : "BRE", c);
+		CHECK(c <= t[i].most);
+	}
+	UNIT_CASE("a pattern that passes compiles");
+	{
+		regex_t r;
+
+		CHECK_INT_EQ(ff_rx_cost("(a{100}){200}", 1, FF_RX_COST_MAX) < FF_RX_COST_MAX, 1);
+		CHECK_INT_EQ(regcomp(&r, "(a{100}){200}", REG_EXTENDED), 0);
+		regfree(&r);
+	}
+}
+
+static void
+test_refused(void)
+{
+	static const struct {
+		const char *re;
+		int extended;
+	} t[] = {
+		{ "(a{300}){300}", 1 },
+		{ "((a{50}){50}){50}", 1 },
+		{ "\\(a\\{300\\}\\)\\{300\\}", 0 },
+		{ "(x+)+((y{9999})+)++", 1 },
+		{ "a{99999999999999999999999}{99999999999}", 1 },
+	};
+	char *s;
+
+	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
+		UNIT_CASE("%s (%s)", t[i].re, t[i].extended ? "ERE" : "BRE");
+		CHECK(ff_rx_cost(t[i].re, t[i].extended, FF_RX_COST_MAX) >= FF_RX_COST_MAX);
+	}
+	UNIT_CASE("i and 40 '+' (the fuzz finding: 2 GB in regcomp)");
+	if (CHECK((s = plus_run("+", 40)) != NULL))
+		CHECK(ff_rx_cost(s, 1, FF_RX_COST_MAX) >= FF_RX_COST_MAX);
+	free(s);
+	UNIT_CASE("the same in a basic pattern: GNU \\+");
+	if (CHECK((s = plus_run("\\+", 40)) != NULL))
+		CHECK(ff_rx_cost(s, 0, FF_RX_COST_MAX) >= FF_RX_COST_MAX);
+	free(s);
+	UNIT_CASE("in a basic pattern '+' is an ordinary character");
+	if (CHECK((s = plus_run("+", 40)) != NULL))
+		CHECK(ff_rx_cost(s, 0, FF_RX_COST_MAX) < 100);
+	free(s);
+	UNIT_CASE("a million-deep nesting costs the cap, without recursion");
+	{
+		size_t n = 1000000;
+		char *d = malloc(2 * n + 2);
+
+		if (CHECK(d != NULL)) {
+			memset(d, '(', n);
+			d[n] = 'a';
+			memset(d + n + 1, ')', n);
+			d[2 * n + 1] = '\0';
+			CHECK_INT_EQ(ff_rx_cost(d, 1, FF_RX_COST_MAX), FF_RX_COST_MAX);
+		}
+		free(d);
+	}
+	UNIT_CASE("1,000 nested groups are fine");
+	{
+		size_t n = FF_RX_DEPTH_MAX;
+		char *d = malloc(2 * n + 2);
+
+		if (CHECK(d != NULL)) {
+			memset(d, '(', n);
+			d[n] = 'a';
+			memset(d + n + 1, ')', n);
+			d[2 * n + 1] = '\0';
+			CHECK(ff_rx_cost(d, 1, FF_RX_COST_MAX) < FF_RX_COST_MAX);
+		}
+		free(d);
+	}
+}
+
+int
+main(void)
+{
+	static const struct unit_test tests[] = {
+		UNIT_TEST(test_ordinary),
+		UNIT_TEST(test_refused),
+	};
+
+	return unit_run(tests, UNIT_COUNT(tests));
+}
