@@ -62,6 +62,8 @@ one(void *arg, const char *logname, enum ff_refresh_action a, const struct ff_co
 			    c->incoming, c->gone);
 		if (a == FF_R_COMPACTED)
 			printf(",\"dropped\":%lu", dropped);
+		if (a == FF_R_RECOVERED)
+			printf(",\"put_back\":%lu", dropped);
 		if (a == FF_R_FAILED) {
 			putchar(',');
 			ff_json_str(stdout, "error", e->msg, strlen(e->msg));
@@ -77,6 +79,9 @@ one(void *arg, const char *logname, enum ff_refresh_action a, const struct ff_co
 		    c->gone);
 	if (a == FF_R_COMPACTED)
 		printf(" (%lu line%s dropped)", dropped, dropped == 1 ? "" : "s");
+	if (a == FF_R_RECOVERED)
+		printf(" (%lu queue ID%s of an interrupted rewrite put back)", dropped,
+		    dropped == 1 ? "" : "s");
 	putchar('\n');
 }
 
@@ -126,14 +131,18 @@ main(int argc, char **argv)
 	if (cli.json) {
 		printf("{\"summary\":true,\"logs\":%lu,\"refreshed\":%lu,\"purged\":%lu,"
 		    "\"compacted\":%lu,\"kept\":%lu,\"errors\":%lu,\"moved\":%lu,"
-		    "\"incoming\":%lu,\"gone\":%lu,\"dropped\":%lu,\"dry_run\":%s}\n",
+		    "\"incoming\":%lu,\"gone\":%lu,\"dropped\":%lu,\"recovered\":%lu,"
+		    "\"dry_run\":%s}\n",
 		    t.logs, t.refreshed, t.purged, t.compacted, t.kept, t.errors, t.c.moved,
-		    t.c.incoming, t.c.gone, t.dropped, dryrun ? "true" : "false");
+		    t.c.incoming, t.c.gone, t.dropped, t.recovered, dryrun ? "true" : "false");
 	} else if (talk) {
 		printf("%lu logfile%s: %lu refreshed (%lu moved, %lu already incoming, %lu gone),"
 		    " %lu purged, %lu compacted, %lu kept, %lu failed%s\n",
 		    t.logs, t.logs == 1 ? "" : "s", t.refreshed, t.c.moved, t.c.incoming, t.c.gone,
 		    t.purged, t.compacted, t.kept, t.errors, dryrun ? " (dry run)" : "");
+		if (t.recovered > 0)
+			printf("%lu logfile%s got back the lines of an interrupted rewrite\n",
+			    t.recovered, t.recovered == 1 ? "" : "s");
 	}
 	return ff_cli_finish(&cli, t.worst);
 }

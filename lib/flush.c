@@ -15,6 +15,7 @@
 
 #include "flush.h"
 #include "logread.h"
+#include "logwrite.h"
 #include "map.h"
 #include "msg.h"
 #include "qid.h"
@@ -386,6 +387,7 @@ ff_send_log(struct ff_spool *sp, const char *logname, unsigned flags, struct ff_
 {
 	char what[FF_QID_MAX + 16], *keep = NULL;
 	struct ff_err failure = { .status = FF_OK };
+	unsigned long replayed = 0;
 	struct ff_dirref dir;
 	size_t len = strlen(logname), keep_len = 0;
 	int fd, dryrun = (flags & FF_SEND_DRYRUN) != 0, rc = 0;
@@ -403,32 +405,36 @@ ff_send_log(struct ff_spool *sp, const char *logname, unsigned flags, struct ff_
 	fd = ff_open_at(dir.fd, logname, (dryrun ? O_RDONLY : O_RDWR) | O_NOATIME, 0, NULL, what, e);
 	if (fd < 0 && errno == EPERM)	/* O_NOATIME needs ownership */
 		fd = ff_open_at(dir.fd, logname, dryrun ? O_RDONLY : O_RDWR, 0, NULL, what, e);
-	ff_dirref_release(&dir);
 	if (fd < 0) {
+		ff_dirref_release(&dir);
 		if (errno != ENOENT)
 			return -1;
 		c->nolog = 1;
 		return 0;
 	}
-	if (ff_lock(fd, dryrun ? LOCK_SH : LOCK_EX, sp->lock_timeout_ms, what, e) < 0) {
+	if (ff_lock(fd, dryrun ? LOCK_SH : LOCK_EX, sp->lock_timeout_ms, what, e) < 0 ||
+	    (!dryrun && ff_log_recover(dir.fd, logname, fd, &replayed, what, e) < 0)) {
+		ff_dirref_release(&dir);
 		close(fd);
 		return -1;
 	}
+	if (replayed > 0)
+		ff_msg_info("%s: put back %lu queue IDs of an interrupted rewrite", what, replayed);
 	/* tell qmgr to forget dead sites before the mail arrives (ETRN only) */
 	if (!dryrun && !(flags & FF_SEND_REFRESH))
 		ff_trigger_qmgr(sp, FF_QMGR_FLUSH_DEAD);
 	if (process_lines(sp, fd, what, flags, c, cb, arg, &keep, &keep_len, &failure, e) < 0) {
 		/* read error: leave the log alone; re-sending what moved is harmless */
+		ff_dirref_release(&dir);
 		close(fd);
 		free(keep);
 		return -1;
 	}
 	if (!dryrun && c->lines > 0) {
 		/* truncate only now that every ID is handled; keep the failed ones */
-		if ((keep_len > 0 && pwrite(fd, keep, keep_len, 0) != (ssize_t)keep_len) ||
-		    ftruncate(fd, (off_t)keep_len) < 0)
-			rc = ff_err_sys(e, errno, "rewrite %s", what);
+		rc = ff_log_replace(dir.fd, logname, fd, keep, keep_len, what, e);
 	}
+	ff_dirref_release(&dir);
 	free(keep);
 	/* the noatime workaround: "last read" is recorded explicitly */
 	if (!dryrun && futimens(fd, NULL) < 0)

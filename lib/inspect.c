@@ -14,6 +14,7 @@
 
 #include "flush.h"
 #include "inspect.h"
+#include "logwrite.h"
 #include "logread.h"
 #include "logscan.h"
 #include "idcount.h"
@@ -116,6 +117,8 @@ list_one(void *arg, int dirfd, const char *name, const struct stat *st, struct f
 	struct ff_loginfo info = { 0 };
 	int rc;
 
+	if (ff_log_record_base(name, strlen(name)) > 0)
+		return 0;	/* a crashed rewrite's record: refresh replays it */
 	if (x->brief) {
 		strlcpy(info.name, name, sizeof(info.name));
 		info.exists = 1;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "logadd.h"
+#include "logwrite.h"
 #include "map.h"
 #include "msg.h"
 #include "qid.h"
@@ -22,51 +23,63 @@
 
 #define REOPEN_TRIES	10	/* purged under us this often: give up */
 
-/* append_locked - one write; cut back on failure so no half line stays */
+/*
+ * append_locked - the lines at the end of the locked log (logwrite.c's
+ * rule). Reading the last byte must not count as reading the log: the
+ * atime says when the log was last sent, and refresh goes by it
+ * (Postfix's add never reads). The log is open with O_NOATIME when we
+ * own it, as we do after the privilege switch; otherwise the old atime is
+ * put back.
+ */
 static int
 append_locked(int fd, const struct stat *st, int noatime, const char *buf, size_t len,
     const char *what, struct ff_err *e)
 {
-	static char newline[] = "\n";
-	struct iovec iov[2];
-	char last = '\n';
-	int n = 0, saved;
-	size_t total = len;
-	ssize_t w;
+	off_t size = st->st_size;
+	int rc = ff_log_append(fd, &size, buf, len, what, e);
 
-	/*
-	 * A torn last line (crash or full disk elsewhere) must not swallow our
-	 * first ID. Reading it must not count as reading the log: the atime
-	 * says when the log was last sent, and refresh goes by it (Postfix's
-	 * add never reads). The log is open with O_NOATIME when we own it,
-	 * as we do after the privilege switch; otherwise the old atime is put
-	 * back.
-	 */
-	if (st->st_size > 0) {
-		if (pread(fd, &last, 1, st->st_size - 1) != 1)
-			last = '\n';
-		if (!noatime) {
-			struct timespec ts[2] = { st->st_atim, { .tv_nsec = UTIME_OMIT } };
+	if (!noatime && st->st_size > 0) {
+		struct timespec ts[2] = { st->st_atim, { .tv_nsec = UTIME_OMIT } };
 
-			(void)futimens(fd, ts);
+		(void)futimens(fd, ts);
+	}
+	return rc;
+}
+
+/* open_locked - the log, created if need be, locked, and still linked */
+static int
+open_locked(struct ff_spool *sp, int dirfd, const char *logname, int *noatime,
+    struct stat *st, const char *what, struct ff_err *e)
+{
+	int fd;
+
+	for (int tries = 0;; tries++) {
+		/* no O_APPEND: ff_log_append writes at offsets, under the lock */
+		fd = ff_open_at(dirfd, logname, O_RDWR | O_CREAT | *noatime, 0600, st, what, e);
+		if (fd < 0 && errno == EPERM && *noatime) {
+			/* O_NOATIME is for the file's owner only */
+			*noatime = 0;
+			ff_err_clear(e);
+			fd = ff_open_at(dirfd, logname, O_RDWR | O_CREAT, 0600, st, what, e);
 		}
+		if (fd < 0)
+			return -1;
+		if (ff_lock(fd, LOCK_EX, sp->lock_timeout_ms, what, e) < 0) {
+			close(fd);
+			return -1;
+		}
+		if (fstat(fd, st) < 0) {
+			ff_err_sys(e, errno, "fstat %s", what);
+			close(fd);
+			return -1;
+		}
+		if (st->st_nlink > 0)
+			return fd;
+		/* a refresh purged the empty log while we waited: start over */
+		close(fd);
+		if (tries >= REOPEN_TRIES)
+			return ff_err_set(e, FF_TEMP, "%s keeps disappearing", what);
 	}
-	if (last != '\n') {
-		iov[n].iov_base = newline;
-		iov[n++].iov_len = 1;
-		total++;
-	}
-	iov[n].iov_base = (void *)(uintptr_t)buf;	/* writev does not write to it */
-	iov[n++].iov_len = len;
-	do
-		w = writev(fd, iov, n);
-	while (w < 0 && errno == EINTR);
-	if (w == (ssize_t)total)
-		return 0;
-	saved = w < 0 ? errno : ENOSPC;
-	if (ftruncate(fd, st->st_size) < 0)
-		ff_msg_warn("%s: cannot cut back a partial write: %s", what, strerror(errno));
-	return ff_err_sys(e, saved, "append to %s", what);
 }
 
 int
@@ -87,44 +100,26 @@ ff_add_log(struct ff_spool *sp, const char *logname, const char *buf, size_t len
 	if (ff_spool_dir(sp, FF_Q_FLUSH, logname, nlen, 1, &dir, e) < 0)
 		return -1;
 	for (int tries = 0;; tries++) {
-		fd = ff_open_at(dir.fd, logname, O_RDWR | O_APPEND | O_CREAT | noatime, 0600, &st,
-		    what, e);
-		if (fd < 0 && errno == EPERM && noatime) {
-			/* O_NOATIME is for the file's owner only */
-			noatime = 0;
-			ff_err_clear(e);
-			fd = ff_open_at(dir.fd, logname, O_RDWR | O_APPEND | O_CREAT, 0600, &st,
-			    what, e);
-		}
-		if (fd < 0)
+		if ((fd = open_locked(sp, dir.fd, logname, &noatime, &st, what, e)) < 0) {
+			rc = -1;
 			break;
-		if (ff_lock(fd, LOCK_EX, sp->lock_timeout_ms, what, e) < 0) {
+		}
+		rc = append_locked(fd, &st, noatime != 0, buf, len, what, e);
+		/*
+		 * Postfix's purge removes an empty log without taking its lock
+		 * (stat, then unlink): if it did so while we wrote, write again,
+		 * to the log that is there now. What stays is its own window
+		 * between its stat and its unlink.
+		 */
+		if (rc == 0 && fstat(fd, &st) == 0 && st.st_nlink == 0 && tries < REOPEN_TRIES) {
 			close(fd);
-			fd = -1;
-			break;
+			continue;
 		}
-		if (fstat(fd, &st) < 0) {
-			ff_err_sys(e, errno, "fstat %s", what);
-			close(fd);
-			fd = -1;
-			break;
-		}
-		if (st.st_nlink > 0)
-			break;
-		/* a refresh purged the empty log while we waited: start over */
-		close(fd);
-		if (tries >= REOPEN_TRIES) {
-			ff_err_set(e, FF_TEMP, "%s keeps disappearing", what);
-			fd = -1;
-			break;
-		}
+		if (close(fd) < 0 && rc == 0)
+			rc = ff_err_sys(e, errno, "close %s", what);
+		break;
 	}
 	ff_dirref_release(&dir);
-	if (fd < 0)
-		return -1;
-	rc = append_locked(fd, &st, noatime != 0, buf, len, what, e);
-	if (close(fd) < 0 && rc == 0)
-		rc = ff_err_sys(e, errno, "close %s", what);
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "logscan.h"
+#include "logwrite.h"
 #include "msg.h"
 #include "qid.h"
 
@@ -38,7 +39,7 @@ read_names(int dirfd, char ***out, size_t *n, struct ff_err *e)
 	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
-		if (!ff_qid_ok(de->d_name, len))
+		if (!ff_qid_ok(de->d_name, len) && ff_log_record_base(de->d_name, len) == 0)
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 256;

@@ -7,7 +7,9 @@
  * DESCRIPTION
  *	Calls cb(arg, dirfd, name, st) for every logfile under flush/, in
  *	name order, with the directory descriptor that holds it and its
- *	lstat. Names that are not valid log names (dot files, "bad.name")
+ *	lstat, and for every side record that a crashed rewrite left
+ *	(NAME.keep: ff_log_record_base() tells them apart; logwrite.h).
+ *	Other names that are not valid log names (dot files, "bad.name")
  *	are skipped, as Postfix skips them. Only when flush is listed in
  *	hash_queue_names are one-letter directories descended into; a
  *	one-letter *file* is an ordinary logfile (Postfix 3.7's scan dies

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +15,9 @@
 #include <unistd.h>
 
 #include "flush.h"
+#include "logadd.h"
 #include "logread.h"
+#include "logwrite.h"
 #include "logscan.h"
 #include "map.h"
 #include "msg.h"
@@ -36,6 +40,7 @@ static const char *const action_names[] = {
 	[FF_R_PURGED] = "purged",
 	[FF_R_COMPACTED] = "compacted",
 	[FF_R_FAILED] = "failed",
+	[FF_R_RECOVERED] = "recovered",
 };
 
 const char *
@@ -57,13 +62,60 @@ open_log(int dirfd, const char *name, int flags, struct stat *st, const char *wh
 	return fd;
 }
 
-/* purge_one - delete an empty logfile, if it still is empty and still ours */
+/*
+ * salvage - someone opened the log between our lease and the unlink: the
+ * file is gone from flush/, and what they write goes into it. Let them
+ * in, wait until nobody but us has it open (our write lease is granted
+ * again), and add what they wrote to the log under its name.
+ */
+static void
+salvage(struct refresh_ctx *x, int fd, const char *name, const char *what)
+{
+	char buf[8192];
+	struct ff_err e = { .status = FF_OK };
+	long waited = 0, step = 1;
+	ssize_t n;
+	size_t len = 0;
+
+	(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+	(void)flock(fd, LOCK_UN);
+	while (fcntl(fd, F_SETLEASE, F_WRLCK) < 0) {
+		if (errno != EAGAIN || waited >= x->sp->lock_timeout_ms) {
+			ff_msg_warn("%s: still open by another process after it was purged; "
+			    "what it adds is not in flush/", what);
+			return;
+		}
+		(void)poll(NULL, 0, (int)step);
+		waited += step;
+		step = step < 64 ? step * 2 : step;
+	}
+	(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+	while ((n = pread(fd, buf + len, sizeof(buf) - len, (off_t)len)) > 0)
+		len += (size_t)n;
+	while (len > 0 && buf[len - 1] != '\n')
+		len--;		/* only whole lines */
+	if (len > 0 && ff_add_log(x->sp, name, buf, len, &e) < 0)
+		ff_msg_warn("%s: what was added while it was purged: %s", what, e.msg);
+}
+
+/*
+ * purge_one - delete an empty logfile, if it still is empty, still ours,
+ * and nobody else has it open. Postfix's add opens the log, waits for its
+ * lock and writes, whatever became of the name: deleting a log that an
+ * adder holds open loses its ID. A write lease (F_SETLEASE) is granted
+ * only when no other process has the file open; while we hold it, an
+ * open of the file breaks it, which we see after the unlink (salvage()).
+ * What remains: an open(2) that found the name before the unlink and gets
+ * to the file only after the lease is gone, a window inside one system
+ * call. Without leases (a file system that has none) nothing is deleted.
+ */
 static int
 purge_one(struct refresh_ctx *x, int dirfd, const char *name, struct ff_err *e)
 {
 	char what[FF_QID_MAX + 16];
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	struct stat st, now;
-	int fd, rc = 0;
+	int fd, rc = 0, lease;
 
 	if (x->flags & FF_SEND_DRYRUN)
 		return 1;
@@ -75,14 +127,30 @@ purge_one(struct refresh_ctx *x, int dirfd, const char *name, struct ff_err *e)
 		close(fd);
 		return -1;
 	}
-	if (fstat(fd, &st) == 0 && st.st_size == 0 && st.st_nlink == 1 &&
-	    fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    now.st_dev == st.st_dev && now.st_ino == st.st_ino) {
-		if (unlinkat(dirfd, name, 0) < 0)
-			rc = ff_err_sys(e, errno, "remove %s", what);
-		else
-			rc = 1;
+	if (fstat(fd, &st) < 0 || st.st_size != 0 || st.st_nlink != 1 ||
+	    fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+		close(fd);
+		return 0;
 	}
+	/* a lease break is signalled with SIGIO, whose default is to exit */
+	sigaction(SIGIO, &ign, &old);
+	if (fcntl(fd, F_SETLEASE, F_WRLCK) < 0) {
+		if (errno != EAGAIN)	/* EAGAIN: someone has it open; keep it */
+			ff_msg_warn("%s: cannot tell whether another process has it open (%s); "
+			    "not purged", what, strerror(errno));
+	} else if (unlinkat(dirfd, name, 0) < 0) {
+		rc = ff_err_sys(e, errno, "remove %s", what);
+		(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+	} else {
+		rc = 1;
+		lease = fcntl(fd, F_GETLEASE);
+		if (lease != F_WRLCK)
+			salvage(x, fd, name, what);
+		else
+			(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+	}
+	sigaction(SIGIO, &old, NULL);
 	close(fd);
 	return rc;
 }
@@ -112,7 +180,7 @@ remember_stale(struct ff_map *stale, const char *id, size_t len)
  */
 static int
 compact_one(struct refresh_ctx *x, int dirfd, const char *name, unsigned long *dropped,
-    struct ff_err *e)
+    unsigned long *replayed, struct ff_err *e)
 {
 	char what[FF_QID_MAX + 16], *out = NULL, *nb;
 	struct ff_logread *rd = NULL;
@@ -125,7 +193,8 @@ compact_one(struct refresh_ctx *x, int dirfd, const char *name, unsigned long *d
 	snprintf(what, sizeof(what), "flush/%s", name);
 	if ((fd = open_log(dirfd, name, dryrun ? O_RDONLY : O_RDWR, NULL, what, e)) < 0)
 		return errno == ENOENT ? 0 : -1;
-	if (ff_lock(fd, dryrun ? LOCK_SH : LOCK_EX, x->sp->lock_timeout_ms, what, e) < 0)
+	if (ff_lock(fd, dryrun ? LOCK_SH : LOCK_EX, x->sp->lock_timeout_ms, what, e) < 0 ||
+	    (!dryrun && ff_log_recover(dirfd, name, fd, replayed, what, e) < 0))
 		goto out;
 	if ((rd = malloc(sizeof(*rd))) == NULL || ff_map_init(&seen, 0) < 0 ||
 	    ff_map_init(&stale, STALE_MEMO) < 0) {
@@ -165,17 +234,9 @@ compact_one(struct refresh_ctx *x, int dirfd, const char *name, unsigned long *d
 		ff_err_sys(e, errno, "read %s", what);
 		goto out;
 	}
-	/*
-	 * Rewrite in place: renaming a new file over the log would strand
-	 * adders (ours and Postfix's) waiting on the old file's lock. The
-	 * kept lines are a subset, written over the start before the cut.
-	 */
-	if (*dropped > 0 && !dryrun &&
-	    ((olen > 0 && pwrite(fd, out, olen, 0) != (ssize_t)olen) ||
-	    ftruncate(fd, (off_t)olen) < 0)) {
-		ff_err_sys(e, errno, "rewrite %s", what);
+	/* in place, crash-safe: logwrite.c */
+	if (*dropped > 0 && !dryrun && ff_log_replace(dirfd, name, fd, out, olen, what, e) < 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	free(out);
@@ -197,6 +258,7 @@ report(struct refresh_ctx *x, const char *name, enum ff_refresh_action a,
 	case FF_R_REFRESHED: t->refreshed++; break;
 	case FF_R_PURGED: t->purged++; break;
 	case FF_R_COMPACTED: t->compacted++; break;
+	case FF_R_RECOVERED: t->recovered++; break;
 	case FF_R_FAILED:
 		t->errors++;
 		t->worst = ff_status_worse(t->worst, e->status);
@@ -217,15 +279,47 @@ report(struct refresh_ctx *x, const char *name, enum ff_refresh_action a,
 		x->cb(x->arg, name, a, c, dropped, e);
 }
 
+/*
+ * recover_one - a record a crashed rewrite left: its lines go back into
+ * the log (created again if a purge took it since)
+ */
+static int
+recover_one(struct refresh_ctx *x, int dirfd, const char *record)
+{
+	char name[FF_QID_MAX + 1], what[FF_QID_MAX + 16];
+	struct ff_err e = { .status = FF_OK };
+	unsigned long ids = 0;
+	size_t len = ff_log_record_base(record, strlen(record));
+	int fd, r = -1;
+
+	if (x->flags & FF_SEND_DRYRUN || len > FF_QID_MAX)
+		return 0;
+	memcpy(name, record, len);
+	name[len] = 0;
+	snprintf(what, sizeof(what), "flush/%s", name);
+	if ((fd = ff_open_at(dirfd, name, O_RDWR | O_CREAT, 0600, NULL, what, &e)) >= 0) {
+		if (ff_lock(fd, LOCK_EX, x->sp->lock_timeout_ms, what, &e) == 0)
+			r = ff_log_recover(dirfd, name, fd, &ids, what, &e);
+		close(fd);
+	}
+	if (r < 0)
+		report(x, name, FF_R_FAILED, NULL, 0, &e);
+	else if (r > 0)
+		report(x, name, FF_R_RECOVERED, NULL, ids, &e);
+	return 0;
+}
+
 static int
 refresh_one(void *arg, int dirfd, const char *name, const struct stat *st, struct ff_err *unused)
 {
 	struct refresh_ctx *x = arg;
 	struct ff_counts c = { 0 };
 	struct ff_err e = { .status = FF_OK };
-	unsigned long dropped = 0;
+	unsigned long dropped = 0, replayed = 0;
 	int r;
 
+	if (ff_log_record_base(name, strlen(name)) > 0)
+		return recover_one(x, dirfd, name);
 	x->t->logs++;
 	if (st->st_size == 0) {
 		if (st->st_mtime + x->sp->purge_time >= x->now) {
@@ -242,7 +336,10 @@ refresh_one(void *arg, int dirfd, const char *name, const struct stat *st, struc
 		else
 			report(x, name, FF_R_REFRESHED, &c, 0, &e);
 	} else if (x->flags & FF_REFRESH_COMPACT) {
-		if (compact_one(x, dirfd, name, &dropped, &e) < 0)
+		r = compact_one(x, dirfd, name, &dropped, &replayed, &e);
+		if (replayed > 0)
+			report(x, name, FF_R_RECOVERED, NULL, replayed, &e);
+		if (r < 0)
 			report(x, name, FF_R_FAILED, NULL, 0, &e);
 		else
 			report(x, name, dropped ? FF_R_COMPACTED : FF_R_KEPT, NULL, dropped, &e);

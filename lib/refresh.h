@@ -44,10 +44,12 @@ enum ff_refresh_action {
 	FF_R_PURGED,		/* empty and old: deleted */
 	FF_R_COMPACTED,		/* stale and repeated IDs dropped */
 	FF_R_FAILED,		/* an error; see the error */
+	FF_R_RECOVERED,		/* a crashed rewrite's lines put back */
 };
 
 struct ff_refresh_totals {
 	unsigned long logs, kept, refreshed, purged, compacted, errors;
+	unsigned long recovered;	/* logs a crashed rewrite's record went back into */
 	unsigned long dropped;	/* lines removed by compaction */
 	struct ff_counts c;	/* summed over refreshed logs */
 	enum ff_status worst;
