@@ -1,20 +1,34 @@
 /*
  * rxcost.c - how large regcomp(3) would make a POSIX pattern (see rxcost.h)
  *
- * One pass over the pattern with a stack of open groups. Each level keeps
- * the weight of what it holds so far (total) and of its last piece (last):
- * a repetition replaces the last piece by its copies, a closed group
- * becomes the last piece of the level around it, an alternation starts a
- * new branch whose weight adds to the total. All arithmetic saturates at
- * the cap, so the walk costs O(length) whatever the counts.
+ * One pass over the pattern with a stack of open groups. A piece (an
+ * atom, a bracket, a group, a repeated piece) costs its nodes n, the work
+ * q of the epsilon closures regcomp computes inside it, and whether it
+ * can match the empty string (z). Each level keeps its finished branches,
+ * the current branch, the run of nullable pieces at the branch's end
+ * (closures span a run: a run of R nodes costs R * R), and the branch as
+ * it was before its last piece, so that a repetition can replace that
+ * piece by its copies. All arithmetic saturates, so the walk costs
+ * O(length) whatever the counts.
  */
 #include <stdlib.h>
 
 #include "rxcost.h"
 
+/* what a piece of pattern costs: nodes, closure work, whether it can match "" */
+struct cost {
+	size_t n, q;
+	int z;
+};
+
 struct level {
-	size_t total;		/* nodes so far on this level */
-	size_t last;		/* nodes of its last piece */
+	size_t alt_n, alt_q;	/* finished branches */
+	int alt_z, branches;
+	struct cost seq;	/* this branch so far, run not yet counted in q */
+	size_t run;		/* nodes of the nullable pieces at its end */
+	struct cost last;	/* its last piece */
+	struct cost prev_seq;	/* the branch before the last piece */
+	size_t prev_run;
 };
 
 struct walk {
@@ -39,28 +53,84 @@ mul(size_t a, size_t b, size_t cap)
 	return a >= cap || b >= cap || a > cap / b ? cap : a * b;
 }
 
-/* piece - a new piece of weight w on the current level */
 static void
-piece(struct walk *w, size_t weight)
+level_init(struct level *l)
 {
-	struct level *l = &w->lv[w->depth];
-
-	l->total = add(l->total, weight, w->cap);
-	l->last = weight;
+	*l = (struct level){ .seq = { 0, 0, 1 }, .prev_seq = { 0, 0, 1 } };
 }
 
-/* repeat - the last piece becomes copies of itself and a node per copy */
+/* append - a piece at the end of the current branch */
 static void
-repeat(struct walk *w, size_t copies)
+append(struct walk *w, struct cost c)
 {
 	struct level *l = &w->lv[w->depth];
-	size_t grown;
+
+	l->prev_seq = l->seq;
+	l->prev_run = l->run;
+	l->last = c;
+	l->seq.n = add(l->seq.n, c.n, w->cap);
+	l->seq.q = add(l->seq.q, c.q, w->cap);
+	if (c.z) {
+		l->run = add(l->run, c.n, w->cap);
+	} else {
+		l->seq.q = add(l->seq.q, mul(l->run, l->run, w->cap), w->cap);
+		l->run = 0;
+	}
+	l->seq.z = l->seq.z && c.z;
+}
+
+static void
+piece(struct walk *w, size_t n)
+{
+	append(w, (struct cost){ n, 0, 0 });
+}
+
+/*
+ * repeat - the last piece becomes copies of itself (min: the fewest that
+ * must match). Copies of a piece that can match "" make one long run of
+ * epsilon moves, whose closures regcomp computes node by node: quadratic.
+ */
+static void
+repeat(struct walk *w, size_t copies, size_t min)
+{
+	struct level *l = &w->lv[w->depth];
+	struct cost c = l->last, r;
+	size_t opt;
 
 	if (copies == 0)
 		copies = 1;
-	grown = add(mul(copies, add(l->last, 1, w->cap), w->cap), 1, w->cap);
-	l->total = l->total >= w->cap ? w->cap : add(l->total - l->last, grown, w->cap);
-	l->last = grown;
+	r.n = add(mul(copies, add(c.n, 1, w->cap), w->cap), 1, w->cap);
+	/* optional copies of anything are a run of epsilon moves too */
+	opt = c.z ? mul(copies, c.n, w->cap) : min < copies ? copies - min : 0;
+	r.q = add(mul(copies, c.q, w->cap), mul(opt, opt, w->cap), w->cap);
+	r.z = c.z || min == 0;
+	l->seq = l->prev_seq;
+	l->run = l->prev_run;
+	append(w, r);
+}
+
+/* end_branch - the branch's run is counted; the branch joins the level's */
+static void
+end_branch(struct walk *w)
+{
+	struct level *l = &w->lv[w->depth];
+
+	l->alt_n = add(l->alt_n, l->seq.n, w->cap);
+	l->alt_q = add(l->alt_q, add(l->seq.q, mul(l->run, l->run, w->cap), w->cap), w->cap);
+	l->alt_z = l->alt_z || l->seq.z;
+	l->branches++;
+	l->seq = (struct cost){ 0, 0, 1 };
+	l->run = 0;
+}
+
+/* level_cost - what a finished level costs as one piece */
+static struct cost
+level_cost(struct walk *w)
+{
+	struct level *l = &w->lv[w->depth];
+
+	end_branch(w);
+	return (struct cost){ add(l->alt_n, (size_t)l->branches, w->cap), l->alt_q, l->alt_z };
 }
 
 /* number - digits at w->p, saturating at the cap; -1 when there are none */
@@ -78,11 +148,12 @@ number(struct walk *w)
 }
 
 /*
- * interval - after "{" (or "\{"): how many copies "{n}", "{n,}", "{n,m}"
- * make, or 0 (w->p unchanged) when it is not an interval
+ * interval - after "{" (or "\{"): 1 with the copies "{n}", "{n,}" (n and
+ * a star), "{n,m}" make and the fewest that must match, or 0 (w->p
+ * unchanged) when it is not an interval
  */
-static size_t
-interval(struct walk *w)
+static int
+interval(struct walk *w, size_t *copies, size_t *min)
 {
 	const char *start = w->p;
 	long long lo, hi;
@@ -93,13 +164,17 @@ interval(struct walk *w)
 		w->p++;
 		hi = number(w);
 		if (hi < 0)
-			hi = (lo < 0 ? 0 : lo) + 1;	/* {n,}: n copies and a star */
+			hi = (lo < 0 ? 0 : lo) + 1;
 	}
 	if (w->extended ? *w->p == '}' : (w->p[0] == '\\' && w->p[1] == '}')) {
 		w->p += w->extended ? 1 : 2;
-		if (hi < 0)
-			hi = 0;
-		return (size_t)(hi > lo ? hi : lo < 0 ? 0 : lo) + 1;
+		if (lo < 0)
+			lo = 0;
+		if (hi < lo)
+			hi = lo;
+		*min = (size_t)lo;
+		*copies = (size_t)hi;
+		return 1;
 	}
 	w->p = start;
 	return 0;
@@ -136,38 +211,30 @@ open_group(struct walk *w)
 {
 	if (w->depth >= FF_RX_DEPTH_MAX)
 		return 0;
-	w->lv[++w->depth] = (struct level){ 0, 0 };
+	level_init(&w->lv[++w->depth]);
 	return 1;
 }
 
 static void
 close_group(struct walk *w)
 {
-	size_t inner;
+	struct cost c;
 
 	if (w->depth == 0) {
 		piece(w, 1);		/* a lone ")" is an ordinary character */
 		return;
 	}
-	inner = add(w->lv[w->depth--].total, 1, w->cap);
-	piece(w, inner);
-}
-
-/* alternation - a new branch: its nodes add to the level's total */
-static void
-alternation(struct walk *w)
-{
-	struct level *l = &w->lv[w->depth];
-
-	l->total = add(l->total, 1, w->cap);
-	l->last = 0;
+	c = level_cost(w);
+	w->depth--;
+	c.n = add(c.n, 1, w->cap);
+	append(w, c);
 }
 
 /* step_ere - one token of an extended pattern; 0 when too deep */
 static int
 step_ere(struct walk *w)
 {
-	size_t n;
+	size_t n, min;
 
 	switch (*w->p++) {
 	case '(':
@@ -176,18 +243,18 @@ step_ere(struct walk *w)
 		close_group(w);
 		break;
 	case '|':
-		alternation(w);
+		end_branch(w);
 		break;
 	case '*':
 	case '?':
-		repeat(w, 1);
+		repeat(w, 1, 0);
 		break;
 	case '+':
-		repeat(w, 2);
+		repeat(w, 2, 1);
 		break;
 	case '{':
-		if ((n = interval(w)) > 0)
-			repeat(w, n);
+		if (interval(w, &n, &min))
+			repeat(w, n, min);
 		else
 			piece(w, 1);
 		break;
@@ -211,11 +278,11 @@ step_ere(struct walk *w)
 static int
 step_bre(struct walk *w)
 {
-	size_t n;
+	size_t n, min;
 	char c = *w->p++;
 
 	if (c == '*') {
-		repeat(w, 1);
+		repeat(w, 1, 0);
 		return 1;
 	}
 	if (c == '[') {
@@ -234,17 +301,17 @@ step_bre(struct walk *w)
 		close_group(w);
 		break;
 	case '|':
-		alternation(w);
+		end_branch(w);
 		break;
 	case '?':
-		repeat(w, 1);
+		repeat(w, 1, 0);
 		break;
 	case '+':
-		repeat(w, 2);
+		repeat(w, 2, 1);
 		break;
 	case '{':
-		if ((n = interval(w)) > 0)
-			repeat(w, n);
+		if (interval(w, &n, &min))
+			repeat(w, n, min);
 		else
 			piece(w, 1);
 		break;
@@ -259,16 +326,16 @@ size_t
 ff_rx_cost(const char *re, int extended, size_t cap)
 {
 	struct walk *w = malloc(sizeof(*w));
-	size_t cost;
+	struct cost c;
 
 	if (w == NULL)
 		return cap;
 	w->p = re;
 	w->extended = extended;
-	w->cap = cap;
+	w->cap = cap * FF_RX_CLOSURE_WEIGHT;
 	w->depth = 0;
-	w->lv[0] = (struct level){ 0, 0 };
-	while (*w->p != '\0' && w->lv[0].total < cap)
+	level_init(&w->lv[0]);
+	while (*w->p != '\0')
 		if (!(extended ? step_ere(w) : step_bre(w))) {
 			free(w);
 			return cap;
@@ -276,7 +343,8 @@ ff_rx_cost(const char *re, int extended, size_t cap)
 	/* groups left open count as closed: regcomp refuses them anyway */
 	while (w->depth > 0)
 		close_group(w);
-	cost = w->lv[0].total;
+	c = level_cost(w);
 	free(w);
-	return cost;
+	c.q /= FF_RX_CLOSURE_WEIGHT;
+	return c.n >= cap || c.q >= cap - c.n ? cap : c.n + c.q;
 }

@@ -12,10 +12,11 @@
  * subexpression n. A regexec(3) error is warned about and counts as no
  * match, whatever the rule's "!". Pattern table: t->fixed is 0.
  *
- * Unlike Postfix, a pattern that regcomp would expand past FF_RX_COST_MAX
- * parse nodes (nested or large repetitions; rxcost.h) is not compiled: it
- * is warned about and skipped like any other bad pattern, instead of
- * regcomp allocating until memory runs out.
+ * Unlike Postfix, a pattern that would cost regcomp more than
+ * FF_RX_COST_MAX (nested or large repetitions, repeated pieces that can
+ * match nothing; rxcost.h) is not compiled: it is warned about and skipped
+ * like any other bad pattern, instead of regcomp allocating until memory
+ * runs out.
  */
 #include <errno.h>
 #include <regex.h>
@@ -62,8 +63,8 @@ regexp_compile(struct ff_rx_file *f, int lineno, const char *re, uint32_t option
 	if (expr == NULL)
 		return -1;
 	if (ff_rx_cost(re, (options & REG_EXTENDED) != 0, FF_RX_COST_MAX) >= FF_RX_COST_MAX) {
-		ff_rx_warn(f, lineno, "pattern too complex: its repetitions expand past %d nodes",
-		    FF_RX_COST_MAX);
+		ff_rx_warn(f, lineno, "pattern too complex: its repetitions would cost regcomp "
+		    "more than %d units (rxcost.h)", FF_RX_COST_MAX);
 		free(expr);
 		return 0;
 	}
