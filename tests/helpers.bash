@@ -8,7 +8,7 @@ load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 load /usr/lib/bats/bats-file/load
 # shellcheck source=tests/wait.bash
-. "$BATS_TEST_DIRNAME/wait.bash"
+. "$(dirname "${BASH_SOURCE[0]}")/wait.bash"
 
 FF_BUILD=${FF_BUILD:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)/build}
 PATH="$FF_BUILD/bin:$FF_BUILD/tests/tools:$PATH"
