@@ -117,6 +117,7 @@ struct worker {
 	unsigned gen;
 	int avail;
 	int current;		/* of this configuration (else finishing) */
+	int ready;		/* has sent its first status: started up */
 };
 
 struct pool {
@@ -127,7 +128,7 @@ struct pool {
 	struct worker *w;
 	size_t nw, cap;
 	int total, avail;	/* current workers, and of those free */
-	long last_crash;
+	long last_crash;	/* when a worker last failed to start up */
 	long fork_failed;	/* forks failed in a row */
 };
 
@@ -205,6 +206,7 @@ spawn(struct pool *pl)
 	w->gen = pl->gen;
 	w->avail = 1;		/* until it says otherwise, as master counts */
 	w->current = 1;
+	w->ready = 0;
 	pl->total++;
 	pl->avail++;
 	return 0;
@@ -245,6 +247,7 @@ read_status(struct pool *pl)
 	while ((n = recv(pl->chan[0], &rec, sizeof(rec), MSG_DONTWAIT)) == (ssize_t)sizeof(rec)) {
 		if ((w = find(pl, rec.pid)) == NULL || w->gen != rec.gen || !w->current)
 			continue;
+		w->ready = 1;
 		if (rec.avail == w->avail || (rec.avail != 0 && rec.avail != 1))
 			continue;
 		w->avail = rec.avail;
@@ -252,20 +255,45 @@ read_status(struct pool *pl)
 	}
 }
 
-/* reap - collect exited workers; 1 when the pool should end (idle) */
+/* queued - does a client wait on one of the listening sockets? */
+static int
+queued(const struct ff_server *s)
+{
+	struct pollfd pfd[FF_MASTER_MAX_LISTEN];
+
+	for (int i = 0; i < s->nlisten; i++) {
+		pfd[i].fd = s->lfd[i];
+		pfd[i].events = POLLIN;
+	}
+	return poll(pfd, (nfds_t)s->nlisten, 0) > 0;
+}
+
+/*
+ * reap - collect exited workers; 1 when the pool should end: the last
+ * current worker left idle and no client waits (else one is started for
+ * it). A current worker killed before its first status, or one that
+ * failed, counts as a start-up failure: the next start waits (see
+ * ff_server_pool); one killed once running is replaced at once, like any
+ * other.
+ */
 static int
 reap(struct pool *pl)
 {
 	struct worker *w;
-	int st, idle = 0;
+	int st, idle = 0, starting;
 	pid_t pid;
 
+	/* status records first: a worker that reported before it died had started */
+	read_status(pl);
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		if ((w = find(pl, pid)) == NULL)
 			continue;
+		starting = w->current && !w->ready;
 		if (WIFSIGNALED(st)) {
-			ff_msg_warn("worker %ld killed by signal %d", (long)pid, WTERMSIG(st));
-			pl->last_crash = ff_now_ms();
+			ff_msg_warn("worker %ld killed by signal %d%s", (long)pid, WTERMSIG(st),
+			    starting ? " while starting" : "");
+			if (starting)
+				pl->last_crash = ff_now_ms();
 		} else if (WIFEXITED(st) && WEXITSTATUS(st) == FF_SERVER_IDLE && w->current) {
 			idle = 1;
 		} else if (WIFEXITED(st) && WEXITSTATUS(st) == FF_SERVER_ERROR) {
@@ -274,7 +302,7 @@ reap(struct pool *pl)
 		}
 		forget(pl, w);
 	}
-	return idle && pl->total == 0;
+	return idle && pl->total == 0 && !queued(pl->s);
 }
 
 /* retire - the current workers finish what they do and exit */
@@ -339,7 +367,7 @@ ff_server_pool(struct ff_server *s, const struct ff_pool *p)
 		}
 		wait = -1;
 		if (pl.avail == 0 && pl.total < p->max_workers) {
-			/* a worker that died on start-up is not replaced in a tight loop */
+			/* a worker that failed to start up is not replaced in a tight loop */
 			long since = ff_now_ms() - pl.last_crash;
 
 			if (pl.last_crash != 0 && since < 1000)

@@ -45,9 +45,14 @@
  *	forked workers and speaks master(8)'s status protocol with them
  *	over a socket of its own. It starts one worker and adds one
  *	whenever none is free, up to p->max_workers; a worker that has
- *	served max_use connections or died is replaced when needed. It
- *	returns 0 when the last worker has been idle for max_idle (the
- *	super-server starts it again at the next connection). SIGHUP:
+ *	served max_use connections or died, whatever killed it, is
+ *	replaced when needed. Only a start-up failure (a worker killed
+ *	before its first status record, or one that failed) delays the
+ *	next start by up to a second, so that a crash loop does not spin;
+ *	queued clients are served once a worker is up. It returns 0 when
+ *	the last worker has been idle for max_idle and no client waits on
+ *	the listening sockets (the super-server starts it again at the
+ *	next connection; one waiting already gets a new worker). SIGHUP:
  *	p->reload(s->ctx) re-reads the configuration, current workers finish
  *	their connection and exit, new ones serve the next. SIGTERM and
  *	SIGINT: the workers are stopped (SIGTERM) and waited for; returns

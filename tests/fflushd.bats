@@ -541,3 +541,103 @@ need_listen() {
 	kill -TERM "$LPID"
 	wait "$LPID" || true
 }
+
+# usec - now, in microseconds
+usec() { echo "${EPOCHREALTIME/./}"; }
+
+# ask_listening LINE - one text request to the listening fflushd, bounded
+# by timeout; $output is the reply
+ask_listening() {
+	run timeout 20 bash -c 'printf "%s\n" "$1" | socat -t 30 - UNIX-CONNECT:"$2"' _ "$1" "$T/flush.sock"
+}
+
+# client hold|ask SOCK FLAG [LINE OUT] - hold: connect, wait for Postfix's
+# greeting (a worker has taken the connection), create FLAG, then stay until
+# the server hangs up. ask: connect, create FLAG (the connection is queued
+# or taken), send LINE, write the reply line to OUT
+client() {
+	timeout 60 python3 -c '
+import socket, sys
+mode, path, flag = sys.argv[1:4]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(path)
+if mode == "hold":
+    got = b""
+    while not got.endswith(b"\0\0"):
+        b = s.recv(100)
+        if not b:
+            sys.exit(1)
+        got += b
+    open(flag, "w").close()
+    while s.recv(100):
+        pass
+else:
+    open(flag, "w").close()
+    s.sendall(sys.argv[4].encode() + b"\n")
+    f = s.makefile("rb")
+    open(sys.argv[5], "wb").write(f.readline())
+' "$@"
+}
+
+@test "fflushd listening: workers killed by a signal while idle are replaced at once, and the pool stays" {
+	need_listen
+	# -v: the warnings are on stderr too
+	listen -v --text -o max_idle=60s
+	ask_listening "add example.com 9FBF11234"
+	assert_output "0 ok log=example_com"
+	local i ws t0 waited=0
+	for i in $(seq 1 20); do
+		ws=$(kids "$LPID")
+		[ -n "$ws" ]
+		t0=$(usec)
+		# shellcheck disable=SC2086
+		kill -KILL $ws
+		# shellcheck disable=SC2086
+		wait_for 10 gone $ws
+		ask_listening "add example.com 9FBF1123$((i % 10))"
+		assert_output "0 ok log=example_com"
+		waited=$((waited + $(usec) - t0))
+		# the same parent answered: it did not exit
+		kill -0 "$LPID"
+	done
+	# replaced at once, not after a one-second back-off per death (20 s)
+	echo "20 deaths and requests took $((waited / 1000)) ms"
+	[ "$waited" -lt 10000000 ]
+	kill -TERM "$LPID"
+	wait "$LPID" || true
+	# (a worker killed before its first status counts as a start-up crash:
+	# it is replaced a second later, which the bound above allows for)
+	run grep -c "killed by signal 9" "$T/ssa.log"
+	[ "$output" -ge 20 ]
+}
+
+@test "fflushd listening: a client queued behind a worker killed while busy is served at once" {
+	need_listen
+	command -v python3 >/dev/null || skip "needs python3"
+	# one worker at a time: the request waits in the socket's queue
+	listen -o max_idle=60s -o default_process_limit=1 -o fastflush_idle_client_timeout=60s
+	local i w hold asker t0 waited=0
+	for i in $(seq 1 10); do
+		rm -f "$T/held" "$T/queued" "$T/reply"
+		client hold "$T/flush.sock" "$T/held" &
+		hold=$!
+		wait_for 20 test -e "$T/held"
+		client ask "$T/flush.sock" "$T/queued" "add example.com 9FBF1123$((i % 10))" "$T/reply" &
+		asker=$!
+		wait_for 20 test -e "$T/queued"
+		w=$(kids "$LPID")
+		[ "$(echo "$w" | wc -w)" = 1 ]
+		t0=$(usec)
+		kill -KILL "$w"
+		# the held client sees the worker's end; the queued one is answered
+		wait "$hold" || true
+		wait "$asker"
+		waited=$((waited + $(usec) - t0))
+		[ "$(cat "$T/reply")" = "0 ok log=example_com" ]
+		kill -0 "$LPID"
+	done
+	echo "10 deaths took $((waited / 1000)) ms"
+	[ "$waited" -lt 5000000 ]
+	kill -TERM "$LPID"
+	wait "$LPID" || true
+}
