@@ -156,7 +156,7 @@ bench-run: all $(TOOL_BINS)
 # before the writer's next system call.
 TORTURE_SECONDS ?= 120
 
-torture: all $(B)/tests/tools/torture
+torture: all $(B)/tests/tools/torture $(B)/tests/tools/tear.so
 	@FF_BUILD=$(CURDIR)/$(B) TORTURE_SECONDS=$(TORTURE_SECONDS) tests/torture.sh
 
 install: all

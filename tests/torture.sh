@@ -4,7 +4,7 @@
 # not by `make check`)
 #
 #	TORTURE_SECONDS=120 TORTURE_JOBS=8 TORTURE_KILL=50 TORTURE_WKILL=10 \
-#	TORTURE_PIN=0|1 TORTURE_IDS=2000 TORTURE_SEED=N \
+#	TORTURE_PIN=0|1 TORTURE_TEAR=5 TORTURE_IDS=2000 TORTURE_SEED=N \
 #	TORTURE_POSTFIX=auto|0|1 FF_BUILD=build tests/torture.sh
 #
 # The work and the rule are tests/tools/torture.c's; this script makes a
@@ -24,7 +24,8 @@
 # TORTURE_KILL: percent of jobs killed at a random instant; TORTURE_WKILL:
 # percent of log writes followed by a kill; TORTURE_PIN=1: one CPU, jobs at
 # nice 19, so that a kill after a write lands before the writer's next
-# system call (see tests/tools/torture.c).
+# system call; TORTURE_TEAR: percent of jobs whose write is cut short by
+# tests/tools/tear.so, which then kills them (see tests/tools/torture.c).
 #
 # TORTURE_BIN: the programs under test (default $FF_BUILD/bin), e.g. an
 # older build's, to see what the test finds there.
@@ -39,6 +40,7 @@ JOBS=${TORTURE_JOBS:-8}
 KILL=${TORTURE_KILL:-50}
 WKILL=${TORTURE_WKILL:-10}
 PIN=${TORTURE_PIN:-0}
+TEAR=${TORTURE_TEAR:-5}
 IDS=${TORTURE_IDS:-2000}
 SEED=${TORTURE_SEED:-$(date +%s)}
 PF=${TORTURE_POSTFIX:-auto}
@@ -72,6 +74,9 @@ for ((i = 0; i < SITES; i++)); do domains+="${domains:+, }s$i.example"; done
 touch -d '-1 hour' "$C"/main.cf
 pfopt=()
 [ "$PIN" = 1 ] && pfopt=(-p)
+if [ "$TEAR" != 0 ] && [ -f "$FF_BUILD"/tests/tools/tear.so ]; then
+	pfopt+=(-T "$FF_BUILD"/tests/tools/tear.so -x "$TEAR")
+fi
 if [ "$PF" = 1 ]; then
 	# Postfix's flush runs as postfix (flush -u): the spool is postfix's,
 	# and our commands create logs with flush/'s owner

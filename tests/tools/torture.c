@@ -2,6 +2,7 @@
  * torture - random kill -9 during concurrent fast flush work (make torture)
  *
  *	torture -q QUEUE_DIR -B BINDIR [-t SECONDS] [-j JOBS] [-k KILL%] [-w WKILL%] [-p]
+ *	    [-T TEAR_SO -x TEAR%]
  *	    [-n IDS] [-S SITES] [-r SEED] [-P POSTFIX_FLUSH] [-e STDERR_FILE] [-v]
  *
  * MAIL_CONFIG must name the configuration of QUEUE_DIR, whose main.cf has
@@ -31,6 +32,11 @@
  * to one CPU and runs the jobs at nice 19, so that the driver, woken by
  * the write, preempts the writer at once: the kill then lands before the
  * writer's next system call (slower, but it finds the narrow windows).
+ * -T: TEAR% of the jobs (but Postfix's and fflush-list) run with TEAR_SO
+ * (build/tests/tools/tear.so) preloaded, which cuts one of their first
+ * four writes to a file short and then kills them: what a SIGKILL
+ * between two pages the kernel copies does, an instant random kills
+ * almost never hit. Their kills count as kills, and as torn writes.
  * Between children the driver itself plays
  * the queue manager: it moves queue files that a send put in incoming/
  * back to deferred/ (a deferral), and backdates logfiles (so that refresh
@@ -112,19 +118,19 @@ static const struct {
 } kinds[K_COUNT] = {
 	[K_ADD] = { "fflush-add", 30 },
 	[K_ADD_BATCH] = { "fflush-add -", 10 },
-	[K_SEND] = { "fflush-send SITE", 10 },
+	[K_SEND] = { "fflush-send SITE", 5 },
 	[K_SEND_ID] = { "fflush-send -i", 4 },
 	[K_REFRESH] = { "fflush-refresh", 3 },
 	[K_PURGE] = { "fflush-refresh --purge", 2 },
-	[K_COMPACT] = { "fflush-refresh --compact", 8 },
+	[K_COMPACT] = { "fflush-refresh --compact", 12 },
 	[K_LIST] = { "fflush-list SITE", 2 },
 	[K_T_ADD] = { "fflushd text add", 8 },
-	[K_T_SEND] = { "fflushd text send", 3 },
+	[K_T_SEND] = { "fflushd text send", 2 },
 	[K_T_SENDFILE] = { "fflushd text send-file", 2 },
 	[K_T_REFRESH] = { "fflushd text refresh", 1 },
 	[K_T_PURGE] = { "fflushd text purge", 1 },
 	[K_A_ADD] = { "fflushd postfix add", 8 },
-	[K_A_SEND] = { "fflushd postfix send_site", 3 },
+	[K_A_SEND] = { "fflushd postfix send_site", 2 },
 	[K_A_SENDFILE] = { "fflushd postfix send_file", 2 },
 	[K_A_RFRSH] = { "fflushd postfix rfrsh", 1 },
 	[K_A_PURGE] = { "fflushd postfix purge", 1 },
@@ -145,6 +151,7 @@ struct job {
 	long id[MAX_ADDS];		/* >= 0 real, < 0 ghost */
 	long long start, kill_at, stop_at, cont_at;
 	int stopped;
+	int tear;			/* runs under tear.so */
 };
 
 struct stat_kind {
@@ -152,9 +159,9 @@ struct stat_kind {
 	double mean_ns;			/* of runs not killed */
 };
 
-static const char *qdir, *bindir, *errfile;
+static const char *qdir, *bindir, *errfile, *tearso;
 static char *pfflush;
-static int jobs = 8, nsites = 6, verbose, killpct = 50, wkillpct = 10, pinned;
+static int jobs = 8, nsites = 6, verbose, killpct = 50, wkillpct = 10, pinned, tearpct;
 static long nids = 2000, nghosts;
 static double seconds = 120;
 static unsigned long long rng = 88172645463325252ULL;
@@ -163,7 +170,7 @@ static unsigned char *owed;		/* nsites * nids */
 static int *inflight;			/* adds of each real ID running */
 static struct job job[MAX_JOBS];
 static struct stat_kind st[K_COUNT];
-static unsigned long kills, kills_sent, wkills_sent, stops, requeues, backdates, acked, acked_ghost;
+static unsigned long kills, kills_sent, wkills_sent, tears_set, tears, stops, requeues, backdates, acked, acked_ghost;
 static unsigned long violations, holes, biggest;
 static int errfd = -1, nrunning;
 
@@ -532,6 +539,11 @@ spawn(int slot)
 		if (j->mode == M_TEXT && pipe2(out, O_CLOEXEC) < 0)
 			die("pipe");
 	}
+	if (tearso && j->kind != K_PF_ADD && j->kind != K_LIST && rndn(100) < tearpct) {
+		j->tear = 1;
+		j->kill_at = 0;
+		tears_set++;
+	}
 	if ((pid = fork()) < 0)
 		die("fork");
 	if (pid == 0) {
@@ -549,6 +561,18 @@ spawn(int slot)
 			dup2(out[1] >= 0 ? out[1] : null, 1);
 		}
 		dup2(errfd >= 0 ? errfd : null, 2);
+		if (j->tear) {
+			/* a write cut short: its Nth write to a file keeps K bytes,
+			 * then the process kills itself (tests/tools/tear_shim.c) */
+			char at[16], keep[16];
+
+			snprintf(at, sizeof(at), "%ld", 1 + rndn(4));
+			snprintf(keep, sizeof(keep), "%ld", rndn(2) ? 1 + rndn(64) : -1 - rndn(64));
+			setenv("LD_PRELOAD", tearso, 1);
+			setenv("FF_TEAR_AT", at, 1);
+			if (rndn(3))
+				setenv("FF_TEAR_KEEP", keep, 1);
+		}
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -571,7 +595,7 @@ spawn(int slot)
 	{
 		double mean = st[j->kind].mean_ns > 0 ? st[j->kind].mean_ns : 3e6;
 
-		if (rndn(100) < killpct)
+		if (!j->tear && rndn(100) < killpct)
 			j->kill_at = j->start + (long long)(rnd() % (unsigned long long)(2 * mean + 1));
 		if (rndn(100) < 4)
 			j->stop_at = j->start + (long long)(rnd() % (unsigned long long)(mean + 1));
@@ -660,6 +684,8 @@ finish(struct job *j, int status)
 	}
 	if (killed)
 		kills++;
+	if (killed && j->tear)
+		tears++;
 	if (killed && !ok)
 		st[j->kind].killed++;
 	else if (ok)
@@ -1007,7 +1033,7 @@ check(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: torture -q queue_dir -B bindir [-t seconds] [-j jobs] [-k kill_percent] [-w write_kill_percent] [-p] [-n ids]"
+	fprintf(stderr, "usage: torture -q queue_dir -B bindir [-t seconds] [-j jobs] [-k kill_percent] [-w write_kill_percent] [-p] [-T tear.so -x tear_percent] [-n ids]"
 	    " [-S sites] [-r seed] [-P postfix_flush] [-e stderr_file] [-v]\n");
 	exit(2);
 }
@@ -1020,7 +1046,7 @@ main(int argc, char **argv)
 	unsigned long seed = (unsigned long)time(NULL), owed_end = 0, ops = 0;
 	sigset_t mask;
 
-	while ((opt = getopt(argc, argv, "q:B:t:j:k:w:pn:S:r:P:e:v")) != -1) {
+	while ((opt = getopt(argc, argv, "q:B:t:j:k:w:pT:x:n:S:r:P:e:v")) != -1) {
 		switch (opt) {
 		case 'q': qdir = optarg; break;
 		case 'B': bindir = optarg; break;
@@ -1029,6 +1055,8 @@ main(int argc, char **argv)
 		case 'k': killpct = atoi(optarg); break;
 		case 'w': wkillpct = atoi(optarg); break;
 		case 'p': pinned = 1; break;
+		case 'T': tearso = optarg; break;
+		case 'x': tearpct = atoi(optarg); break;
 		case 'n': nids = atol(optarg); break;
 		case 'S': nsites = atoi(optarg); break;
 		case 'r': seed = strtoul(optarg, NULL, 0); break;
@@ -1040,7 +1068,7 @@ main(int argc, char **argv)
 	}
 	if (!qdir || !bindir || jobs < 1 || jobs > MAX_JOBS || nids < 1 || nids > 0x6FFFF ||
 	    nsites < 1 || nsites > MAX_SITES || seconds < 0 || killpct < 0 || killpct > 100 ||
-	    wkillpct < 0 || wkillpct > 100)
+	    wkillpct < 0 || wkillpct > 100 || tearpct < 0 || tearpct > 100)
 		usage();
 	rng ^= seed * 0x9E3779B97F4A7C15ULL;
 	if (rng == 0)
@@ -1083,6 +1111,8 @@ main(int argc, char **argv)
 	printf("kills: %lu (SIGKILL sent: %lu at random instants, %lu right after a log write;"
 	    " the rest hit exited processes)\n", kills, kills_sent, wkills_sent);
 	printf("stops: %lu (SIGSTOP, then SIGCONT)\n", stops);
+	if (tearso)
+		printf("torn writes: %lu (of %lu jobs run under tear.so)\n", tears, tears_set);
 	printf("operations: %lu\n", ops);
 	printf("  %-28s %8s %8s %8s %8s %8s\n", "kind", "started", "ok", "failed", "killed",
 	    "mean_ms");
