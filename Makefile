@@ -1,6 +1,6 @@
 # fastflush - fast flush (ETRN) and connection cache tools for a Postfix spool
 #
-# Targets: all check demo bench install install-postfix uninstall-postfix clean lint
+# Targets: all check demo bench torture install install-postfix uninstall-postfix clean lint
 # Knobs:   CC=clang  SAN=1 (ASan+UBSan)  VALGRIND=1 (run unit tests and
 #          commands under valgrind)  PREFIX=/usr/local  DESTDIR=
 
@@ -62,7 +62,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(B)/tests/tools/%) \
 BATS_FILES := $(sort $(wildcard tests/*.bats))
 INTEROP_BATS := $(sort $(wildcard tests/interop/*.bats))
 
-.PHONY: fuzz all check check-run unit bats interop demo demo-run bench bench-run install uninstall install-postfix uninstall-postfix clean lint tools
+.PHONY: fuzz all check check-run unit bats interop demo demo-run bench bench-run torture install uninstall install-postfix uninstall-postfix clean lint tools
 .DELETE_ON_ERROR:
 
 all: $(B)/libfastflush.a $(B)/libfastflush.so.0 $(CMD_BINS)
@@ -147,6 +147,17 @@ bench:
 
 bench-run: all $(TOOL_BINS)
 	@FF_BUILD=$(CURDIR)/$(B) tests/bench/run.sh
+
+# make torture: random kill -9 (and SIGSTOP) during concurrent adds, sends,
+# refreshes, compactions and fflushd requests on one spool for
+# TORTURE_SECONDS, then a clean pass and the invariant (tests/torture.sh,
+# tests/tools/torture.c); exits non-zero on any violation. Not part of
+# make check. TORTURE_PIN=1: one CPU, kills right after a write land
+# before the writer's next system call.
+TORTURE_SECONDS ?= 120
+
+torture: all $(B)/tests/tools/torture $(B)/tests/tools/tear.so
+	@FF_BUILD=$(CURDIR)/$(B) TORTURE_SECONDS=$(TORTURE_SECONDS) tests/torture.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/fastflush \
