@@ -77,7 +77,8 @@ list_one(void *arg, const struct ff_loginfo *li)
 static void
 show_one(void *arg, const char *id, unsigned long count, int queue)
 {
-	const char *where = queue < 0 ? "gone" : ff_queue_name(queue);
+	const char *where = queue == FF_LOCATE_UNKNOWN ? "unknown" : queue < 0 ? "gone" :
+	    ff_queue_name(queue);
 
 	if (cli.json) {
 		putchar('{');

@@ -490,19 +490,23 @@ ff_locate(struct ff_spool *sp, const char *id, size_t len)
 	struct ff_dirref ref;
 	struct stat st;
 	char idbuf[FF_QID_MAX + 1];
-	int found;
+	int found, unknown = 0;
 
 	if (!ff_qid_ok(id, len))
 		return -1;
 	memcpy(idbuf, id, len);
 	idbuf[len] = 0;
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		if (ff_spool_dir(sp, order[i], idbuf, len, 0, &ref, NULL) < 0)
+		if (ff_spool_dir(sp, order[i], idbuf, len, 0, &ref, NULL) < 0) {
+			unknown |= errno != ENOENT;
 			continue;
+		}
 		found = fstatat(ref.fd, idbuf, &st, AT_SYMLINK_NOFOLLOW) == 0;
+		unknown |= !found && errno != ENOENT;
 		ff_dirref_release(&ref);
 		if (found)
 			return order[i];
 	}
-	return -1;
+	/* a directory we cannot read may hold it: never call that gone */
+	return unknown ? FF_LOCATE_UNKNOWN : -1;
 }

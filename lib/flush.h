@@ -40,8 +40,10 @@
  *	repeats are counted in c->dups, not passed to cb.
  *
  *	ff_locate() returns the queue (FF_Q_*) that holds a queue file
- *	now, or -1 when it is in none of deferred, incoming, active, hold,
- *	corrupt.
+ *	now, -1 when it is in none of deferred, incoming, active, hold,
+ *	corrupt, or FF_LOCATE_UNKNOWN when a lookup failed for another
+ *	reason than "no such file" (a directory it cannot read): the
+ *	message may be there, so it is not gone.
  *
  * DIAGNOSTICS
  *	0 on success (even when some IDs were gone), -1 with the error
@@ -87,6 +89,8 @@ int ff_send_log(struct ff_spool *, const char *, unsigned, struct ff_counts *, f
     void *, struct ff_err *);
 int ff_send_file(struct ff_spool *, const char *, unsigned, struct ff_counts *, ff_id_cb *,
     void *, struct ff_err *);
+#define FF_LOCATE_UNKNOWN	(-2)
+
 int ff_locate(struct ff_spool *, const char *, size_t);
 const char *ff_where_name(enum ff_where);
 

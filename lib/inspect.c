@@ -35,7 +35,7 @@ one_id(void *arg, const char *id, size_t len, unsigned long count)
 	int q = ff_locate(w->sp, id, len);
 
 	w->info->unique++;
-	if (q < 0)
+	if (q == -1)
 		w->info->stale++;
 	if (w->cb != NULL)
 		w->cb(w->arg, id, count, q);

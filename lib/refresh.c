@@ -207,7 +207,7 @@ compact_one(struct refresh_ctx *x, int dirfd, const char *name, unsigned long *d
 			(*dropped)++;
 			continue;
 		}
-		if (ff_locate(x->sp, id, len) < 0) {
+		if (ff_locate(x->sp, id, len) == -1) {
 			remember_stale(&stale, id, len);
 			(*dropped)++;
 			continue;

@@ -252,3 +252,23 @@ stuck_qmgr() {
 	[ ! -s "$Q/flush/example_com" ]
 	[ "$(cat "$Q/flush/example_org")" = B2 ]
 }
+
+@test "refresh --compact: an ID whose queue directory cannot be read is kept, not taken for gone" {
+	[ "$(id -u)" != 0 ] || id nobody > /dev/null 2>&1 || skip "needs the nobody user"
+	queued ABCDE12345 > /dev/null
+	printf 'ABCDE12345\nGONE1\n' > "$Q/flush/example_com"
+	chmod 000 "$Q/deferred/A"
+	# as root the mode does not stop us: run as the owner of the spool,
+	# nobody, who then cannot search deferred/A
+	if [ "$(id -u)" = 0 ]; then
+		chown -R nobody "$Q"
+		run setpriv --reuid=nobody --regid=nogroup --clear-groups fflush-refresh --compact -v
+	else
+		run fflush-refresh --compact -v
+	fi
+	chmod 700 "$Q/deferred/A"
+	assert_success
+	assert_output --partial "flush/example_com: compacted (1 line dropped)"
+	run cat "$Q/flush/example_com"
+	assert_output ABCDE12345
+}
