@@ -139,6 +139,8 @@ purge_one(struct refresh_ctx *x, int dirfd, const char *name, struct ff_err *e)
 		if (errno != EAGAIN)	/* EAGAIN: someone has it open; keep it */
 			ff_msg_warn("%s: cannot tell whether another process has it open (%s); "
 			    "not purged", what, strerror(errno));
+	} else if (fcntl(fd, F_GETLEASE) != F_WRLCK) {
+		(void)fcntl(fd, F_SETLEASE, F_UNLCK);	/* someone is opening it: keep it */
 	} else if (unlinkat(dirfd, name, 0) < 0) {
 		rc = ff_err_sys(e, errno, "remove %s", what);
 		(void)fcntl(fd, F_SETLEASE, F_UNLCK);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,7 +22,17 @@ ff_open_at(int dirfd, const char *name, int flags, mode_t mode, struct stat *st,
 
 	if (st == NULL)
 		st = &tmp;
-	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode);
+	/*
+	 * O_NONBLOCK makes an open that meets a lease fail with EWOULDBLOCK
+	 * instead of waiting: a purge holds one on an empty log for a moment
+	 * (refresh.c). Retry, briefly.
+	 */
+	for (long waited = 0, step = 1;; waited += step, step = step < 16 ? step * 2 : step) {
+		fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode);
+		if (fd >= 0 || errno != EWOULDBLOCK || waited >= FF_LEASE_WAIT_MS)
+			break;
+		(void)poll(NULL, 0, (int)step);
+	}
 	if (fd < 0) {
 		saved = errno;
 		if (saved == ELOOP) {

@@ -15,7 +15,8 @@
  *	insists on a regular file with exactly one link, so that a
  *	symlink or hard link planted in the spool is refused, never
  *	followed. st receives the file's status. what names the file in
- *	messages.
+ *	messages. An open that meets a lease (a purge holds one on an empty
+ *	log for a moment) is retried for up to FF_LEASE_WAIT_MS.
  *
  *	ff_lock() takes a flock(2) lock (LOCK_EX or LOCK_SH), waiting at
  *	most timeout_ms (retrying with back-off), and fails with FF_TEMP
@@ -51,5 +52,6 @@ int ff_service_name_ok(const char *);
 int ff_service_check(const char *, const char *, struct ff_err *);
 
 #define FF_SERVICE_NAME_MAX	64
+#define FF_LEASE_WAIT_MS	1000
 
 #endif

@@ -62,9 +62,10 @@
  * rewrite left):
  *	1. every owed (SITE, ID) is listed in flush/SITE's log, or ID's
  *	   queue file is in incoming/;
- *	2. every line of every log is a queue ID: no torn line (a line of
- *	   NUL bytes only, what a cut append leaves by design, is counted as
- *	   a hole, not a violation), and the log ends with a newline;
+ *	2. every line of every log is a queue ID: no torn line (what a cut
+ *	   append leaves by design, the bytes it wrote before the cut and
+ *	   then NULs up to the newline, is counted as a hole, not a
+ *	   violation), and the log ends with a newline;
  *	3. no side record (NAME.keep) is left in flush/;
  *	4. every real ID's queue file exists exactly once, in deferred/ or
  *	   incoming/ (no queue file lost or duplicated).
@@ -945,13 +946,16 @@ check_log(int s, unsigned char *listed)
 	for (size_t i = 0; i < len;) {
 		char *nl = memchr(buf + i, '\n', len - i);
 		size_t l = (nl ? (size_t)(nl - buf) : len) - i, k;
-		int nul = l > 0, good = l > 0;
+		int nul = l > 0 && buf[i + l - 1] == 0, good = l > 0, seen0 = 0;
 
 		lineno++;
 		for (k = 0; k < l; k++) {
 			char c = buf[i + k];
 
-			if (c != 0)
+			/* a hole: what the cut wrote, then NULs only, to the newline */
+			if (c == 0)
+				seen0 = 1;
+			else if (seen0)
 				nul = 0;
 			if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
 			    (c >= 'a' && c <= 'z') || c == '_'))
@@ -1126,7 +1130,8 @@ main(int argc, char **argv)
 	    acked_ghost, owed_end);
 	printf("requeues (incoming/ -> deferred/): %lu; logfiles backdated: %lu\n", requeues,
 	    backdates);
-	printf("holes (NUL lines a cut append left): %lu; largest log at the end: %lu bytes\n",
+	printf("holes (lines a cut append left: its bytes, then NULs): %lu; "
+	    "largest log at the end: %lu bytes\n",
 	    holes, biggest);
 	printf("violations: %lu\n", violations);
 	return violations ? 1 : 0;
