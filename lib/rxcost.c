@@ -230,13 +230,16 @@ close_group(struct walk *w)
 	append(w, c);
 }
 
-/* step_ere - one token of an extended pattern; 0 when too deep */
+/*
+ * operator - an operator, written bare in ERE and after a backslash in
+ * BRE (w->p is past it); 0 when nesting is too deep
+ */
 static int
-step_ere(struct walk *w)
+operator(struct walk *w, char c)
 {
 	size_t n, min;
 
-	switch (*w->p++) {
+	switch (c) {
 	case '(':
 		return open_group(w);
 	case ')':
@@ -245,7 +248,6 @@ step_ere(struct walk *w)
 	case '|':
 		end_branch(w);
 		break;
-	case '*':
 	case '?':
 		repeat(w, 1, 0);
 		break;
@@ -258,15 +260,6 @@ step_ere(struct walk *w)
 		else
 			piece(w, 1);
 		break;
-	case '[':
-		bracket(w);
-		piece(w, 1);
-		break;
-	case '\\':
-		if (*w->p != '\0')
-			w->p++;
-		piece(w, 1);
-		break;
 	default:
 		piece(w, 1);
 		break;
@@ -274,11 +267,10 @@ step_ere(struct walk *w)
 	return 1;
 }
 
-/* step_bre - one token of a basic pattern; 0 when too deep */
+/* step - one token of the pattern; 0 when nesting is too deep */
 static int
-step_bre(struct walk *w)
+step(struct walk *w)
 {
-	size_t n, min;
 	char c = *w->p++;
 
 	if (c == '*') {
@@ -290,36 +282,23 @@ step_bre(struct walk *w)
 		piece(w, 1);
 		return 1;
 	}
-	if (c != '\\' || *w->p == '\0') {
-		piece(w, 1);
+	if (c == '\\') {
+		if (*w->p == '\0') {
+			piece(w, 1);
+			return 1;
+		}
+		c = *w->p++;
+		if (w->extended) {
+			piece(w, 1);	/* an escaped character */
+			return 1;
+		}
+		return operator(w, c);
+	}
+	if (!w->extended) {
+		piece(w, 1);		/* bare ( ) | ? + { are characters */
 		return 1;
 	}
-	switch (*w->p++) {
-	case '(':
-		return open_group(w);
-	case ')':
-		close_group(w);
-		break;
-	case '|':
-		end_branch(w);
-		break;
-	case '?':
-		repeat(w, 1, 0);
-		break;
-	case '+':
-		repeat(w, 2, 1);
-		break;
-	case '{':
-		if (interval(w, &n, &min))
-			repeat(w, n, min);
-		else
-			piece(w, 1);
-		break;
-	default:
-		piece(w, 1);
-		break;
-	}
-	return 1;
+	return operator(w, c);
 }
 
 size_t
@@ -336,7 +315,7 @@ ff_rx_cost(const char *re, int extended, size_t cap)
 	w->depth = 0;
 	level_init(&w->lv[0]);
 	while (*w->p != '\0')
-		if (!(extended ? step_ere(w) : step_bre(w))) {
+		if (!step(w)) {
 			free(w);
 			return cap;
 		}

@@ -39,21 +39,8 @@ crash_add() {
 	[ "$r" = 'protocol|queue_flush_protocol||status|0||' ] || echo "Postfix's add: $r" >&2
 }
 
-# pf_stopped - the pid of Postfix's flush once strace has stopped it
-pf_stopped() {
-	local p st
-	for p in /proc/[0-9]*; do
-		[ "$(cat "$p/comm" 2> /dev/null)" = flush ] || continue
-		st=$(cut -d ')' -f 2 "$p/stat" 2> /dev/null)
-		case ${st:1:1} in
-		T | t) echo "${p#/proc/}"; return 0 ;;
-		esac
-	done
-	return 1
-}
-
-# ff_stopped COMMAND - the pid of our COMMAND once strace has stopped it
-ff_stopped() {
+# stopped COMM - the pid of a process named COMM that strace has stopped
+stopped() {
 	local p st
 	for p in /proc/[0-9]*; do
 		[ "$(cat "$p/comm" 2> /dev/null)" = "$1" ] || continue
@@ -111,8 +98,8 @@ ff_stopped() {
 		"$PF_FLUSH" > "$T/stopflush"
 	chmod 755 "$T/stopflush"
 	PF_FLUSH=$T/stopflush pf_request "$S" add site example.com queue_id ADD1 > "$T/reply" &
-	wait_for 20 pf_stopped
-	pid=$(pf_stopped)
+	wait_for 20 stopped flush
+	pid=$(stopped flush)
 	STOPPED=$pid
 	run fflush-refresh -v
 	assert_success
@@ -140,8 +127,8 @@ ff_stopped() {
 	# our add, stopped before its first write to the log runs (EINTR: retried)
 	strace -qq -o /dev/null -e trace=pwrite64 -e inject=pwrite64:error=EINTR:signal=STOP:when=1 \
 		fflush-add example.com ADD2 > "$T/add.out" 2>&1 &
-	wait_for 20 ff_stopped fflush-add
-	pid=$(ff_stopped fflush-add)
+	wait_for 20 stopped fflush-add
+	pid=$(stopped fflush-add)
 	STOPPED=$pid
 	# Postfix's purge: stat, empty and old, unlink (no lock)
 	run pf_request "$S" purge

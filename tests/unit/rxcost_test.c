@@ -30,6 +30,21 @@ plus_run(const char *op, size_t n)
 	return s;
 }
 
+/* nested - n "(", "a", n ")", in a malloc'd string */
+static char *
+nested(size_t n)
+{
+	char *d = malloc(2 * n + 2);
+
+	if (d != NULL) {
+		memset(d, '(', n);
+		d[n] = 'a';
+		memset(d + n + 1, ')', n);
+		d[2 * n + 1] = '\0';
+	}
+	return d;
+}
+
 static void
 test_ordinary(void)
 {
@@ -107,33 +122,13 @@ test_refused(void)
 		CHECK(ff_rx_cost(s, 0, FF_RX_COST_MAX) < 100);
 	free(s);
 	UNIT_CASE("a million-deep nesting costs the cap, without recursion");
-	{
-		size_t n = 1000000;
-		char *d = malloc(2 * n + 2);
-
-		if (CHECK(d != NULL)) {
-			memset(d, '(', n);
-			d[n] = 'a';
-			memset(d + n + 1, ')', n);
-			d[2 * n + 1] = '\0';
-			CHECK_INT_EQ(ff_rx_cost(d, 1, FF_RX_COST_MAX), FF_RX_COST_MAX);
-		}
-		free(d);
-	}
+	if (CHECK((s = nested(1000000)) != NULL))
+		CHECK_INT_EQ(ff_rx_cost(s, 1, FF_RX_COST_MAX), FF_RX_COST_MAX);
+	free(s);
 	UNIT_CASE("1,000 nested groups are fine");
-	{
-		size_t n = FF_RX_DEPTH_MAX;
-		char *d = malloc(2 * n + 2);
-
-		if (CHECK(d != NULL)) {
-			memset(d, '(', n);
-			d[n] = 'a';
-			memset(d + n + 1, ')', n);
-			d[2 * n + 1] = '\0';
-			CHECK(ff_rx_cost(d, 1, FF_RX_COST_MAX) < FF_RX_COST_MAX);
-		}
-		free(d);
-	}
+	if (CHECK((s = nested(FF_RX_DEPTH_MAX)) != NULL))
+		CHECK(ff_rx_cost(s, 1, FF_RX_COST_MAX) < FF_RX_COST_MAX);
+	free(s);
 }
 
 int
