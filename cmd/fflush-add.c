@@ -3,6 +3,7 @@
  *
  *	fflush-add [-qv] [-c dir] [-o name=value] [--json] site queue_id...
  *	fflush-add [-qv] [-c dir] [-o name=value] [--json] -
+ *	fflush-add [-nqv] [-c dir] [-o name=value] [--json] --rebuild [site...]
  *
  * See fflush-add(1).
  */
@@ -18,8 +19,10 @@
 
 #define BATCH_LINE_MAX	4096		/* longer batch lines are refused */
 #define BATCH_COMMIT	1000000		/* IDs held in memory before writing */
+#define OPT_REBUILD	0x200
 
 static struct ff_cli cli;
+static int dryrun;
 
 static void
 usage(FILE *fp)
@@ -27,10 +30,15 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: fflush-add [-qv] [-c dir] [-o name=value] [--json] site queue_id...\n"
 	    "       fflush-add [-qv] [-c dir] [-o name=value] [--json] -\n"
+	    "       fflush-add [-nqv] [-c dir] [-o name=value] [--json] --rebuild [site...]\n"
 	    "\n"
 	    "Append deferred queue IDs to the fast flush logfile of a destination.\n"
 	    "With \"-\", read \"site queue_id\" lines from standard input.\n"
+	    "With --rebuild, read the deferred queue files and make every logfile (or\n"
+	    "those of the sites named) list exactly the mail deferred for it.\n"
 	    "\n"
+	    "      --rebuild        rebuild the logfiles from deferred/\n"
+	    "  -n, --dry-run        with --rebuild: change nothing, report what would change\n"
 	    "  -c, --config DIR     Postfix configuration directory (main.cf)\n"
 	    "  -o NAME=VALUE        override a main.cf parameter (repeatable)\n"
 	    "  -q, --quiet          report errors only\n"
@@ -39,7 +47,7 @@ usage(FILE *fp)
 	    "  -h, --help           this help\n"
 	    "  -V, --version        version\n"
 	    "\n"
-	    "Exit: 0 added, 64 usage, 65 bad queue ID or site, 77 site not in\n"
+	    "Exit: 0 added (rebuilt), 64 usage, 65 bad queue ID or site, 77 site not in\n"
 	    "fast_flush_domains, 75 temporary failure, 71 system error, 78 configuration.\n");
 }
 
@@ -151,24 +159,96 @@ batch(void)
 	return worst;
 }
 
+/* rebuilt - one logfile of a rebuild */
+static void
+rebuilt(void *arg, const char *logname, unsigned long added, unsigned long dropped,
+    unsigned long kept, const struct ff_err *e)
+{
+	if (e != NULL)
+		ff_msg_error("%s", e->msg);
+	if (cli.json) {
+		putchar('{');
+		ff_json_str(stdout, "log", logname, strlen(logname));
+		printf(",\"status\":\"%s\",\"added\":%lu,\"dropped\":%lu,\"kept\":%lu,"
+		    "\"dry_run\":%s", ff_status_name(e != NULL ? e->status : FF_OK), added,
+		    dropped, kept, dryrun ? "true" : "false");
+		if (e != NULL) {
+			putchar(',');
+			ff_json_str(stdout, "error", e->msg, strlen(e->msg));
+		}
+		puts("}");
+	} else if (e == NULL && !cli.quiet && (added > 0 || dropped > 0 || ff_verbose > 0)) {
+		printf("flush/%s: %s%lu added, %lu dropped, %lu kept\n", logname,
+		    dryrun ? "would be " : "", added, dropped, kept);
+	}
+}
+
+static int
+rebuild(char **sites, int nsites)
+{
+	struct ff_rebuild_totals t;
+	struct ff_err e = { .status = FF_OK };
+	unsigned flags = dryrun ? FF_SEND_DRYRUN : 0;
+
+	if (ff_cli_open(&cli, &e) < 0)
+		return ff_cli_fail(&e);
+	if (ff_rebuild(cli.sp, sites, (size_t)nsites, flags, rebuilt, NULL, &t, &e) < 0) {
+		ff_cli_close(&cli);
+		return ff_cli_fail(&e);
+	}
+	if (cli.json) {
+		printf("{\"summary\":true,\"queue_files\":%lu,\"skipped\":%lu,\"probes\":%lu,"
+		    "\"recipients\":%lu,\"eligible\":%lu,\"logs\":%lu,\"changed\":%lu,"
+		    "\"added\":%lu,\"dropped\":%lu,\"kept\":%lu,\"errors\":%lu,\"dry_run\":%s}\n",
+		    t.files, t.skipped, t.probes, t.recipients, t.eligible, t.logs, t.changed,
+		    t.added, t.dropped, t.kept, t.errors, dryrun ? "true" : "false");
+	} else if (!cli.quiet) {
+		printf("%lu deferred queue file%s read (%lu skipped), %lu recipient%s to do"
+		    " (%lu for fast flush)\n", t.files, t.files == 1 ? "" : "s", t.skipped,
+		    t.recipients, t.recipients == 1 ? "" : "s", t.eligible);
+		printf("%lu logfile%s: %lu %schanged; queue IDs %lu added, %lu dropped,"
+		    " %lu kept; %lu failed\n", t.logs, t.logs == 1 ? "" : "s", t.changed,
+		    dryrun ? "would be " : "", t.added, t.dropped, t.kept, t.errors);
+	}
+	return ff_cli_finish(&cli, t.worst);
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { FF_CLI_LONG, { NULL, 0, NULL, 0 } };
+	static const struct option longopts[] = {
+		FF_CLI_LONG,
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "rebuild", no_argument, NULL, OPT_REBUILD },
+		{ NULL, 0, NULL, 0 },
+	};
 	char logname[FF_QID_MAX + 1];
 	struct ff_err e = { .status = FF_OK };
 	enum ff_status st = FF_OK;
-	int opt;
+	int opt, rebuild_mode = 0;
 
 	ff_cli_init(&cli, argv);
-	while ((opt = ff_cli_getopt(&cli, argc, argv, "", longopts, usage)) != -1) {
+	while ((opt = ff_cli_getopt(&cli, argc, argv, "n", longopts, usage)) != -1) {
 		switch (opt) {
 		case FF_CLI_EXIT:
 			return cli.exit;
+		case 'n':
+			dryrun = 1;
+			break;
+		case OPT_REBUILD:
+			rebuild_mode = 1;
+			break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (rebuild_mode)
+		return rebuild(argv, argc);
+	if (dryrun) {
+		ff_msg_warn_user("-n (--dry-run) goes with --rebuild");
+		usage(stderr);
+		return EX_USAGE;
+	}
 	if (argc < 1 || (argc < 2 && strcmp(argv[0], "-") != 0) ||
 	    (strcmp(argv[0], "-") == 0 && argc != 1)) {
 		usage(stderr);

@@ -46,21 +46,20 @@ append_locked(int fd, const struct stat *st, int noatime, const char *buf, size_
 	return rc;
 }
 
-/* open_locked - the log, created if need be, locked, and still linked */
-static int
-open_locked(struct ff_spool *sp, int dirfd, const char *logname, int *noatime,
-    struct stat *st, const char *what, struct ff_err *e)
+int
+ff_log_open_locked(struct ff_spool *sp, int dirfd, const char *logname, int create,
+    int *noatime, struct stat *st, const char *what, struct ff_err *e)
 {
-	int fd;
+	int fd, flags = O_RDWR | (create ? O_CREAT : 0);
 
 	for (int tries = 0;; tries++) {
 		/* no O_APPEND: ff_log_append writes at offsets, under the lock */
-		fd = ff_open_at(dirfd, logname, O_RDWR | O_CREAT | *noatime, 0600, st, what, e);
+		fd = ff_open_at(dirfd, logname, flags | *noatime, 0600, st, what, e);
 		if (fd < 0 && errno == EPERM && *noatime) {
 			/* O_NOATIME is for the file's owner only */
 			*noatime = 0;
 			ff_err_clear(e);
-			fd = ff_open_at(dirfd, logname, O_RDWR | O_CREAT, 0600, st, what, e);
+			fd = ff_open_at(dirfd, logname, flags, 0600, st, what, e);
 		}
 		if (fd < 0)
 			return -1;
@@ -100,7 +99,7 @@ ff_add_log(struct ff_spool *sp, const char *logname, const char *buf, size_t len
 	if (ff_spool_dir(sp, FF_Q_FLUSH, logname, nlen, 1, &dir, e) < 0)
 		return -1;
 	for (int tries = 0;; tries++) {
-		if ((fd = open_locked(sp, dir.fd, logname, &noatime, &st, what, e)) < 0) {
+		if ((fd = ff_log_open_locked(sp, dir.fd, logname, 1, &noatime, &st, what, e)) < 0) {
 			rc = -1;
 			break;
 		}

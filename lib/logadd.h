@@ -6,6 +6,9 @@
  *	    char *logname, struct ff_err *e);
  *	int ff_add_log(struct ff_spool *sp, const char *logname, const char *buf, size_t len,
  *	    struct ff_err *e);
+ *	int ff_log_open_locked(struct ff_spool *sp, int dirfd, const char *logname,
+ *	    int create, int *noatime, struct stat *st, const char *what,
+ *	    struct ff_err *e);
  *
  *	struct ff_batch *ff_batch_new(struct ff_spool *sp);
  *	int ff_batch_add(struct ff_batch *b, const char *site, const char *id, size_t idlen,
@@ -29,6 +32,13 @@
  *	ended first, and a failed write is cut back so that the log never
  *	ends in half an ID.
  *
+ *	ff_log_open_locked() is how every writer opens a log in directory
+ *	dirfd: read-write, created with mode 0600 when create is set,
+ *	symlink-safely, exclusively locked, and opened again if a purge
+ *	unlinked it while we waited (nlink 0). *noatime is O_NOATIME or 0
+ *	on input and becomes 0 when the log is not ours to open so (the
+ *	caller then puts the atime back itself); st is the locked log's.
+ *
  *	The batch calls serve bulk imports and delivery agents: sites are
  *	checked once each, IDs are grouped by logfile in memory and
  *	ff_batch_commit() writes each logfile once (one lock, one write).
@@ -47,6 +57,8 @@
 #ifndef FF_LOGADD_H
 #define FF_LOGADD_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 
 #include "spool.h"
@@ -61,6 +73,8 @@ typedef void ff_batch_cb(void *, const char *, const char *, unsigned long, enum
 
 int ff_add(struct ff_spool *, const char *, char *const *, size_t, char *, struct ff_err *);
 int ff_add_log(struct ff_spool *, const char *, const char *, size_t, struct ff_err *);
+int ff_log_open_locked(struct ff_spool *, int, const char *, int, int *, struct stat *,
+    const char *, struct ff_err *);
 
 struct ff_batch *ff_batch_new(struct ff_spool *);
 int ff_batch_add(struct ff_batch *, const char *, const char *, size_t, struct ff_err *);
