@@ -127,7 +127,7 @@ scan_one(void *arg, int dirfd, const char *id, size_t len, struct ff_err *e)
 
 	snprintf(what, sizeof(what), "deferred/%s", id);
 	if ((fd = ff_qfile_open(dirfd, id, &st, what, &qe)) < 0) {
-		if (errno == ENOENT)
+		if (qe.errnum == ENOENT)
 			return 0;	/* moved on since the directory was read */
 		ff_msg_warn("%s; skipped", qe.msg);
 		r->t->skipped++;
