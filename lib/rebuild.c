@@ -168,13 +168,18 @@ existing_log(void *arg, int dirfd, const char *name, const struct stat *st, stru
 {
 	struct rebuild *r = arg;
 	size_t len = ff_log_record_base(name, strlen(name));
+	int record = len > 0;
+	void **slot;
 
-	if (len == 0)
+	if (!record)
 		len = strlen(name);
 	if (r->only.count > 0 && !ff_map_has(&r->only, name, len))
 		return 0;
-	if (ff_map_put(&r->logs, name, len, NULL) < 0)
+	if (ff_map_put(&r->logs, name, len, &slot) < 0)
 		return nomem(e, "rebuild");
+	/* a crashed rewrite's record: its log is made again to take its lines */
+	if (record)
+		*slot = r;
 	return 0;
 }
 
@@ -309,8 +314,8 @@ write_log(int dirfd, const char *name, int fd, struct stat *st, struct outbuf *o
 
 /* rebuild_log - one log, under its lock */
 static int
-rebuild_log(struct rebuild *r, const char *name, const struct ff_map *ids, struct logcount *c,
-    struct ff_err *e)
+rebuild_log(struct rebuild *r, const char *name, const struct ff_map *ids, int record,
+    struct logcount *c, struct ff_err *e)
 {
 	char what[FF_QID_MAX + 16];
 	struct outbuf out = { 0 }, add = { 0 };
@@ -319,7 +324,7 @@ rebuild_log(struct rebuild *r, const char *name, const struct ff_map *ids, struc
 	unsigned long replayed = 0;
 	size_t nlen = strlen(name);
 	int fd = -1, rc = -1, noatime = O_NOATIME, dryrun = (r->flags & FF_SEND_DRYRUN) != 0;
-	int create = ids != NULL && ids->count > 0;
+	int create = record || (ids != NULL && ids->count > 0);
 
 	snprintf(what, sizeof(what), "flush/%s", name);
 	if (ff_spool_dir(r->sp, FF_Q_FLUSH, name, nlen, create && !dryrun, &dir, e) < 0) {
@@ -410,10 +415,11 @@ visit(struct rebuild *r, struct ff_err *e)
 	for (size_t i = 0; i < n; i++) {
 		void **slot = ff_map_get(&r->dests, names[i], strlen(names[i]));
 		const struct ff_map *ids = slot != NULL ? *slot : NULL;
+		int record = *ff_map_get(&r->logs, names[i], strlen(names[i])) != NULL;
 
 		le = (struct ff_err){ .status = FF_OK };
 		r->t->logs++;
-		if (rebuild_log(r, names[i], ids, &c, &le) < 0) {
+		if (rebuild_log(r, names[i], ids, record, &c, &le) < 0) {
 			r->t->errors++;
 			r->t->worst = ff_status_worse(r->t->worst, le.status);
 			if (r->cb != NULL)
