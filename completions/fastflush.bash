@@ -18,7 +18,7 @@ _fastflush_options()
 	local common='-c --config -o -q --quiet -v --verbose --json -h --help -V --version'
 
 	case $1 in
-	fflush-add) echo "$common" ;;
+	fflush-add) echo "$common -n --dry-run --rebuild" ;;
 	fflush-send) echo "$common -i --queue-id -n --dry-run" ;;
 	fflush-refresh) echo "$common -n --dry-run --purge --compact" ;;
 	fflush-list) echo "$common -b --brief --queue --ages --ids" ;;
