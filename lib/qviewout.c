@@ -4,16 +4,28 @@
 #include <string.h>
 
 #include "cli.h"
+#include "msg.h"
 #include "qviewout.h"
 
 #define NO_DOMAIN	"(no domain)"
 #define NO_FLUSH	"no fast flush"
 #define NO_FILE		" (no file)"
+#define SAFE_MAX	(4 * 1024 + 8)	/* names and addresses as shown: vis(3) */
+
+/*
+ * safe - a name or an address from a queue file, printable: a hostile
+ * recipient must not put terminal escapes on an admin's screen
+ */
+static const char *
+safe(const char *s, char buf[SAFE_MAX])
+{
+	return ff_msg_safe(s, strlen(s), buf, SAFE_MAX);
+}
 
 static const char *
-shown_name(const struct ff_qview_dest *d)
+shown_name(const struct ff_qview_dest *d, char buf[SAFE_MAX])
 {
-	return d->name[0] != 0 ? d->name : NO_DOMAIN;
+	return d->name[0] != 0 ? safe(d->name, buf) : NO_DOMAIN;
 }
 
 /* log_cell - the LOGFILE column of a destination */
@@ -75,11 +87,11 @@ json_dest(FILE *fp, const struct ff_qview_dest *d, unsigned how)
 static void
 text_table(FILE *fp, const struct ff_qview *v, unsigned how)
 {
-	char logbuf[FF_QID_MAX + 16], old[32], new[32];
+	char logbuf[FF_QID_MAX + 16], old[32], new[32], name[SAFE_MAX];
 	int nw = (int)strlen("DESTINATION"), lw = (int)strlen("LOGFILE"), w;
 
 	for (size_t i = 0; i < v->ndest; i++) {
-		if ((w = (int)strlen(shown_name(v->dest[i]))) > nw)
+		if ((w = (int)strlen(shown_name(v->dest[i], name))) > nw)
 			nw = w;
 		if ((w = (int)strlen(log_cell(v->dest[i], logbuf, sizeof(logbuf)))) > lw)
 			lw = w;
@@ -102,7 +114,7 @@ text_table(FILE *fp, const struct ff_qview *v, unsigned how)
 			strlcpy(old, "-", sizeof(old));
 			strlcpy(new, "-", sizeof(new));
 		}
-		fprintf(fp, "%-*s %8lu %10lu %12lld %7s %7s  %-*s", nw, shown_name(d), d->messages,
+		fprintf(fp, "%-*s %8lu %10lu %12lld %7s %7s  %-*s", nw, shown_name(d, name), d->messages,
 		    d->recipients, d->bytes, old, new, lw, log_cell(d, logbuf, sizeof(logbuf)));
 		if (d->log[0] != 0)
 			fprintf(fp, " %7lu %6lu", d->missing, d->stale);
@@ -137,15 +149,15 @@ json_msg(FILE *fp, const struct ff_qview_msg *m)
 static void
 text_ids(FILE *fp, const struct ff_qview *v, const struct ff_qview_dest *d, unsigned how)
 {
-	char age[32];
+	char age[32], buf[SAFE_MAX];
 
 	if (!(how & FF_QOUT_QUIET)) {
 		if (d->log[0] != 0)
 			fprintf(fp, "%s: flush/%s%s: %lu messages, %lu recipients, %lu missing, "
-			    "%lu stale\n", shown_name(d), d->log, d->log_exists ? "" : NO_FILE,
+			    "%lu stale\n", shown_name(d, buf), d->log, d->log_exists ? "" : NO_FILE,
 			    d->messages, d->recipients, d->missing, d->stale);
 		else
-			fprintf(fp, "%s: %s: %lu messages, %lu recipients\n", shown_name(d),
+			fprintf(fp, "%s: %s: %lu messages, %lu recipients\n", shown_name(d, buf),
 			    NO_FLUSH, d->messages, d->recipients);
 		if (d->nmsgs > 0)
 			fprintf(fp, "%-20s %7s %10s %6s  %s\n", "QUEUE_ID", "AGE", "SIZE", "LOGGED",
@@ -159,7 +171,7 @@ text_ids(FILE *fp, const struct ff_qview *v, const struct ff_qview_dest *d, unsi
 		    ff_qview_fmt_age(v->now - m->arrival, age, sizeof(age)), m->size,
 		    m->logged < 0 ? "-" : m->logged ? "yes" : "no");
 		for (size_t j = 0; j < m->nrcpt; j++, r += strlen(r) + 1)
-			fprintf(fp, " %s", r);
+			fprintf(fp, " %s", safe(r, buf));
 		putc('\n', fp);
 	}
 }

@@ -290,6 +290,11 @@ qsize() {
 	assert_success
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$stderr" == *"skipped: 3 queue files"* ]]
+	# a recipient's domain puts no terminal escape on the screen
+	qf E5F6A7 -- "x@evil$(printf '\033')[2J.example" >/dev/null
+	run fflush-list -q --queue
+	assert_line --regexp '^evil\\033\[2j\.example +1 +1 .* no fast flush'
+	refute_output --partial "$(printf '\033')"
 }
 
 @test "list --queue SITE: only those destinations; one with nothing deferred is exit 1" {
