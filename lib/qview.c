@@ -378,7 +378,8 @@ keep_wanted(struct ff_qview *v)
 		free(v->dest[i]);
 	}
 	v->ndest = n;
-	qsort(v->dest, v->ndest, sizeof(*v->dest), dest_cmp);
+	if (v->ndest > 1)
+		qsort(v->dest, v->ndest, sizeof(*v->dest), dest_cmp);
 }
 
 int
