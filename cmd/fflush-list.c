@@ -2,6 +2,8 @@
  * fflush-list - show what the fast flush logfiles hold
  *
  *	fflush-list [-qv] [-c dir] [-o name=value] [--json] [--brief | site...]
+ *	fflush-list [-qv] [-c dir] [-o name=value] [--json] --queue [--ages] [site...]
+ *	fflush-list [-qv] [-c dir] [-o name=value] [--json] --queue --ids site
  *
  * See fflush-list(1).
  */
@@ -14,7 +16,9 @@
 #include "fastflush.h"
 
 static struct ff_cli cli;
-static int header_done, brief;
+enum { OPT_QUEUE = 0x200, OPT_AGES, OPT_IDS };
+
+static int header_done, brief, qview, ages, ids;
 static const char *cur_site;
 static const char *cur_log;
 
@@ -23,13 +27,20 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: fflush-list [-qv] [-c dir] [-o name=value] [--json] [--brief | site...]\n"
+	    "       fflush-list [-qv] [-c dir] [-o name=value] [--json] --queue [--ages] [site...]\n"
+	    "       fflush-list [-qv] [-c dir] [-o name=value] [--json] --queue --ids site\n"
 	    "\n"
 	    "Without arguments, list every fast flush logfile: entries, distinct queue\n"
 	    "IDs, stale IDs (queue file gone), size, last change and last read. With\n"
 	    "destinations (or logfile names), list each queue ID in their logfiles and\n"
-	    "the queue that holds it now.\n"
+	    "the queue that holds it now. With --queue, the deferred queue per\n"
+	    "destination: messages, recipients, bytes, oldest and newest, its logfile\n"
+	    "and the deferred IDs it misses and the stale IDs it lists.\n"
 	    "\n"
 	    "  -b, --brief          names, sizes and times only; no logfile is read\n"
+	    "      --queue          the deferred queue per destination (all, or the sites)\n"
+	    "      --ages           with --queue: messages per qshape age bucket too\n"
+	    "      --ids            with --queue and one site: each of its messages\n"
 	    "  -c, --config DIR     Postfix configuration directory (main.cf)\n"
 	    "  -o NAME=VALUE        override a main.cf parameter (repeatable)\n"
 	    "  -q, --quiet          no header line\n"
@@ -38,7 +49,8 @@ usage(FILE *fp)
 	    "  -h, --help           this help\n"
 	    "  -V, --version        version\n"
 	    "\n"
-	    "Exit: 0 done, 1 a destination has no logfile, 64 usage, 65 bad site,\n"
+	    "Exit: 0 done, 1 a destination has no logfile (--queue: no deferred mail),\n"
+	    "64 usage, 65 bad site,\n"
 	    "75 temporary failure, 71 system error, 78 configuration.\n");
 }
 
@@ -146,12 +158,41 @@ show(const char *site)
 	return FF_OK;
 }
 
+/* queue_view - the deferred queue per destination (qview.h, qviewout.h) */
+static enum ff_status
+queue_view(char **sites, int nsites)
+{
+	struct ff_qview v;
+	struct ff_err e = { .status = FF_OK };
+	enum ff_status st = FF_OK;
+	unsigned how = (cli.json ? FF_QOUT_JSON : 0) | (ages ? FF_QOUT_AGES : 0) |
+	    (ids ? FF_QOUT_IDS : 0) | (cli.quiet ? FF_QOUT_QUIET : 0);
+
+	if (ff_qview_scan(&v, cli.sp, sites, (size_t)nsites, ids ? FF_QVIEW_IDS : 0, &e) < 0) {
+		ff_msg_error("%s", e.msg);
+		ff_qview_free(&v);
+		return e.status;
+	}
+	ff_qview_print(stdout, &v, how);
+	if (cli.json && v.skipped + v.unreadable > 0)
+		ff_msg_warn_user("skipped: %lu queue files and %lu directories that could not be read",
+		    v.skipped, v.unreadable);
+	for (size_t i = 0; i < v.ndest; i++)
+		if (v.dest[i]->messages == 0)
+			st = FF_NOTHING;	/* a site asked for has no deferred mail */
+	ff_qview_free(&v);
+	return st;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		FF_CLI_LONG,
 		{ "brief", no_argument, NULL, 'b' },
+		{ "queue", no_argument, NULL, OPT_QUEUE },
+		{ "ages", no_argument, NULL, OPT_AGES },
+		{ "ids", no_argument, NULL, OPT_IDS },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ff_err e = { .status = FF_OK };
@@ -166,16 +207,28 @@ main(int argc, char **argv)
 		case 'b':
 			brief = 1;
 			break;
+		case OPT_QUEUE:
+			qview = 1;
+			break;
+		case OPT_AGES:
+			ages = 1;
+			break;
+		case OPT_IDS:
+			ids = 1;
+			break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (brief && argc > 0) {
+	if ((brief && (argc > 0 || qview)) || ((ages || ids) && !qview) ||
+	    (ids && (argc != 1 || ages))) {
 		usage(stderr);
 		return EX_USAGE;
 	}
 	if (ff_cli_open(&cli, &e) < 0)
 		return ff_cli_fail(&e);
+	if (qview)
+		return ff_cli_finish(&cli, queue_view(argv, argc));
 	if (argc == 0) {
 		if (ff_list_logs(cli.sp, brief, list_one, NULL, &e) < 0) {
 			ff_msg_error("%s", e.msg);

@@ -21,7 +21,7 @@ _fastflush_options()
 	fflush-add) echo "$common --rebuild -n --dry-run" ;;
 	fflush-send) echo "$common -i --queue-id -n --dry-run" ;;
 	fflush-refresh) echo "$common -n --dry-run --purge --compact" ;;
-	fflush-list) echo "$common -b --brief" ;;
+	fflush-list) echo "$common -b --brief --queue --ages --ids" ;;
 	fflushd) echo "-c --config -o -v --verbose -h --help -V --version -t --timeout -a --allow --postfix --text" ;;
 	scache-ctl)
 		local any='-c --config -o -t --timeout -v --verbose -h --help -V --version'
@@ -446,7 +446,8 @@ _fastflush()
 		mapfile -t sites < <(_fastflush_sites "$1")
 		_fastflush_reply "$cur" "${sites[@]}" ;;
 	fflush-list)
-		# fflush-list takes logfile names as they are
+		# fflush-list takes logfile names as they are (--queue matches a
+		# destination by its logfile name too)
 		local -a logs
 		mapfile -t logs < <(_fastflush_logs "$1" | sed 's/ .*//')
 		_fastflush_reply "$cur" "${logs[@]}" ;;

@@ -26,7 +26,8 @@
  * SEE ALSO
  *	status.h, msg.h, conf.h, qid.h, site.h, domlist.h, map.h, sfile.h,
  *	spool.h, trigger.h, logread.h, logscan.h, logadd.h, flush.h,
- *	refresh.h, inspect.h, master.h, server.h, cli.h; fastflush(7).
+ *	refresh.h, qfile.h, qscan.h, qdest.h, rebuild.h, qview.h, qviewout.h,
+ *	inspect.h, master.h, server.h, cli.h; fastflush(7).
  */
 #ifndef FF_FASTFLUSH_H
 #define FF_FASTFLUSH_H
@@ -55,6 +56,8 @@
 #include "qscan.h"
 #include "qdest.h"
 #include "rebuild.h"
+#include "qview.h"
+#include "qviewout.h"
 #include "inspect.h"
 #include "attr0.h"
 #include "flushd.h"

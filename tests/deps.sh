@@ -7,7 +7,7 @@
 set -eu
 mode=${1:-test}
 build_pkgs="gcc make pkg-config libbsd-dev libidn2-dev libdb5.3-dev liblmdb-dev libcdb-dev libpcre2-dev"
-test_pkgs="bats bats-assert bats-support bats-file postfix postfix-lmdb postfix-cdb postfix-pcre mandoc shellcheck zsh socat python3 strace clang libclang-rt-14-dev systemd"
+test_pkgs="bats bats-assert bats-support bats-file postfix postfix-lmdb postfix-cdb postfix-pcre mandoc shellcheck zsh socat python3 strace clang libclang-rt-14-dev systemd jq"
 # the burst test under inetd "wait"; xinetd (tests/xinetd.bats) conflicts
 # with it, so a host that has xinetd keeps it
 if ! dpkg-query -W -f='${Status}' xinetd 2>/dev/null | grep -q ' installed'; then
