@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # examples/demo.sh - fast flush on a throw-away spool under the build tree.
 # Run by "make demo": builds a Postfix-layout spool with deferred mail for
-# two destinations, then adds, lists, sends and refreshes with the tools,
+# two destinations (real Postfix queue files), then adds, lists, rebuilds the
+# logfiles from the queue files, shows the queue per destination, sends and
+# refreshes with the tools,
 # and last caches an open connection with scache-ctl and takes it back.
 set -euo pipefail
 
@@ -25,16 +27,22 @@ connection_cache_ttl_limit = 60s
 max_idle = 10s
 CF
 
-# deferred mail: 3 messages for example.com, 2 for bücher.example, 1 other
+# deferred mail: 3 messages for example.com, 2 for bücher.example, 1 other;
+# real Postfix queue files (mkqf writes the records cleanup(8) writes)
 mkmsg() {
-	local rel
-	rel=$(qpath deferred "$1")
+	local rel id=$1
+	shift
+	rel=$(qpath deferred "$id")
 	mkdir -p "$(dirname "$Q/$rel")"
-	printf 'demo message %s\n' "$1" > "$Q/$rel"
-	chmod 700 "$Q/$rel"
+	mkqf -t "$(($(date +%s) - 3600))" "$Q/$rel" "$@"
 	touch -d '+1 hour' "$Q/$rel"	# deferred mail waits for its retry time
 }
-for id in 3F2A10001 3F2A10002 3F2A10003 5B7C20001 5B7C20002 9D9E30001; do mkmsg "$id"; done
+mkmsg 3F2A10001 alice@example.com bob@example.com
+mkmsg 3F2A10002 carol@example.com
+mkmsg 3F2A10003 dave@example.com erin@other.test
+mkmsg 5B7C20001 frank@bücher.example
+mkmsg 5B7C20002 grace@BÜCHER.example
+mkmsg 9D9E30001 heidi@other.test
 
 echo "Demo spool: $Q (configuration: $MAIL_CONFIG/main.cf)"
 listener=
@@ -54,6 +62,11 @@ printf 'example.com 3F2A10003\nbücher.example 5B7C20001\nbücher.example 5B7C20
 run fflush-add other.test 9D9E30001
 run fflush-list
 run fflush-list bücher.example
+say "rm $Q/flush/*    # logfiles lost: rebuild them from the deferred queue files"
+rm -f "$Q"/flush/*
+run fflush-add --rebuild --dry-run
+run fflush-add --rebuild
+run fflush-list --queue
 run fflush-send -n example.com
 run fflush-send -v example.com
 run fflush-send example.com
