@@ -115,6 +115,38 @@ live_log() {
 	assert_output --regexp '^[0-9]+ runs$'
 }
 
+@test "crash: a rebuild killed anywhere keeps every ID listed or deferred for the log" {
+	local i id f ids=
+	{
+		echo GONE1
+		for ((i = 1000; i < 1012; i++)); do
+			id=AB$i${PAD:0:i % 4}CD
+			f=$(queued "$id")
+			mkqf "$f" "u$i@example.com" "v$i@example.net"
+			ids="$ids $id"
+			echo "$id"
+		done
+		echo "$id"
+		# deferred, but for example.org only: the rebuild drops it
+		f=$(queued OTHER1)
+		mkqf "$f" "w@example.org"
+		echo OTHER1
+	} > "$Q/flush/example_com"
+	# deferred for example.com and not listed: the rebuild adds it
+	f=$(queued ADD1)
+	mkqf "$f" "x@example.com"
+	queued NEW1 > /dev/null
+	crash_save
+	CRASH_TEAR_STEP=9 run crash_every example_com NEW1 "$ids" fflush-add --rebuild example.com
+	assert_success
+	assert_output --regexp '^[0-9]+ runs$'
+	# and one that is not killed does all of it
+	crash_restore
+	run fflush-add --rebuild example.com
+	assert_success
+	assert_output --partial "flush/example_com: 1 added, 3 dropped, 12 kept"
+}
+
 @test "crash: an append writes its final newline first (strace order)" {
 	printf 'OLD1\n' > "$Q/flush/example_com"
 	strace -qq -o "$T/trace" -e trace=pwrite64,pwritev,writev,write fflush-add example.com X1 X2
