@@ -19,6 +19,16 @@
 # ratio colliding / ordinary must stay under 1.5 (it was ~50 with FNV-1a).
 # BENCH_ONLY=hashflood runs only this part.
 # BENCH_ONLY=bigmem: fflush-list and --compact memory on a 250 MiB logfile.
+# 8. fflush-add --rebuild over RB_FILES (default 20,000) deferred queue
+# files, copies of real Postfix-written queue files (tests/bench/qfiles:
+# multi-recipient, partly delivered, SMTPUTF8, short and long queue IDs),
+# under fresh queue IDs that match their inode numbers (Postfix's own
+# postsuper renames them at postfix start), in the hashed deferred/; against
+# the read floor (qread-floor: open, read and close of every file, the
+# same walk) and against the postqueue pipeline a rebuild replaces,
+# postqueue -j | jq | fflush-add -, with Postfix's showq served by a
+# Postfix master on that spool (a master.cf of showq and postlogd only).
+# BENCH_ONLY=rebuild runs only this part.
 # 5 (fflushd against Postfix's flush daemon, one-shot and under the same
 # Postfix master) alone: BENCH_ONLY=flushd. Every table prints the load
 # average it was measured under: figures from a loaded machine are noise.
@@ -31,7 +41,14 @@ PFLUSH=/usr/lib/postfix/sbin/flush
 
 W=$(mktemp -d /tmp/ffbench.XXXXXX)
 chmod 755 "$W"
-trap 'rm -rf "$W"' EXIT
+# rb_stop (rebuild_bench) - stop its Postfix master, if one runs
+rb_cfg=
+rb_stop() {
+	[ -n "$rb_cfg" ] || return 0
+	postfix -c "$rb_cfg" stop >/dev/null 2>&1 || true
+	rb_cfg=
+}
+trap 'rb_stop; rm -rf "$W"' EXIT
 mkdir -p "$W/cfg"
 : > "$W/cfg/main.cf"
 export MAIL_CONFIG=$W/cfg
@@ -490,7 +507,94 @@ bigmem_bench() {
 	rm -rf "$W/bm"
 }
 
+# rb_pairs QDIR - the (logfile, queue ID) pairs in QDIR/flush, sorted, unique
+rb_pairs() {
+	local f
+	for f in "$1"/flush/*; do
+		[ -f "$f" ] && sed "s|^|${f##*/} |" "$f"
+	done | LC_ALL=C sort -u
+}
+
+# rebuild_bench - 8.: the read floor, fflush-add --rebuild into an empty
+# flush/ and the postqueue -j | jq | fflush-add - pipeline, taking turns in
+# each of RUNS runs (medians); the rebuild and the pipeline must write the
+# same pairs
+rebuild_bench() {
+	local n=${RB_FILES:-20000} q=$W/rb cfg=$W/rbcfg f r us
+	local fl=() rb=() pl=() tpl=()
+	local dir
+	dir=$(cd "$(dirname "$0")" && pwd)/qfiles
+	for f in "$dir"/*.qf; do tpl+=(-t "$f"); done
+	genspool -q "$q" -n "$n" "${tpl[@]}" >/dev/null
+	mkdir -p "$cfg" "$W/rbdata"
+	cat > "$cfg/main.cf" <<-EOF
+	compatibility_level = 3.6
+	queue_directory = $q
+	data_directory = $W/rbdata
+	mail_owner = postfix
+	setgid_group = postdrop
+	maillog_file = $W/rbdata/maillog
+	maillog_file_prefixes = $W/rbdata
+	inet_interfaces = loopback-only
+	fast_flush_domains = one.example two.example three.example four.example xn--bcher-kva.example bücher.example müller.example
+	EOF
+	chown -R "$owner" "$q" "$W/rbdata"
+	# shellcheck disable=SC2016 # jq's variables
+	local jqprog='select(.queue_name == "deferred") | .queue_id as $id
+		| .recipients[] | "\(.address | sub(".*@"; "")) \($id)"'
+	local pipeline="postqueue -c $cfg -j | jq -r '$jqprog' | fflush-add -q -c $cfg -"
+	if [ "$postfix_ok" = 1 ] && command -v postqueue >/dev/null && command -v jq >/dev/null; then
+		printf '%s\n' 'showq unix n - n - - showq' 'postlog unix-dgram n - n - 1 postlogd' \
+			> "$cfg/master.cf"
+		rb_cfg=$cfg
+		postfix -c "$cfg" start > "$W/rbdata/start.log" 2>&1 ||
+			{ echo "bench: postfix start failed:" >&2; cat "$W/rbdata/start.log" >&2; exit 1; }
+		[ "$(postqueue -c "$cfg" -j | wc -l)" = "$n" ] ||
+			{ echo "bench: postqueue -j does not list $n messages" >&2; exit 1; }
+	else
+		pipeline=
+	fi
+	for _ in $(seq 1 "$RUNS"); do
+		read -r us _ < <(timeit -n 1 -p "sync" -- qread-floor "$q")
+		fl+=("$us")
+		read -r us _ < <(timeit -n 1 -p "rm -f $q/flush/* && sync" -- \
+			fflush-add -q -c "$cfg" --rebuild)
+		rb+=("$us")
+		if [ -n "$pipeline" ]; then
+			read -r us _ < <(timeit -n 1 -p "rm -f $q/flush/* && sync" -- sh -c "$pipeline")
+			pl+=("$us")
+		fi
+	done
+	r=$(qread-floor "$q")
+	[ "${r%% *}" = "$n" ] || { echo "bench: qread-floor read $r, not $n files" >&2; exit 1; }
+	rm -f "$q"/flush/*
+	fflush-add -q -c "$cfg" --rebuild
+	rb_pairs "$q" > "$W/rb.pairs"
+	r=$(wc -l < "$W/rb.pairs")
+	[ "$r" -gt "$n" ] || { echo "bench: the rebuild wrote $r pairs" >&2; exit 1; }
+	if [ -n "$pipeline" ]; then
+		rm -f "$q"/flush/*
+		sh -c "$pipeline"
+		rb_pairs "$q" | cmp -s - "$W/rb.pairs" ||
+			{ echo "bench: the rebuild and the postqueue pipeline disagree" >&2; exit 1; }
+	fi
+	rb_stop
+	local floor ours pipe=0
+	floor=$(median "${fl[@]}")
+	ours=$(median "${rb[@]}")
+	[ -n "$pipeline" ] && pipe=$(median "${pl[@]}")
+	echo "rebuild: $n deferred queue files (copies of Postfix's), $r (logfile, queue ID) pairs (load average $(loadavg))"
+	printf '%-52s %10s\n' "command" "time"
+	printf '%-52s %7s ms\n' "read floor (qread-floor: open+read+close)" "$(ms "$floor")"
+	printf '%-52s %7s ms\n' "fflush-add --rebuild, empty flush/" "$(ms "$ours")"
+	printf '%-52s %7s ms\n' "postqueue -j | jq | fflush-add - (Postfix's showq)" \
+		"$(if [ "$pipe" = 0 ]; then echo n/a; else ms "$pipe"; fi)"
+	echo "rebuild / floor: $(ratio "$ours" "$floor")x (target <= 1.5); pipeline / rebuild: $(ratio "$pipe" "$ours")x (target >= 10); medians of $RUNS runs"
+	rm -rf "$q" "$cfg" "$W/rbdata" "$W/rb.pairs"
+}
+
 case ${BENCH_ONLY:-} in
+rebuild) rebuild_bench; exit 0 ;;
 bigmem) bigmem_bench; exit 0 ;;
 hashflood) hashflood_bench; exit 0 ;;
 scache) scache_bench; exit 0 ;;
@@ -680,3 +784,5 @@ echo
 hashflood_bench
 echo
 bigmem_bench
+echo
+rebuild_bench

@@ -2,6 +2,7 @@
  * genspool - fill a Postfix-layout spool for tests and benchmarks
  *
  *	genspool -q QUEUE_DIR [-n DEFERRED] [-l LISTED] [-s LOGNAME] [-L LOGS] [-d DEPTH] [-F]
+ *	    [-t TEMPLATE]...
  *
  * Creates DEFERRED queue files with Postfix-style short queue IDs (five hex
  * digits of microseconds, then the inode number in hex) at their hashed
@@ -11,6 +12,9 @@
  * ID each (LOGS <= DEFERRED), with their atime a day back, as refresh
  * finds them. -F: the queue IDs are instead 12 hex digits chosen to collide
  * under unseeded FNV-1a (tests/tools/fnvflood.h), a hash-flooding input.
+ * -t (repeatable, up to 64): the queue files are copies of these files,
+ * taken in turn (real queue files written by Postfix), instead of a line
+ * of text.
  * Prints the IDs it listed, one per line, to standard output.
  */
 #include <sys/stat.h>
@@ -75,8 +79,10 @@ main(int argc, char **argv)
 	unsigned int seed = 42;
 	char (*flood)[FNVFLOOD_LEN + 1] = NULL;
 	int fnv = 0;
+	struct { char *data; size_t len; } tpl[64];
+	size_t ntpl = 0;
 
-	while ((opt = getopt(argc, argv, "q:n:l:s:L:d:F")) != -1) {
+	while ((opt = getopt(argc, argv, "q:n:l:s:L:d:Ft:")) != -1) {
 		switch (opt) {
 		case 'q': q = optarg; break;
 		case 'n': ndef = atol(optarg); break;
@@ -85,12 +91,27 @@ main(int argc, char **argv)
 		case 'L': nlogs = atol(optarg); break;
 		case 'd': depth = atoi(optarg); break;
 		case 'F': fnv = 1; break;
+		case 't': {
+			FILE *fp;
+			if (ntpl == sizeof(tpl) / sizeof(tpl[0]))
+				return 64;
+			if ((fp = fopen(optarg, "rb")) == NULL)
+				die(optarg);
+			tpl[ntpl].data = malloc(1 << 20);
+			if (tpl[ntpl].data == NULL)
+				die("memory");
+			tpl[ntpl].len = fread(tpl[ntpl].data, 1, 1 << 20, fp);
+			if (ferror(fp) || fclose(fp) != 0)
+				die(optarg);
+			ntpl++;
+			break;
+		}
 		default: return 64;
 		}
 	}
 	if (q == NULL || nlisted > ndef || nlogs > ndef || depth < 1 || depth > FF_HASH_MAX_DEPTH) {
 		fprintf(stderr, "usage: genspool -q dir [-n deferred] [-l listed] [-s logname]"
-		    " [-L logs] [-d depth] [-F]\n");
+		    " [-L logs] [-d depth] [-F] [-t template]...\n");
 		return 64;
 	}
 	if (fnv && ndef > 0 && ((flood = calloc((size_t)ndef, sizeof(*flood))) == NULL ||
@@ -113,7 +134,10 @@ main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/deferred/%s", q, dirs);
 		mkdirs(path);
 		strlcat(path, id, sizeof(path));
-		write_file(path, "queue file\n", 11, 0700);
+		if (ntpl > 0)
+			write_file(path, tpl[i % (long)ntpl].data, tpl[i % (long)ntpl].len, 0700);
+		else
+			write_file(path, "queue file\n", 11, 0700);
 		if (utimensat(AT_FDCWD, path, later, 0) < 0)
 			die(path);
 		if (i < nlisted || i < nlogs) {
@@ -143,5 +167,7 @@ main(int argc, char **argv)
 		die("stdout");
 	free(listed);
 	free(flood);
+	for (size_t t = 0; t < ntpl; t++)
+		free(tpl[t].data);
 	return 0;
 }
