@@ -12,8 +12,13 @@
  *	ff_rebuild() reads every queue file in deferred/ (qfile.h) and, for
  *	every recipient not yet delivered, picks the logfile that Postfix's
  *	delivery agent would have added the queue ID to when it deferred
- *	that recipient (qdest.h). Address probes (trace_flags) are left
- *	out: Postfix does not log them. Then, for each such logfile and
+ *	that recipient (qdest.h), eligibility decided as fflush-add decides
+ *	it: on the canonical (A-label) name. Postfix's flush matches
+ *	fast_flush_domains against the domain as the delivery agent gives
+ *	it (UTF-8 for SMTPUTF8 mail), so where the list names only one form
+ *	of an IDNA domain the two can differ (see the README's differences).
+ *	Address probes (trace_flags) are left out: Postfix does not log
+ *	them. Then, for each such logfile and
  *	each existing one, under the log's exclusive lock and after putting
  *	back what a crashed rewrite left:
  *
