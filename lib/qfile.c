@@ -160,9 +160,12 @@ add_rcpt(struct ff_qfile *q, const char *what, struct ff_err *e)
 	return 0;
 }
 
-/* number - leading blanks, then decimal digits only (up to trailing blanks) */
+/*
+ * number - leading blanks, then decimal digits (what follows them is
+ * ignored unless whole is set: then there must be nothing)
+ */
 static int
-number(const char *s, long long *out)
+number(const char *s, long long *out, int whole)
 {
 	long long v = 0;
 
@@ -174,6 +177,8 @@ number(const char *s, long long *out)
 			return -1;
 		v = v * 10 + (*s - '0');
 	}
+	if (whole && *s != 0)
+		return -1;
 	*out = v;
 	return 0;
 }
@@ -187,7 +192,7 @@ size_record(struct ff_qfile *q, int *size_ok)
 	if (*size_ok)
 		return;
 	/* showq: only digits and spaces, then the first number */
-	if (q->rec[strspn(q->rec, "0123456789 ")] == 0 && number(q->rec, &v) == 0) {
+	if (q->rec[strspn(q->rec, "0123456789 ")] == 0 && number(q->rec, &v, 0) == 0) {
 		q->size = v;
 		*size_ok = 1;
 	}
@@ -268,7 +273,7 @@ ff_qfile_read(struct ff_qfile *q, int fd, const struct stat *st, const char *wha
 			break;
 		case R_TIME:
 			/* the first one counts (showq) */
-			if (!time_ok && number(q->rec, &v) == 0) {
+			if (!time_ok && number(q->rec, &v, 0) == 0) {
 				q->arrival = v;
 				time_ok = 1;
 			}
@@ -278,11 +283,12 @@ ff_qfile_read(struct ff_qfile *q, int fd, const struct stat *st, const char *wha
 			break;
 		case R_ATTR:
 			if (strncmp(q->rec, TRACE_ATTR, sizeof(TRACE_ATTR) - 1) == 0 &&
-			    number(q->rec + sizeof(TRACE_ATTR) - 1, &v) == 0 && v <= UINT_MAX)
+			    number(q->rec + sizeof(TRACE_ATTR) - 1, &v, 1) == 0 && v <= UINT_MAX)
 				q->trace_flags = (unsigned)v;
 			break;
 		case R_PTR:
-			if (number(q->rec, &v) < 0)
+			/* blanks, then digits to the end (as Postfix's rec_goto) */
+			if (number(q->rec, &v, 1) < 0)
 				return bad(e, what, "malformed pointer record", start);
 			if (v == 0)
 				break;	/* a place held for later */
