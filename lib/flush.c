@@ -172,27 +172,6 @@ count(struct ff_counts *c, enum ff_where w)
 	}
 }
 
-/* keep_id - remember an ID whose move failed, to write it back */
-static int
-keep_id(char **buf, size_t *len, size_t *cap, const char *id, size_t n)
-{
-	char *nb;
-
-	if (*len + n + 1 > *cap) {
-		size_t ncap = *cap ? *cap * 2 : 4096;
-		while (ncap < *len + n + 1)
-			ncap *= 2;
-		if ((nb = realloc(*buf, ncap)) == NULL)
-			return -1;
-		*buf = nb;
-		*cap = ncap;
-	}
-	memcpy(*buf + *len, id, n);
-	(*buf)[*len + n] = '\n';
-	*len += n + 1;
-	return 0;
-}
-
 /*
  * A send handles queue IDs in batches sorted by their deferred/ hash
  * directory (log order within one directory): consecutive renames then
@@ -305,7 +284,7 @@ batch_run(struct send_state *x, struct send_batch *b)
 			if (w == FF_W_FAILED) {
 				ff_msg_warn("%s", one.msg);
 				first_error(x->failure, &one);
-				if (keep_id(x->keep, x->keep_len, &x->keep_cap, id, len) < 0)
+				if (ff_log_line(x->keep, x->keep_len, &x->keep_cap, id, len) < 0)
 					rc = -1;
 			}
 		}

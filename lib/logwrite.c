@@ -315,3 +315,24 @@ ff_log_recover(int dirfd, const char *name, int fd, unsigned long *ids, const ch
 		return ff_err_sys(e, errno, "remove %s%s", what, FF_KEEP_SUFFIX);
 	return 1;
 }
+
+int
+ff_log_line(char **buf, size_t *len, size_t *cap, const char *id, size_t n)
+{
+	char *nb;
+
+	if (*len + n + 1 > *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4096;
+
+		while (ncap < *len + n + 1)
+			ncap *= 2;
+		if ((nb = realloc(*buf, ncap)) == NULL)
+			return -1;
+		*buf = nb;
+		*cap = ncap;
+	}
+	memcpy(*buf + *len, id, n);
+	(*buf)[*len + n] = '\n';
+	*len += n + 1;
+	return 0;
+}

@@ -10,6 +10,8 @@
  *	int ff_log_recover(int dirfd, const char *name, int fd, unsigned long *ids,
  *	    const char *what, struct ff_err *e);
  *	size_t ff_log_record_base(const char *name, size_t len);
+ *	int ff_log_line(char **buf, size_t *len, size_t *cap, const char *id,
+ *	    size_t n);
  *
  * DESCRIPTION
  *	The rules every writer of a logfile follows (all under the log's
@@ -40,6 +42,11 @@
  *	record name belongs to ("example_com.keep" -> 11), or 0 when name
  *	is not a record's.
  *
+ *	ff_log_line() appends the line id (n bytes) and its newline to the
+ *	growing buffer *buf (*len bytes used of *cap; start with NULL, 0, 0;
+ *	the caller frees it): how the lines a rewrite keeps are gathered.
+ *	-1 when memory runs out (the buffer is unchanged).
+ *
  * DIAGNOSTICS
  *	-1 with the error set (a system error). After a failure of
  *	ff_log_replace() the record may stay: the next recovery replays it.
@@ -58,5 +65,6 @@ int ff_log_replace(int, const char *, int, const char *, size_t, const char *,
     struct ff_err *);
 int ff_log_recover(int, const char *, int, unsigned long *, const char *, struct ff_err *);
 size_t ff_log_record_base(const char *, size_t);
+int ff_log_line(char **, size_t *, size_t *, const char *, size_t);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,4 +314,19 @@ ff_qfile_rcpt(const struct ff_qfile *q, size_t *pos)
 	r = q->rcpt + *pos;
 	*pos += strlen(r) + 1;
 	return r;
+}
+
+int
+ff_qfile_load(struct ff_qfile *q, int dirfd, const char *id, const char *queue,
+    struct stat *st, struct ff_err *e)
+{
+	char what[FF_QFILE_WHAT];
+	int fd, rc;
+
+	snprintf(what, sizeof(what), "%s/%s", queue, id);
+	if ((fd = ff_qfile_open(dirfd, id, st, what, e)) < 0)
+		return e != NULL && e->errnum == ENOENT ? 0 : -1;
+	rc = ff_qfile_read(q, fd, st, what, e);
+	close(fd);
+	return rc < 0 ? -1 : 1;
 }

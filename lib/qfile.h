@@ -11,6 +11,8 @@
  *	int ff_qfile_read(struct ff_qfile *q, int fd, const struct stat *st,
  *	    const char *what, struct ff_err *e);
  *	const char *ff_qfile_rcpt(const struct ff_qfile *q, size_t *pos);
+ *	int ff_qfile_load(struct ff_qfile *q, int dirfd, const char *id,
+ *	    const char *queue, struct stat *st, struct ff_err *e);
  *
  * DESCRIPTION
  *	A queue file is a sequence of records: a type byte, the data length
@@ -48,6 +50,12 @@
  *
  *	ff_qfile_rcpt() walks the recipients: start with *pos = 0; NULL
  *	after the last.
+ *
+ *	ff_qfile_load() is open, read and close of the queue file id in
+ *	directory dirfd of queue ("deferred"; for messages): 1 when q holds
+ *	it, 0 when it is gone (delivered or moved since its directory was
+ *	read), -1 when it cannot be read or is no complete queue file (e
+ *	says which file and why; st is the file's when it was opened).
  */
 #ifndef FF_QFILE_H
 #define FF_QFILE_H
@@ -60,6 +68,7 @@
 #define FF_QREC_MAX	(1024 * 1024)	/* longest envelope record kept */
 #define FF_QREC_JUMPS	10000		/* backward p-record jumps (Postfix's limit) */
 #define FF_QFILE_BUF	16384
+#define FF_QFILE_WHAT	300		/* "queue/ID" in messages */
 
 /* trace_flags bits (Postfix's deliver_request.h): address probes */
 #define FF_QTRACE_MTA_VRFY	(1u << 8)
@@ -86,5 +95,7 @@ void ff_qfile_free(struct ff_qfile *);
 int ff_qfile_open(int, const char *, struct stat *, const char *, struct ff_err *);
 int ff_qfile_read(struct ff_qfile *, int, const struct stat *, const char *, struct ff_err *);
 const char *ff_qfile_rcpt(const struct ff_qfile *, size_t *);
+int ff_qfile_load(struct ff_qfile *, int, const char *, const char *, struct stat *,
+    struct ff_err *);
 
 #endif

@@ -242,25 +242,17 @@ scan_one(void *arg, int dirfd, const char *id, size_t len, struct ff_err *e)
 {
 	struct scan *s = arg;
 	struct ff_err qe = { .status = FF_OK };
-	char what[FF_QID_MAX + 16];
 	const char *rcpt;
 	struct stat st;
 	size_t pos = 0;
-	int fd, rc, probe;
+	int rc, probe;
 
-	snprintf(what, sizeof(what), "deferred/%s", id);
-	if ((fd = ff_qfile_open(dirfd, id, &st, what, &qe)) < 0) {
-		if (errno == ENOENT)
-			return 0;	/* delivered or moved since the directory was read */
-		ff_msg_warn("%s; skipped", qe.msg);
-		s->v->skipped++;
-		return 0;
-	}
-	rc = ff_qfile_read(s->qf, fd, &st, what, &qe);
-	close(fd);
-	if (rc < 0) {
-		ff_msg_warn("%s; skipped", qe.msg);
-		s->v->skipped++;
+	/* gone: delivered or moved since the directory was read */
+	if ((rc = ff_qfile_load(s->qf, dirfd, id, "deferred", &st, &qe)) <= 0) {
+		if (rc < 0) {
+			ff_msg_warn("%s; skipped", qe.msg);
+			s->v->skipped++;
+		}
 		return 0;
 	}
 	s->v->files++;

@@ -118,26 +118,17 @@ scan_one(void *arg, int dirfd, const char *id, size_t len, struct ff_err *e)
 {
 	struct rebuild *r = arg;
 	struct ff_err qe = { .status = FF_OK };
-	char what[FF_QID_MAX + 16];
 	const char *rcpt, *logname;
 	struct ff_map *m;
 	struct stat st;
 	size_t pos = 0;
-	int fd, rc;
+	int rc;
 
-	snprintf(what, sizeof(what), "deferred/%s", id);
-	if ((fd = ff_qfile_open(dirfd, id, &st, what, &qe)) < 0) {
-		if (qe.errnum == ENOENT)
-			return 0;	/* moved on since the directory was read */
-		ff_msg_warn("%s; skipped", qe.msg);
-		r->t->skipped++;
-		return 0;
-	}
-	rc = ff_qfile_read(r->qf, fd, &st, what, &qe);
-	close(fd);
-	if (rc < 0) {
-		ff_msg_warn("%s; skipped", qe.msg);
-		r->t->skipped++;
+	if ((rc = ff_qfile_load(r->qf, dirfd, id, "deferred", &st, &qe)) <= 0) {
+		if (rc < 0) {
+			ff_msg_warn("%s; skipped", qe.msg);
+			r->t->skipped++;
+		}
 		return 0;
 	}
 	r->t->files++;
@@ -210,34 +201,13 @@ struct outbuf {
 	size_t len, cap;
 };
 
-static int
-put_line(struct outbuf *o, const char *id, size_t len)
-{
-	char *nb;
-
-	if (o->len + len + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 4096;
-
-		while (cap < o->len + len + 1)
-			cap *= 2;
-		if ((nb = realloc(o->p, cap)) == NULL)
-			return -1;
-		o->p = nb;
-		o->cap = cap;
-	}
-	memcpy(o->p + o->len, id, len);
-	o->p[o->len + len] = '\n';
-	o->len += len + 1;
-	return 0;
-}
-
 struct logcount {
 	unsigned long added, dropped, kept;
 };
 
 /*
  * merge - read the locked log: kept lines into out, the deferred IDs it
- * lacks into add
+ * lacks into add (into out too when lines were dropped: one rewrite)
  */
 static int
 merge(struct rebuild *r, int fd, const struct ff_map *ids, struct outbuf *out,
@@ -261,7 +231,7 @@ merge(struct rebuild *r, int fd, const struct ff_map *ids, struct outbuf *out,
 			c->dropped++;
 			continue;
 		}
-		if (ff_map_put(&seen, id, len, NULL) < 0 || put_line(out, id, len) < 0) {
+		if (ff_map_put(&seen, id, len, NULL) < 0 || ff_log_line(&out->p, &out->len, &out->cap, id, len) < 0) {
 			nomem(e, what);
 			goto out;
 		}
@@ -271,10 +241,13 @@ merge(struct rebuild *r, int fd, const struct ff_map *ids, struct outbuf *out,
 		ff_err_sys(e, errno, "read %s", what);
 		goto out;
 	}
+	/* a log that loses lines is rewritten whole: what it lacks joins the kept lines */
+	if (c->dropped > 0)
+		add = out;
 	for (size_t i = 0; ids != NULL && i < ids->count; i++) {
 		if (ff_map_has(&seen, ids->ent[i].key, ids->ent[i].len))
 			continue;
-		if (put_line(add, ids->ent[i].key, ids->ent[i].len) < 0) {
+		if (ff_log_line(&add->p, &add->len, &add->cap, ids->ent[i].key, ids->ent[i].len) < 0) {
 			nomem(e, what);
 			goto out;
 		}
@@ -289,24 +262,13 @@ out:
 
 /* write_log - what merge decided, in place and crash-safe (logwrite.c) */
 static int
-write_log(int dirfd, const char *name, int fd, struct stat *st, struct outbuf *out,
+write_log(int dirfd, const char *name, int fd, struct stat *st, const struct outbuf *out,
     const struct outbuf *add, const struct logcount *c, const char *what, struct ff_err *e)
 {
 	off_t size = st->st_size;
 
-	if (c->dropped > 0) {
-		if (add->len > 0 && (out->len + add->len > out->cap || out->p == NULL)) {
-			char *nb = realloc(out->p, out->len + add->len);
-
-			if (nb == NULL)
-				return nomem(e, what);
-			out->p = nb;
-			out->cap = out->len + add->len;
-		}
-		if (add->len > 0)
-			memcpy(out->p + out->len, add->p, add->len);
-		return ff_log_replace(dirfd, name, fd, out->p, out->len + add->len, what, e);
-	}
+	if (c->dropped > 0)
+		return ff_log_replace(dirfd, name, fd, out->p, out->len, what, e);
 	if (add->len > 0)
 		return ff_log_append(fd, &size, add->p, add->len, what, e);
 	return 0;

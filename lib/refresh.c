@@ -184,7 +184,7 @@ static int
 compact_one(struct refresh_ctx *x, int dirfd, const char *name, unsigned long *dropped,
     unsigned long *replayed, struct ff_err *e)
 {
-	char what[FF_QID_MAX + 16], *out = NULL, *nb;
+	char what[FF_QID_MAX + 16], *out = NULL;
 	struct ff_logread *rd = NULL;
 	struct ff_map seen = { 0 }, stale = { 0 };
 	const char *id;
@@ -218,19 +218,10 @@ compact_one(struct refresh_ctx *x, int dirfd, const char *name, unsigned long *d
 			ff_err_sys(e, ENOMEM, "%s", what);
 			goto out;
 		}
-		if (olen + len + 1 > ocap) {
-			ocap = ocap ? ocap * 2 : 4096;
-			while (ocap < olen + len + 1)
-				ocap *= 2;
-			if ((nb = realloc(out, ocap)) == NULL) {
-				ff_err_sys(e, ENOMEM, "%s", what);
-				goto out;
-			}
-			out = nb;
+		if (ff_log_line(&out, &olen, &ocap, id, len) < 0) {
+			ff_err_sys(e, ENOMEM, "%s", what);
+			goto out;
 		}
-		memcpy(out + olen, id, len);
-		out[olen + len] = '\n';
-		olen += len + 1;
 	}
 	if (r < 0) {
 		ff_err_sys(e, errno, "read %s", what);
