@@ -24,7 +24,7 @@ B         := build
 DEPS_PKGS  := libbsd-overlay libidn2
 TABLE_PKGS := lmdb libcdb libpcre2-8
 PKG_CFLAGS = $(shell pkg-config --cflags $(DEPS_PKGS) $(TABLE_PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(DEPS_PKGS) 2>/dev/null) -ldl
+PKG_LIBS   = $(shell pkg-config --libs $(DEPS_PKGS) 2>/dev/null) -ldl -pthread
 TABLE_LIBS = $(shell pkg-config --libs $(TABLE_PKGS) 2>/dev/null) -ldb
 soname = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | \
 	   awk '$$1 == "SONAME" { print $$2 }')
@@ -90,7 +90,7 @@ Version: $(VERSION)
 Requires.private: libbsd-overlay libidn2
 Cflags: -I$${includedir}
 Libs: -L$${libdir} -lfastflush
-Libs.private: -ldl
+Libs.private: -ldl -pthread
 endef
 export PCFILE
 

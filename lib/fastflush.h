@@ -26,7 +26,8 @@
  * SEE ALSO
  *	status.h, msg.h, conf.h, qid.h, site.h, domlist.h, map.h, sfile.h,
  *	spool.h, trigger.h, logread.h, logscan.h, logadd.h, flush.h,
- *	refresh.h, qfile.h, qscan.h, qdest.h, rebuild.h, qview.h, qviewout.h,
+ *	refresh.h, qfile.h, qscan.h, qread.h, qdest.h, rebuild.h, qview.h,
+ *	qviewout.h,
  *	inspect.h, master.h, server.h, cli.h; fastflush(7).
  */
 #ifndef FF_FASTFLUSH_H
@@ -54,6 +55,7 @@
 #include "refresh.h"
 #include "qfile.h"
 #include "qscan.h"
+#include "qread.h"
 #include "qdest.h"
 #include "rebuild.h"
 #include "qview.h"

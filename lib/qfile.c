@@ -31,7 +31,7 @@
 void
 ff_qfile_init(struct ff_qfile *q)
 {
-	memset(q, 0, offsetof(struct ff_qfile, buf));
+	memset(q, 0, sizeof(*q));
 	q->fd = -1;
 }
 
@@ -40,7 +40,24 @@ ff_qfile_free(struct ff_qfile *q)
 {
 	free(q->rcpt);
 	free(q->rec);
+	free(q->buf);
 	ff_qfile_init(q);
+}
+
+void
+ff_qfile_take(struct ff_qfile *to, struct ff_qfile *from)
+{
+	free(to->rcpt);
+	to->arrival = from->arrival;
+	to->size = from->size;
+	to->trace_flags = from->trace_flags;
+	to->nrcpt = from->nrcpt;
+	to->ndone = from->ndone;
+	to->rcpt = from->rcpt;
+	to->rlen = from->rlen;
+	to->rcap = from->rcap;
+	from->rcpt = NULL;
+	from->rlen = from->rcap = 0;
 }
 
 int
@@ -75,7 +92,7 @@ fill(struct ff_qfile *q, const char *what, struct ff_err *e)
 	if (q->pos >= q->fsize)
 		return 0;
 	do
-		n = pread(q->fd, q->buf, sizeof(q->buf), q->pos);
+		n = pread(q->fd, q->buf, FF_QFILE_BUF, q->pos);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return ff_err_sys(e, errno, "read %s", what);
@@ -209,6 +226,8 @@ ff_qfile_read(struct ff_qfile *q, int fd, const struct stat *st, const char *wha
 	long long v;
 	size_t len;
 
+	if (q->buf == NULL && (q->buf = malloc(FF_QFILE_BUF)) == NULL)
+		return ff_err_sys(e, ENOMEM, "read %s", what);
 	q->fd = fd;
 	q->fsize = st->st_size;
 	q->pos = 0;

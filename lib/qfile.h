@@ -13,6 +13,7 @@
  *	const char *ff_qfile_rcpt(const struct ff_qfile *q, size_t *pos);
  *	int ff_qfile_load(struct ff_qfile *q, int dirfd, const char *id,
  *	    const char *queue, struct stat *st, struct ff_err *e);
+ *	void ff_qfile_take(struct ff_qfile *to, struct ff_qfile *from);
  *
  * DESCRIPTION
  *	A queue file is a sequence of records: a type byte, the data length
@@ -56,6 +57,11 @@
  *	it, 0 when it is gone (delivered or moved since its directory was
  *	read), -1 when it cannot be read or is no complete queue file (e
  *	says which file and why; st is the file's when it was opened).
+ *
+ *	ff_qfile_take() moves what a read found (arrival, size, trace_flags,
+ *	the counts and the recipients) from one reader to another, freeing
+ *	what "to" held; "from" keeps its buffers for the next file and no
+ *	recipients. A reader that only holds results this way never reads.
  */
 #ifndef FF_QFILE_H
 #define FF_QFILE_H
@@ -87,7 +93,7 @@ struct ff_qfile {
 	size_t blen;
 	char *rec;
 	size_t reclen, reccap;
-	char buf[FF_QFILE_BUF];
+	char *buf;		/* FF_QFILE_BUF bytes, from the first read on */
 };
 
 void ff_qfile_init(struct ff_qfile *);
@@ -97,5 +103,6 @@ int ff_qfile_read(struct ff_qfile *, int, const struct stat *, const char *, str
 const char *ff_qfile_rcpt(const struct ff_qfile *, size_t *);
 int ff_qfile_load(struct ff_qfile *, int, const char *, const char *, struct stat *,
     struct ff_err *);
+void ff_qfile_take(struct ff_qfile *, struct ff_qfile *);
 
 #endif

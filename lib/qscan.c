@@ -84,6 +84,9 @@ walk_dir(struct walk *w, int fd, size_t depth, struct ff_err *e)
 		errno = saved;
 		return -1;
 	}
+	/* the descriptor is about to go: the callback finishes with it */
+	if (rc == 0)
+		rc = w->cb(w->arg, dirfd(d), NULL, 0, e);
 	closedir(d);
 	return rc;
 }

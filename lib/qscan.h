@@ -18,6 +18,9 @@
  *	since the files were queued), down to FF_HASH_MAX_DEPTH levels.
  *	Directories are opened with O_NOFOLLOW: a symlink is never entered.
  *	The callback decides what a name is (it opens the file itself).
+ *	Before a directory's descriptor is closed, cb is called once more
+ *	with id NULL and len 0: whatever the callback kept of that
+ *	descriptor must be done then (the number is reused afterwards).
  *
  *	A callback result < 0 stops the walk with that result; e is then
  *	the callback's. A subdirectory that cannot be read is skipped with a

@@ -14,7 +14,7 @@
 #include "msg.h"
 #include "qdest.h"
 #include "qfile.h"
-#include "qscan.h"
+#include "qread.h"
 #include "qview.h"
 #include "site.h"
 
@@ -238,27 +238,28 @@ count(struct scan *s, const char *id, size_t len, const char *addr, int probe, s
 
 /* scan_one - a deferred queue file */
 static int
-scan_one(void *arg, int dirfd, const char *id, size_t len, struct ff_err *e)
+scan_one(void *arg, const char *id, size_t len, int rc, struct ff_qfile *qf,
+    const struct stat *st, const struct ff_err *qe, struct ff_err *e)
 {
 	struct scan *s = arg;
-	struct ff_err qe = { .status = FF_OK };
 	const char *rcpt;
-	struct stat st;
 	size_t pos = 0;
-	int rc, probe;
+	int probe;
 
+	(void)st;
 	/* gone: delivered or moved since the directory was read */
-	if ((rc = ff_qfile_load(s->qf, dirfd, id, "deferred", &st, &qe)) <= 0) {
+	if (rc <= 0) {
 		if (rc < 0) {
-			ff_msg_warn("%s; skipped", qe.msg);
+			ff_msg_warn("%s; skipped", qe->msg);
 			s->v->skipped++;
 		}
 		return 0;
 	}
 	s->v->files++;
 	s->serial++;
-	probe = (s->qf->trace_flags & (FF_QTRACE_MTA_VRFY | FF_QTRACE_USR_VRFY)) != 0;
-	while ((rcpt = ff_qfile_rcpt(s->qf, &pos)) != NULL)
+	s->qf = qf;
+	probe = (qf->trace_flags & (FF_QTRACE_MTA_VRFY | FF_QTRACE_USR_VRFY)) != 0;
+	while ((rcpt = ff_qfile_rcpt(qf, &pos)) != NULL)
 		if (count(s, id, len, rcpt, probe, e) < 0)
 			return -1;
 	return 0;
@@ -387,13 +388,7 @@ ff_qview_scan(struct ff_qview *v, struct ff_spool *sp, char *const *sites, size_
 	if (ff_map_init(&v->names, 0) < 0 || ff_map_init(&v->domains, 0) < 0 ||
 	    ff_map_init(&s.only, 0) < 0)
 		return nomem(e);
-	if ((s.qf = malloc(sizeof(*s.qf))) == NULL) {
-		ff_map_free(&s.only);
-		return nomem(e);
-	}
-	ff_qfile_init(s.qf);
 	if (ff_qdest_init(&s.qd, sp) < 0) {
-		free(s.qf);
 		ff_map_free(&s.only);
 		return nomem(e);
 	}
@@ -407,7 +402,7 @@ ff_qview_scan(struct ff_qview *v, struct ff_spool *sp, char *const *sites, size_
 		}
 		free(name);
 	}
-	if (ff_qscan(sp, FF_Q_DEFERRED, scan_one, &s, &v->unreadable, e) < 0) {
+	if (ff_qread(sp, FF_Q_DEFERRED, 0, scan_one, &s, &v->unreadable, e) < 0) {
 		if (errno != ENOENT || e == NULL || e->status == FF_OK)
 			goto out;
 		ff_err_clear(e);	/* no deferred/ yet: nothing deferred */
@@ -426,8 +421,6 @@ ff_qview_scan(struct ff_qview *v, struct ff_spool *sp, char *const *sites, size_
 	}
 	rc = 0;
 out:
-	ff_qfile_free(s.qf);
-	free(s.qf);
 	ff_qdest_free(&s.qd);
 	ff_map_free(&s.only);
 	return rc;

@@ -20,7 +20,7 @@
 #include "qdest.h"
 #include "qfile.h"
 #include "qid.h"
-#include "qscan.h"
+#include "qread.h"
 #include "rebuild.h"
 #include "sfile.h"
 #include "site.h"
@@ -45,7 +45,6 @@ struct rebuild {
 	struct stamp *stamps;
 	size_t nstamps, stampcap;
 	struct ff_map logs;	/* every log to visit */
-	struct ff_qfile *qf;
 	struct ff_rebuild_totals *t;
 	ff_rebuild_cb *cb;
 	void *arg;
@@ -114,31 +113,29 @@ remember(struct rebuild *r, const char *id, size_t len, const struct stat *st,
 
 /* scan_one - a deferred queue file: its recipients' logs get its ID */
 static int
-scan_one(void *arg, int dirfd, const char *id, size_t len, struct ff_err *e)
+scan_one(void *arg, const char *id, size_t len, int rc, struct ff_qfile *qf,
+    const struct stat *st, const struct ff_err *qe, struct ff_err *e)
 {
 	struct rebuild *r = arg;
-	struct ff_err qe = { .status = FF_OK };
 	const char *rcpt, *logname;
 	struct ff_map *m;
-	struct stat st;
 	size_t pos = 0;
-	int rc;
 
-	if ((rc = ff_qfile_load(r->qf, dirfd, id, "deferred", &st, &qe)) <= 0) {
+	if (rc <= 0) {
 		if (rc < 0) {
-			ff_msg_warn("%s; skipped", qe.msg);
+			ff_msg_warn("%s; skipped", qe->msg);
 			r->t->skipped++;
 		}
 		return 0;
 	}
 	r->t->files++;
-	if (r->qf->trace_flags & (FF_QTRACE_MTA_VRFY | FF_QTRACE_USR_VRFY)) {
+	if (qf->trace_flags & (FF_QTRACE_MTA_VRFY | FF_QTRACE_USR_VRFY)) {
 		r->t->probes++;
 		return 0;
 	}
-	if (remember(r, id, len, &st, e) < 0)
+	if (remember(r, id, len, st, e) < 0)
 		return -1;
-	while ((rcpt = ff_qfile_rcpt(r->qf, &pos)) != NULL) {
+	while ((rcpt = ff_qfile_rcpt(qf, &pos)) != NULL) {
 		r->t->recipients++;
 		if ((rc = ff_qdest_log(&r->qd, rcpt, &logname, e)) < 0)
 			return -1;
@@ -422,13 +419,8 @@ ff_rebuild(struct ff_spool *sp, char *const *sites, size_t nsites, unsigned flag
 	int rc = -1;
 
 	memset(t, 0, sizeof(*t));
-	if ((r.qf = malloc(sizeof(*r.qf))) == NULL)
+	if (ff_qdest_init(&r.qd, sp) < 0)
 		return nomem(e, "rebuild");
-	ff_qfile_init(r.qf);
-	if (ff_qdest_init(&r.qd, sp) < 0) {
-		free(r.qf);
-		return nomem(e, "rebuild");
-	}
 	if (ff_map_init(&r.dests, 0) < 0 || ff_map_init(&r.only, 0) < 0 ||
 	    ff_map_init(&r.scanned, 0) < 0 || ff_map_init(&r.logs, 0) < 0) {
 		nomem(e, "rebuild");
@@ -436,7 +428,7 @@ ff_rebuild(struct ff_spool *sp, char *const *sites, size_t nsites, unsigned flag
 	}
 	if (only_sites(&r, sites, nsites, e) < 0)
 		goto out;
-	if (ff_qscan(sp, FF_Q_DEFERRED, scan_one, &r, NULL, e) < 0) {
+	if (ff_qread(sp, FF_Q_DEFERRED, 0, scan_one, &r, NULL, e) < 0) {
 		if (errno != ENOENT || e == NULL || e->status == FF_OK)
 			goto out;
 		ff_err_clear(e);	/* no deferred/ yet: nothing deferred */
@@ -454,8 +446,6 @@ out:
 	ff_map_free(&r.scanned);
 	ff_map_free(&r.logs);
 	free(r.stamps);
-	ff_qfile_free(r.qf);
-	free(r.qf);
 	ff_qdest_free(&r.qd);
 	return rc;
 }

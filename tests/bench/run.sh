@@ -25,7 +25,7 @@
 # under fresh queue IDs that match their inode numbers (Postfix's own
 # postsuper renames them at postfix start), in the hashed deferred/; against
 # the read floor (qread-floor: open, read and close of every file, the
-# same walk) and against the postqueue pipeline a rebuild replaces,
+# same walk; on one thread, and on one per CPU as the rebuild reads) and against the postqueue pipeline a rebuild replaces,
 # postqueue -j | jq | fflush-add -, with Postfix's showq served by a
 # Postfix master on that spool (a master.cf of showq and postlogd only).
 # BENCH_ONLY=rebuild runs only this part.
@@ -521,7 +521,8 @@ rb_pairs() {
 # same pairs
 rebuild_bench() {
 	local n=${RB_FILES:-20000} q=$W/rb cfg=$W/rbcfg f r us
-	local fl=() rb=() pl=() tpl=()
+	local fl=() flj=() rb=() pl=() tpl=() cpus
+	cpus=$(nproc)
 	local dir
 	dir=$(cd "$(dirname "$0")" && pwd)/qfiles
 	for f in "$dir"/*.qf; do tpl+=(-t "$f"); done
@@ -557,6 +558,8 @@ rebuild_bench() {
 	for _ in $(seq 1 "$RUNS"); do
 		read -r us _ < <(timeit -n 1 -p "sync" -- qread-floor "$q")
 		fl+=("$us")
+		read -r us _ < <(timeit -n 1 -p "sync" -- qread-floor -j "$cpus" "$q")
+		flj+=("$us")
 		read -r us _ < <(timeit -n 1 -p "rm -f $q/flush/* && sync" -- \
 			fflush-add -q -c "$cfg" --rebuild)
 		rb+=("$us")
@@ -579,17 +582,19 @@ rebuild_bench() {
 			{ echo "bench: the rebuild and the postqueue pipeline disagree" >&2; exit 1; }
 	fi
 	rb_stop
-	local floor ours pipe=0
+	local floor floorj ours pipe=0
 	floor=$(median "${fl[@]}")
+	floorj=$(median "${flj[@]}")
 	ours=$(median "${rb[@]}")
 	[ -n "$pipeline" ] && pipe=$(median "${pl[@]}")
 	echo "rebuild: $n deferred queue files (copies of Postfix's), $r (logfile, queue ID) pairs (load average $(loadavg))"
 	printf '%-52s %10s\n' "command" "time"
 	printf '%-52s %7s ms\n' "read floor (qread-floor: open+read+close)" "$(ms "$floor")"
+	printf '%-52s %7s ms\n' "read floor on $cpus threads (qread-floor -j $cpus)" "$(ms "$floorj")"
 	printf '%-52s %7s ms\n' "fflush-add --rebuild, empty flush/" "$(ms "$ours")"
 	printf '%-52s %7s ms\n' "postqueue -j | jq | fflush-add - (Postfix's showq)" \
 		"$(if [ "$pipe" = 0 ]; then echo n/a; else ms "$pipe"; fi)"
-	echo "rebuild / floor: $(ratio "$ours" "$floor")x (target <= 1.5); pipeline / rebuild: $(ratio "$pipe" "$ours")x (target >= 10); medians of $RUNS runs"
+	echo "rebuild / floor: $(ratio "$ours" "$floor")x (target <= 1.5), / floor on $cpus threads: $(ratio "$ours" "$floorj")x; pipeline / rebuild: $(ratio "$pipe" "$ours")x (target >= 10); medians of $RUNS runs"
 	rm -rf "$q" "$cfg" "$W/rbdata" "$W/rb.pairs"
 }
 

@@ -3,13 +3,18 @@
  * nothing from a file that does not hold together
  *
  * Files are built record by record here (type, 7-bit-group length, data),
- * as cleanup(8) writes them; the hostile ones break one rule each.
+ * as cleanup(8) writes them; the hostile ones break one rule each. The
+ * threaded reader (qread) must report a directory tree the same way on
+ * one thread and on several: every file once, in the directory's order.
  */
 #include <sys/stat.h>
 #include <fcntl.h>
 
 #include "unit.h"
+#include "conf.h"
 #include "qfile.h"
+#include "qid.h"
+#include "qread.h"
 
 struct qbuf {
 	char b[1 << 16];
@@ -368,6 +373,150 @@ test_open(void)
 	close(dfd);
 }
 
+/* one_rcpt - a complete file for "u@ID.example" */
+static void
+one_rcpt(struct qbuf *f, const char *id)
+{
+	char r[FF_QID_MAX + 16];
+
+	snprintf(r, sizeof(r), "u@%s.example", id);
+	f->len = 0;
+	rec(f, 'T', "1700000000 0");
+	rec(f, 'S', "s@example.net");
+	rec(f, 'R', r);
+	rec(f, 'M', "");
+	rec(f, 'N', "x");
+	rec(f, 'X', "");
+	rec(f, 'E', "");
+}
+
+/* put_files - n queue files "<prefix><number>" in dir; every 97th mode 0600 */
+static size_t
+put_files(const char *dir, const char *prefix, size_t n)
+{
+	char id[64], path[PATH_MAX];
+	size_t bad = 0;
+
+	mkdir(dir, 0700);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%s%05zX", prefix, i);
+		snprintf(path, sizeof(path), "%s/%s", dir, id);
+		one_rcpt(&qb, id);
+		unit_write(path, qb.b, qb.len);
+		if (chmod(path, i % 97 == 50 ? 0600 : 0700) < 0)
+			return 0;
+		bad += i % 97 == 50;
+	}
+	return bad;
+}
+
+struct seen {
+	char *log;	/* "ID rc\n" per result, in order */
+	size_t len, cap, n, ok, bad, wrong, stop;
+};
+
+static int
+seen_one(void *arg, const char *id, size_t len, int rc, struct ff_qfile *qf,
+    const struct stat *st, const struct ff_err *qe, struct ff_err *e)
+{
+	struct seen *s = arg;
+	char want[FF_QID_MAX + 16], line[FF_QID_MAX + 16];
+	size_t pos = 0;
+	const char *r;
+	int n;
+
+	(void)st;
+	n = snprintf(line, sizeof(line), "%.*s %d\n", (int)len, id, rc);
+	if (s->len + (size_t)n + 1 > s->cap) {
+		s->cap = (s->cap + (size_t)n + 1) * 2;
+		if ((s->log = realloc(s->log, s->cap)) == NULL)
+			abort();
+	}
+	memcpy(s->log + s->len, line, (size_t)n + 1);
+	s->len += (size_t)n;
+	s->n++;
+	if (rc > 0) {
+		s->ok++;
+		snprintf(want, sizeof(want), "u@%.*s.example", (int)len, id);
+		r = ff_qfile_rcpt(qf, &pos);
+		s->wrong += r == NULL || strcmp(r, want) != 0 || qf->nrcpt != 1 ||
+		    ff_qfile_rcpt(qf, &pos) != NULL;
+	} else if (rc < 0) {
+		s->bad += qe->status == FF_BAD;
+	}
+	if (s->stop && s->n == s->stop)
+		return ff_err_set(e, FF_TEMP, "enough");
+	return 0;
+}
+
+static void
+test_qread(void)
+{
+	static const unsigned threads[] = { 1, 2, 4, 0 };
+	char dir[PATH_MAX], sub[PATH_MAX + 32];
+	struct seen first = { 0 };
+	struct ff_conf *c;
+	struct ff_spool *sp;
+	struct ff_err e;
+	size_t bad;
+
+	/* a batch and a half at the top, a batch in A, a small one in A/7, 5 in B */
+	snprintf(dir, sizeof(dir), "%s", unit_path("spool"));
+	mkdir(dir, 0700);
+	snprintf(sub, sizeof(sub), "%s/deferred", dir);
+	bad = put_files(sub, "1", FF_QREAD_BATCH + FF_QREAD_BATCH / 2);
+	snprintf(sub, sizeof(sub), "%s/deferred/A", dir);
+	bad += put_files(sub, "A", 100);
+	snprintf(sub, sizeof(sub), "%s/deferred/A/7", dir);
+	bad += put_files(sub, "7", 40);
+	snprintf(sub, sizeof(sub), "%s/deferred/B", dir);
+	bad += put_files(sub, "B", 5);
+	if (!CHECK((c = ff_conf_new()) != NULL))
+		return;
+	ff_conf_set(c, "queue_directory", dir);
+	ff_conf_set(c, "hash_queue_depth", "2");
+	if (!CHECK((sp = ff_spool_open(c, &e)) != NULL)) {
+		ff_conf_free(c);
+		return;
+	}
+	for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+		struct seen s = { 0 };
+
+		UNIT_CASE("%u threads", threads[t]);
+		CHECK_INT_EQ(ff_qread(sp, FF_Q_DEFERRED, threads[t], seen_one, &s, NULL, &e), 0);
+		CHECK_INT_EQ(s.n, FF_QREAD_BATCH + FF_QREAD_BATCH / 2 + 100 + 40 + 5);
+		CHECK_INT_EQ(s.bad, bad);
+		CHECK_INT_EQ(s.ok, s.n - bad);
+		CHECK_INT_EQ(s.wrong, 0);
+		/* the same results in the same order, whatever the threads */
+		if (t == 0)
+			first = s;
+		else {
+			CHECK_MEM_EQ(s.log, s.len, first.log, first.len);
+			free(s.log);
+		}
+	}
+	UNIT_CASE("a callback stops the walk mid-batch");
+	{
+		struct seen s = { .stop = 700 };
+
+		CHECK_INT_EQ(ff_qread(sp, FF_Q_DEFERRED, 4, seen_one, &s, NULL, &e), -1);
+		CHECK_INT_EQ(s.n, 700);
+		CHECK_STR_EQ(e.msg, "enough");
+		free(s.log);
+	}
+	UNIT_CASE("no such queue directory");
+	{
+		struct seen s = { 0 };
+
+		CHECK_INT_EQ(ff_qread(sp, FF_Q_INCOMING, 4, seen_one, &s, NULL, &e), -1);
+		CHECK_INT_EQ(s.n, 0);
+	}
+	free(first.log);
+	ff_spool_close(sp);
+	ff_conf_free(c);
+}
+
 static const struct unit_test tests[] = {
 	UNIT_TEST(test_good),
 	UNIT_TEST(test_size_lies),
@@ -375,6 +524,7 @@ static const struct unit_test tests[] = {
 	UNIT_TEST(test_hostile),
 	UNIT_TEST(test_huge_record),
 	UNIT_TEST(test_open),
+	UNIT_TEST(test_qread),
 };
 
 int
