@@ -64,8 +64,7 @@ static enum ff_status
 site_result(const char *site, const char *logname, int rc, const struct ff_counts *c,
     const struct ff_err *e)
 {
-	enum ff_status st = rc < 0 ? e->status :
-	    c->moved + c->incoming > 0 ? FF_OK : FF_NOTHING;
+	enum ff_status st = rc < 0 ? e->status : ff_send_status(c);
 
 	if (rc < 0)
 		ff_msg_error("%s: %s", site, e->msg);
@@ -101,8 +100,7 @@ file_result(const char *id, int rc, const struct ff_counts *c, const struct ff_e
 	const char *what = c->moved ? (dryrun ? "would be moved" : "moved") :
 	    c->incoming ? "already incoming" : c->notready ? "not ready (mode is not 0700)" :
 	    c->failed ? "failed" : "gone";
-	enum ff_status st = rc < 0 ? e->status :
-	    c->moved + c->incoming > 0 ? FF_OK : FF_NOTHING;
+	enum ff_status st = rc < 0 ? e->status : ff_send_status(c);
 
 	if (rc < 0)
 		ff_msg_error("%s", e->msg);

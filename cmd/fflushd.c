@@ -157,7 +157,7 @@ log_outcome(const struct ff_flushd *d, int fd, const char *who)
 		    what, ff_status_name(d->st));
 	else
 		ff_msg_warn("%s: %s %s: %s%s%s", who, d->proto == FF_PROTO_TEXT ? "text" :
-		    "postfix", what, ff_status_name(d->st), d->err.msg[0] ? ": " : "", d->err.msg);
+		    "postfix", what, ff_status_name(d->st), d->out.err.msg[0] ? ": " : "", d->out.err.msg);
 }
 
 /*
@@ -175,7 +175,7 @@ request_conf(struct ff_flushd *d)
 	if (ff_cli_reload(&cli, &e) < 0 ||
 	    (!timeout_fixed && ff_conf_time_ms(cli.conf, "ipc_timeout", &ms, &e) < 0)) {
 		ff_msg_error("%s", e.msg);
-		d->err = e;
+		d->out.err = e;
 		return NULL;
 	}
 	if (!timeout_fixed)
@@ -215,7 +215,7 @@ serve_conn(void *ctx, int fd)
 	d.prepare_ctx = sv;
 	if (ff_flushd_serve(&d, NULL, fd, fd) < 0) {
 		peer(fd, who, sizeof(who));
-		ff_msg_warn("%s: %s", who, d.err.msg);
+		ff_msg_warn("%s: %s", who, d.out.err.msg);
 	}
 	log_outcome(&d, fd, NULL);
 	return 0;
@@ -287,10 +287,10 @@ open_conf(struct ff_flushd *d, const char *timeout, long secs)
 	if (ff_cli_open(&cli, &e) < 0) {
 		/* answer anyway: every request then fails, and the log says why */
 		ff_msg_error("%s", e.msg);
-		d->err = e;
+		d->out.err = e;
 	} else if (!timeout && ff_conf_time_ms(cli.conf, "ipc_timeout", &ms, &e) < 0) {
 		ff_msg_error("%s", e.msg);
-		d->err = e;
+		d->out.err = e;
 		ff_cli_close(&cli);
 	}
 	if (timeout)
@@ -311,7 +311,7 @@ serve_stdin(struct ff_flushd *d, enum ff_status conf_status)
 	r = ff_flushd_serve(d, cli.sp, 0, 1);
 	log_outcome(d, 0, who);
 	if (r < 0)
-		ff_msg_error("%s: %s", who, d->err.msg);
+		ff_msg_error("%s: %s", who, d->out.err.msg);
 	ff_cli_close(&cli);
 	if (r < 0)
 		return EX_OSERR;

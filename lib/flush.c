@@ -489,3 +489,9 @@ ff_locate(struct ff_spool *sp, const char *id, size_t len)
 	/* a directory we cannot read may hold it: never call that gone */
 	return unknown ? FF_LOCATE_UNKNOWN : -1;
 }
+
+enum ff_status
+ff_send_status(const struct ff_counts *c)
+{
+	return c->moved + c->incoming > 0 ? FF_OK : FF_NOTHING;
+}

@@ -9,6 +9,7 @@
  *	int ff_send_file(struct ff_spool *sp, const char *id, unsigned flags,
  *	    struct ff_counts *c, ff_id_cb *cb, void *arg, struct ff_err *e);
  *	int ff_locate(struct ff_spool *sp, const char *id, size_t len);
+ *	enum ff_status ff_send_status(const struct ff_counts *c);
  *
  * DESCRIPTION
  *	ff_send_site() checks the site against fast_flush_domains, maps it
@@ -44,6 +45,10 @@
  *	corrupt, or FF_LOCATE_UNKNOWN when a lookup failed for another
  *	reason than "no such file" (a directory it cannot read): the
  *	message may be there, so it is not gone.
+ *
+ *	ff_send_status() is the outcome of a send that succeeded: FF_OK
+ *	when something was delivered or is on its way (moved, or already
+ *	in incoming/), FF_NOTHING (ETRN's "nothing waiting") otherwise.
  *
  * DIAGNOSTICS
  *	0 on success (even when some IDs were gone), -1 with the error
@@ -89,6 +94,7 @@ int ff_send_log(struct ff_spool *, const char *, unsigned, struct ff_counts *, f
     void *, struct ff_err *);
 int ff_send_file(struct ff_spool *, const char *, unsigned, struct ff_counts *, ff_id_cb *,
     void *, struct ff_err *);
+enum ff_status ff_send_status(const struct ff_counts *);
 #define FF_LOCATE_UNKNOWN	(-2)
 
 int ff_locate(struct ff_spool *, const char *, size_t);

@@ -53,8 +53,8 @@ int
 ff_flush_call(int fd, const char *request, const char *site, const char *queue_id,
     long timeout_ms, struct ff_err *e)
 {
-	static const char *const greeting[] = { "protocol" };
-	static const char *const status[] = { "status" };
+	static const char *const greeting[] = { FF_FLUSH_A_PROTOCOL };
+	static const char *const status[] = { FF_FLUSH_A_STATUS };
 	struct ff_ain in;
 	struct ff_aout out = { 0 };
 	struct ff_str v = { 0 };
@@ -63,17 +63,17 @@ ff_flush_call(int fd, const char *request, const char *site, const char *queue_i
 
 	ff_ain_init(&in, fd, timeout_ms, CLNT_MAX_STRING, CLNT_MAX_TOTAL);
 	if (ff_attr_scan(&in, 0, greeting, 1, &v) != 1 ||
-	    strcmp(v.p, "queue_flush_protocol") != 0) {
+	    strcmp(v.p, FF_FLUSH_PROTOCOL) != 0) {
 		ff_err_set(e, FF_TEMP, "no flush protocol greeting from the server%s%s",
 		    v.p ? ": protocol " : "", v.p ? v.p : "");
 		goto out;
 	}
 	ff_str_free(&v);
-	ff_aout_put(&out, "request", request);
+	ff_aout_put(&out, FF_FLUSH_A_REQUEST, request);
 	if (site)
-		ff_aout_put(&out, "site", site);
+		ff_aout_put(&out, FF_FLUSH_A_SITE, site);
 	if (queue_id)
-		ff_aout_put(&out, "queue_id", queue_id);
+		ff_aout_put(&out, FF_FLUSH_A_QUEUE_ID, queue_id);
 	ff_aout_end(&out);
 	if (ff_aout_write(&out, fd, timeout_ms) < 0) {
 		ff_err_sys(e, errno, "write request");
@@ -89,13 +89,13 @@ ff_flush_call(int fd, const char *request, const char *site, const char *queue_i
 		goto out;
 	}
 	r = (int)num;
-	switch (r) {
-	case FF_FLUSH_OK:
+	switch (ff_flush_status_of(r)) {
+	case FF_OK:
 		break;
-	case FF_FLUSH_BAD:
+	case FF_BAD:
 		ff_err_set(e, FF_BAD, "the server calls the request invalid");
 		break;
-	case FF_FLUSH_DENY:
+	case FF_DENY:
 		ff_err_set(e, FF_DENY, "flush service is not configured for this destination");
 		break;
 	default:
@@ -120,19 +120,4 @@ ff_flush_ask(const char *path, const char *request, const char *site, const char
 	r = ff_flush_call(fd, request, site, queue_id, timeout_ms, e);
 	close(fd);
 	return r;
-}
-
-const char *
-ff_flush_status_text(int status)
-{
-	switch (status) {
-	case FF_FLUSH_OK:
-		return "ok";
-	case FF_FLUSH_BAD:
-		return "bad";
-	case FF_FLUSH_DENY:
-		return "denied";
-	default:
-		return "failed";
-	}
 }

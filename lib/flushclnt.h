@@ -7,7 +7,6 @@
  *	    long timeout_ms, struct ff_err *e);
  *	int ff_flush_ask(const char *path, const char *request, const char *site,
  *	    const char *queue_id, long timeout_ms, struct ff_err *e);
- *	const char *ff_flush_status_text(int status);
  *
  * DESCRIPTION
  *	The client side of Postfix's flush protocol, lock-step as Postfix's
@@ -22,7 +21,8 @@
  *	and closes.
  *
  * DIAGNOSTICS
- *	The server's status (0 ok, 3 bad, 4 denied, -1 failed), or -1 with
+ *	The server's status (FF_FLUSH_OK, _BAD, _DENY, _FAIL in
+ *	flushproto.h; e says what it means), or -1 with
  *	the error set when the exchange broke (no server, wrong greeting,
  *	no reply: an unknown request gets none), which is also how
  *	Postfix's clients read a broken exchange.
@@ -30,16 +30,11 @@
 #ifndef FF_FLUSHCLNT_H
 #define FF_FLUSHCLNT_H
 
+#include "flushproto.h"
 #include "status.h"
-
-#define FF_FLUSH_OK	0
-#define FF_FLUSH_BAD	3
-#define FF_FLUSH_DENY	4
-#define FF_FLUSH_FAIL	(-1)
 
 int ff_flush_connect(const char *, long, struct ff_err *);
 int ff_flush_call(int, const char *, const char *, const char *, long, struct ff_err *);
 int ff_flush_ask(const char *, const char *, const char *, const char *, long, struct ff_err *);
-const char *ff_flush_status_text(int);
 
 #endif

@@ -4,8 +4,9 @@
  * The Postfix side follows flush(8)'s one-shot behaviour: greet, wait
  * for input, peek at how much arrived, then read either one string
  * (the master's "W") or an attribute list, and dispatch on the
- * request. The text side lives in flushtext.c; both call
- * ff_flushd_do() for the work.
+ * request. The text protocol's lines are parsed and formatted by
+ * flushtext.c; both protocols run their requests with run() here, which
+ * leaves the work to flushsvc.c.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -19,12 +20,10 @@
 
 #include "attr0.h"
 #include "flushd.h"
-#include "flushd_int.h"
-#include "logadd.h"
+#include "flushtext.h"
 #include "msg.h"
 
-#define GREETING_NAME	"protocol"
-#define GREETING_VALUE	"queue_flush_protocol"
+#define TEXT_REPLY_MAX	2048
 
 void
 ff_flushd_defaults(struct ff_flushd *d)
@@ -39,31 +38,25 @@ ff_flushd_defaults(struct ff_flushd *d)
 	d->st = FF_OK;
 }
 
-static const struct {
-	const char *name;
-	unsigned bit;
-} req_names[] = {
-	{ "add", FF_REQ_ADD },
-	{ "send", FF_REQ_SEND },
-	{ "send_site", FF_REQ_SEND },
-	{ "send-file", FF_REQ_SEND_FILE },
-	{ "send_file", FF_REQ_SEND_FILE },
-	{ "refresh", FF_REQ_REFRESH },
-	{ "rfrsh", FF_REQ_REFRESH },
-	{ "purge", FF_REQ_PURGE },
-};
-
+/* ff_flushd_request_bit - a request as the allow list names it: text or wire */
 unsigned
 ff_flushd_request_bit(const char *name)
 {
-	for (size_t i = 0; i < sizeof(req_names) / sizeof(req_names[0]); i++)
-		if (strcasecmp(name, req_names[i].name) == 0)
-			return req_names[i].bit;
-	return 0;
+	char low[32];
+	size_t len = strlen(name);
+	unsigned bit;
+
+	if ((bit = ff_flushtext_request(name)) != 0 || len >= sizeof(low))
+		return bit;
+	for (size_t i = 0; i <= len; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	/* the master's trigger is no name for a request */
+	return strcmp(low, FF_FLUSH_R_WAKEUP) == 0 ? 0 : ff_flush_wire_request(low, len);
 }
 
-void
-ff_flushd_note(char *dst, size_t size, const char *s, size_t len)
+/* note - a printable, bounded copy of untrusted text */
+static void
+note(char *dst, size_t size, const char *s, size_t len)
 {
 	char buf[4 * 256 + 8];
 
@@ -71,46 +64,17 @@ ff_flushd_note(char *dst, size_t size, const char *s, size_t len)
 	strlcpy(dst, buf, size);
 }
 
-/* ff_flushd_do - the work of one request, shared by both protocols */
-enum ff_status
-ff_flushd_do(struct ff_flushd *d, struct ff_spool *sp, unsigned req, const char *site,
-    const char *id)
+/* run - one request, whichever protocol carried it */
+static enum ff_status
+run(struct ff_flushd *d, struct ff_spool *sp, unsigned req, const char *site, const char *id)
 {
-	char *ids[1];
-	int r;
-
 	if ((d->allow & req) == 0) {
-		ff_err_set(&d->err, FF_DENY, "request not allowed here");
+		ff_err_set(&d->out.err, FF_DENY, "request not allowed here");
 		return FF_DENY;
 	}
 	if (sp == NULL)
-		return d->err.status != FF_OK ? d->err.status : FF_CONFIG;
-	switch (req) {
-	case FF_REQ_ADD:
-		ids[0] = (char *)(uintptr_t)id;
-		r = ff_add(sp, site, ids, 1, d->log, &d->err);
-		return r < 0 ? d->err.status : FF_OK;
-	case FF_REQ_SEND:
-		r = ff_send_site(sp, site, 0, &d->c, NULL, NULL, d->log, &d->err);
-		if (r < 0)
-			return d->err.status;
-		return d->c.moved + d->c.incoming > 0 ? FF_OK : FF_NOTHING;
-	case FF_REQ_SEND_FILE:
-		r = ff_send_file(sp, id, 0, &d->c, NULL, NULL, &d->err);
-		if (r < 0)
-			return d->err.status;
-		return d->c.moved + d->c.incoming > 0 ? FF_OK : FF_NOTHING;
-	case FF_REQ_REFRESH:
-	case FF_REQ_PURGE:
-		r = ff_refresh(sp, req == FF_REQ_PURGE ? FF_REFRESH_PURGE : 0, NULL, NULL, &d->t,
-		    &d->err);
-		if (r < 0)
-			return d->err.status;
-		if (d->t.errors)
-			return d->t.worst;
-		return d->t.refreshed + d->t.purged > 0 ? FF_OK : FF_NOTHING;
-	}
-	return ff_err_set(&d->err, FF_SOFTWARE, "unknown request"), FF_SOFTWARE;
+		return d->out.err.status != FF_OK ? d->out.err.status : FF_CONFIG;
+	return ff_flush_request(sp, req, site, id, &d->out);
 }
 
 static int
@@ -130,14 +94,14 @@ readable_now(int fd)
 	return poll(&pfd, 1, 0) > 0;
 }
 
-/* ff_flushd_reply - write the "status" list (or nothing, or a text line) */
-int
-ff_flushd_send(struct ff_flushd *d, int out, struct ff_aout *o)
+/* put_reply - write a reply (a list, or a text line); a vanished peer is no error */
+static int
+put_reply(struct ff_flushd *d, int out, struct ff_aout *o)
 {
 	if (ff_aout_write(o, out, d->timeout_ms) < 0) {
 		/* the master's wake-up client leaves before the reply: expected */
 		if (errno != EPIPE && errno != ECONNRESET)
-			return ff_err_sys(&d->err, errno, "write reply");
+			return ff_err_sys(&d->out.err, errno, "write reply");
 		return 0;
 	}
 	return 0;
@@ -152,9 +116,9 @@ greet(struct ff_flushd *d, int out, int *greeted)
 	if (*greeted)
 		return 0;
 	*greeted = 1;
-	ff_aout_put(&o, GREETING_NAME, GREETING_VALUE);
+	ff_aout_put(&o, FF_FLUSH_A_PROTOCOL, FF_FLUSH_PROTOCOL);
 	ff_aout_end(&o);
-	r = ff_flushd_send(d, out, &o);
+	r = put_reply(d, out, &o);
 	ff_aout_free(&o);
 	return r;
 }
@@ -166,55 +130,11 @@ reply_status(struct ff_flushd *d, int out, int status)
 	int r;
 
 	d->wire = status;
-	ff_aout_num(&o, "status", status);
+	ff_aout_num(&o, FF_FLUSH_A_STATUS, status);
 	ff_aout_end(&o);
-	r = ff_flushd_send(d, out, &o);
+	r = put_reply(d, out, &o);
 	ff_aout_free(&o);
 	return r;
-}
-
-/* wire_status - what Postfix's flush would have answered for this outcome */
-static int
-wire_status(const struct ff_flushd *d, unsigned req, enum ff_status st)
-{
-	switch (st) {
-	case FF_OK:
-	case FF_NOTHING:
-		return 0;
-	case FF_BAD:
-		return 3;
-	case FF_DENY:
-	case FF_BADSITE:
-		return 4;
-	default:
-		break;
-	}
-	/* Postfix only warns when single moves fail; the request succeeded */
-	if ((req == FF_REQ_SEND || req == FF_REQ_SEND_FILE) && d->c.failed > 0)
-		return 0;
-	return -1;
-}
-
-/* request_kind - which request a name is; 0 for an unknown one */
-static unsigned
-request_kind(const struct ff_str *s)
-{
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} tab[] = {
-		{ "add", FF_REQ_ADD },
-		{ "send_site", FF_REQ_SEND },
-		{ "send_file", FF_REQ_SEND_FILE },
-		{ "rfrsh", FF_REQ_REFRESH },
-		{ "W", FF_REQ_REFRESH },	/* the master's wake-up */
-		{ "purge", FF_REQ_PURGE },
-	};
-
-	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (s->len == strlen(tab[i].name) && memcmp(s->p, tab[i].name, s->len) == 0)
-			return tab[i].bit;
-	return 0;
 }
 
 /*
@@ -242,30 +162,29 @@ static int
 dispatch(struct ff_flushd *d, struct ff_spool *sp, struct ff_ain *in, int out,
     const struct ff_str *req)
 {
-	static const char *const add_names[] = { "site", "queue_id" };
-	static const char *const site_names[] = { "site" };
-	static const char *const id_names[] = { "queue_id" };
+	static const char *const add_names[] = { FF_FLUSH_A_SITE, FF_FLUSH_A_QUEUE_ID };
+	static const char *const site_names[] = { FF_FLUSH_A_SITE };
+	static const char *const id_names[] = { FF_FLUSH_A_QUEUE_ID };
 	struct ff_str v[2] = { { 0 } };
-	unsigned bit = request_kind(req);
+	unsigned bit = ff_flush_wire_request(req->p, req->len);
 	int n = 0, r;
 
-	ff_flushd_note(d->request, sizeof(d->request), req->p, req->len);
+	note(d->request, sizeof(d->request), req->p, req->len);
 	switch (bit) {
 	case 0:
 		/* unknown (send, refresh, ...): Postfix closes without a word */
 		d->st = FF_BAD;
-		ff_err_set(&d->err, FF_BAD, "unknown request");
+		ff_err_set(&d->out.err, FF_BAD, "unknown request");
 		return 0;
 	case FF_REQ_REFRESH:
 	case FF_REQ_PURGE:
 		if ((d->allow & bit) == 0) {
-			d->st = FF_DENY;
-			ff_err_set(&d->err, FF_DENY, "request not allowed here");
-			return reply_status(d, out, 4);
+			d->st = run(d, sp, bit, NULL, NULL);
+			return reply_status(d, out, ff_flush_wire_status(d->st, 0));
 		}
 		/* answered before the work, as Postfix does */
-		r = reply_status(d, out, 0);
-		d->st = ff_flushd_do(d, sp, bit, NULL, NULL);
+		r = reply_status(d, out, FF_FLUSH_OK);
+		d->st = run(d, sp, bit, NULL, NULL);
 		return r;
 	case FF_REQ_ADD:
 		n = ff_attr_scan(in, 0, add_names, 2, v) == 2 &&
@@ -281,7 +200,7 @@ dispatch(struct ff_flushd *d, struct ff_spool *sp, struct ff_ain *in, int out,
 	}
 	if (n < 0) {
 		d->st = FF_BAD;
-		ff_err_set(&d->err, FF_BAD, in->over ? "request over the size limits" :
+		ff_err_set(&d->out.err, FF_BAD, in->over ? "request over the size limits" :
 		    in->timedout ? "time-out reading the request" : "malformed request or bad queue ID");
 		if (in->timedout)
 			return no_reply(in, v);
@@ -290,31 +209,53 @@ dispatch(struct ff_flushd *d, struct ff_spool *sp, struct ff_ain *in, int out,
 		const char *id = bit == FF_REQ_ADD ? v[1].p : bit == FF_REQ_SEND_FILE ? v[0].p : NULL;
 
 		if (site)
-			ff_flushd_note(d->site, sizeof(d->site), site, v[0].len);
+			note(d->site, sizeof(d->site), site, v[0].len);
 		if (id)
 			strlcpy(d->queue_id, id, sizeof(d->queue_id));
-		d->st = ff_flushd_do(d, sp, bit, site, id);
+		d->st = run(d, sp, bit, site, id);
 	}
 	ff_str_free(&v[0]);
 	ff_str_free(&v[1]);
-	return reply_status(d, out, wire_status(d, bit, d->st));
+	return reply_status(d, out, ff_flush_wire_status(d->st, d->out.c.failed));
 }
 
-/* first_word_text - is this the start of a text protocol line? */
+/* text_reply - one text reply line for an outcome */
 static int
-text_line(const char *p, size_t len)
+text_reply(struct ff_flushd *d, int out, enum ff_status st, const char *details)
 {
-	static const char *const words[] = {
-		"add", "send", "send-file", "refresh", "purge", "help",
-	};
-	size_t w = 0;
+	char line[TEXT_REPLY_MAX];
+	struct ff_aout o;
 
-	while (w < len && p[w] != ' ' && p[w] != '\t' && p[w] != '\r' && p[w] != '\n')
-		w++;
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strlen(words[i]) == w && strncasecmp(p, words[i], w) == 0)
-			return 1;
-	return 0;
+	ff_flushtext_reply(line, sizeof(line), st, details, &d->out.err);
+	d->wire = ff_status_exit(st);
+	o.buf = line;
+	o.len = strlen(line);
+	o.cap = sizeof(line);
+	return put_reply(d, out, &o);
+}
+
+/* text - serve the text line waiting in the input */
+static int
+text(struct ff_flushd *d, struct ff_spool *sp, struct ff_ain *in, int out)
+{
+	char *line = in->buf + in->pos, *nl, details[FF_FLUSHTEXT_DETAILS];
+	size_t len = in->len - in->pos;
+	struct ff_flushtext_req r;
+
+	/* the line: up to the newline, or everything there is (a spare byte follows) */
+	if ((nl = memchr(line, '\n', len)) != NULL)
+		len = (size_t)(nl - line);
+	d->st = ff_flushtext_parse(line, len, d->max_string, d->allow, &r, &d->out.err);
+	note(d->request, sizeof(d->request), r.name, strlen(r.name));
+	if (r.site)
+		note(d->site, sizeof(d->site), r.site, strlen(r.site));
+	if (r.id)
+		strlcpy(d->queue_id, r.id, sizeof(d->queue_id));
+	if (r.req == 0)
+		return text_reply(d, out, d->st, r.details);
+	d->st = run(d, sp, r.req, r.site, r.id);
+	ff_flushtext_details(r.req, d->st, &d->out, details, sizeof(details));
+	return text_reply(d, out, d->st, details);
 }
 
 /*
@@ -341,7 +282,8 @@ classify(struct ff_flushd *d, struct ff_ain *in, int lenient)
 		if (nul && (!nl || nul < nl))
 			return d->mode == FF_FLUSHD_TEXT;
 		if (nl || in->eof || avail > d->max_string)
-			return d->mode == FF_FLUSHD_TEXT || (lenient && nl) || text_line(p, avail);
+			return d->mode == FF_FLUSHD_TEXT || (lenient && nl) ||
+			    ff_flushtext_command(p, avail);
 		if (ff_ain_fill(in) < 0)
 			return d->mode == FF_FLUSHD_TEXT;
 	}
@@ -371,7 +313,7 @@ first_input(struct ff_ain *in, long first_ms, size_t *count)
 int
 ff_flushd_serve(struct ff_flushd *d, struct ff_spool *sp, int in, int out)
 {
-	static const char *const req_name[] = { "request" };
+	static const char *const req_name[] = { FF_FLUSH_A_REQUEST };
 	struct ff_ain ain;
 	struct ff_str req = { 0 };
 	size_t count = 0;
@@ -395,16 +337,16 @@ ff_flushd_serve(struct ff_flushd *d, struct ff_spool *sp, int in, int out)
 	}
 
 	if (first_input(&ain, d->first_ms, &count) < 0) {
-		ff_err_set(&d->err, FF_BAD, ain.timedout ? "time-out waiting for a request" :
+		ff_err_set(&d->out.err, FF_BAD, ain.timedout ? "time-out waiting for a request" :
 		    "cannot read the request: %s", ain.err ? strerror(ain.err) : "limit");
 		d->st = FF_BAD;
 		if (d->mode == FF_FLUSHD_TEXT) {
 			d->proto = FF_PROTO_TEXT;
-			r = ff_flushd_text_reply(d, out, FF_BAD, NULL);
+			r = text_reply(d, out, FF_BAD, NULL);
 		} else {
 			d->proto = FF_PROTO_POSTFIX;
 			if ((r = greet(d, out, &greeted)) == 0)
-				r = reply_status(d, out, 3);
+				r = reply_status(d, out, FF_FLUSH_BAD);
 		}
 		goto done;
 	}
@@ -419,17 +361,17 @@ ff_flushd_serve(struct ff_flushd *d, struct ff_spool *sp, int in, int out)
 			r = dispatch(d, sp, &ain, out, &req);
 		} else {
 			d->st = FF_BAD;
-			ff_err_set(&d->err, FF_BAD, ain.timedout ? "time-out reading the request" :
+			ff_err_set(&d->out.err, FF_BAD, ain.timedout ? "time-out reading the request" :
 			    "end of input while reading the request");
 			if (!ain.timedout)
-				r = reply_status(d, out, 3);
+				r = reply_status(d, out, FF_FLUSH_BAD);
 		}
 		goto done;
 	}
 
 	if (d->mode != FF_FLUSHD_POSTFIX && classify(d, &ain, !unix_socket)) {
 		d->proto = FF_PROTO_TEXT;
-		r = ff_flushd_text(d, sp, &ain, out);
+		r = text(d, sp, &ain, out);
 		goto done;
 	}
 
@@ -439,10 +381,10 @@ ff_flushd_serve(struct ff_flushd *d, struct ff_spool *sp, int in, int out)
 	n = ff_attr_scan(&ain, 1, req_name, 1, &req);
 	if (n != 1) {
 		d->st = FF_BAD;
-		ff_err_set(&d->err, FF_BAD, ain.over ? "request over the size limits" :
+		ff_err_set(&d->out.err, FF_BAD, ain.over ? "request over the size limits" :
 		    ain.timedout ? "time-out reading the request" : "malformed request");
 		if (!ain.timedout)
-			r = reply_status(d, out, 3);
+			r = reply_status(d, out, FF_FLUSH_BAD);
 	} else {
 		r = dispatch(d, sp, &ain, out, &req);
 		ff_str_free(&req);

@@ -51,7 +51,7 @@
  *	ff_flushd_request_bit(): "add", "send" (send_site), "send-file",
  *	"refresh" (rfrsh and W), "purge") are denied (4).
  *
- *	With sp NULL (the spool could not be opened; d->err says why)
+ *	With sp NULL (the spool could not be opened; d->out.err says why)
  *	every known request is answered as failed. A long-lived server sets
  *	d->prepare instead: it is called once, after the greeting that goes
  *	out at once (if any) and before the request is read, and returns
@@ -59,30 +59,25 @@
  *	turn.
  *
  *	After the call d->proto, d->request, d->st (the outcome), d->wire
- *	(the status sent, or FF_FLUSHD_NOREPLY), d->c and d->t (counts)
- *	and d->err describe what happened, for the caller's log line.
- *	Returns 0, or -1 when the reply could not be written (d->err).
+ *	(the status sent, or FF_FLUSHD_NOREPLY) and d->out (the logfile,
+ *	counts and error; flushsvc.h) describe what happened, for the
+ *	caller's log line. The work itself is ff_flush_request()'s; the
+ *	text protocol's lines are parsed and written by flushtext.h.
+ *	Returns 0, or -1 when the reply could not be written (d->out.err).
  */
 #ifndef FF_FLUSHD_H
 #define FF_FLUSHD_H
 
 #include <stddef.h>
 
-#include "flush.h"
+#include "flushproto.h"
+#include "flushsvc.h"
 #include "qid.h"
-#include "refresh.h"
 #include "spool.h"
 #include "status.h"
 
 enum { FF_FLUSHD_AUTO, FF_FLUSHD_POSTFIX, FF_FLUSHD_TEXT };
 enum { FF_PROTO_NONE, FF_PROTO_POSTFIX, FF_PROTO_TEXT };
-
-#define FF_REQ_ADD		(1u << 0)
-#define FF_REQ_SEND		(1u << 1)
-#define FF_REQ_SEND_FILE	(1u << 2)
-#define FF_REQ_REFRESH		(1u << 3)
-#define FF_REQ_PURGE		(1u << 4)
-#define FF_REQ_ALL		0x1fu
 
 #define FF_FLUSHD_NOREPLY	0x7fffffff
 #define FF_FLUSHD_MAX_STRING	(64 * 1024)
@@ -95,7 +90,7 @@ struct ff_flushd {
 	long first_ms;		/* for the first byte; 0: timeout_ms */
 	int domain;		/* the connection's socket family; 0: ask */
 	/* called once, after an immediate greeting, before the request is
-	   read: returns the spool to use (NULL: failed, d->err says why) */
+	   read: returns the spool to use (NULL: failed, d->out.err says why) */
 	struct ff_spool *(*prepare)(void *, struct ff_flushd *);
 	void *prepare_ctx;
 	size_t max_string, max_request;
@@ -105,12 +100,9 @@ struct ff_flushd {
 	char request[32];		/* printable */
 	char site[256];			/* printable, shortened */
 	char queue_id[FF_QID_MAX + 1];
-	char log[FF_QID_MAX + 1];	/* the site's logfile */
 	enum ff_status st;
 	int wire;
-	struct ff_counts c;
-	struct ff_refresh_totals t;
-	struct ff_err err;
+	struct ff_flush_outcome out;	/* the logfile, counts, totals, error */
 };
 
 void ff_flushd_defaults(struct ff_flushd *);

@@ -1,16 +1,5 @@
 /*
- * flushtext.c - the text protocol of fflushd: one line in, one line out
- *
- *	add SITE QUEUE_ID	->  0 ok log=example_com
- *	send SITE		->  0 ok log=example_com moved=3 incoming=0 gone=1
- *	send-file QUEUE_ID	->  0 ok result=moved
- *	refresh | purge		->  0 ok logs=9 refreshed=2 purged=1 kept=6 moved=5 errors=0
- *	help			->  0 ok commands=add,send,send-file,refresh,purge,help
- *
- * The code is the exit status of the matching command (status.h), the
- * word its name; failures add msg="..." (C-style escapes). Commands are
- * matched without regard to case; words are separated by blanks; a
- * trailing CR is ignored.
+ * flushtext.c - parse and format fflushd's text protocol (see flushtext.h)
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,11 +8,25 @@
 #define LIBBSD_OPENBSD_VIS 1
 #include <vis.h>
 
-#include "flushd_int.h"
-#include "msg.h"
+#include "flushtext.h"
+#include "qid.h"
 
 #define TEXT_MAX_WORDS	4
-#define REPLY_MAX	2048
+
+static const struct {
+	const char *name;
+	unsigned req;		/* 0: help */
+	size_t args;
+	const char *usage;
+} commands[] = {
+	{ "add", FF_REQ_ADD, 2, "add SITE QUEUE_ID" },
+	{ "send", FF_REQ_SEND, 1, "send SITE" },
+	{ "send-file", FF_REQ_SEND_FILE, 1, "send-file QUEUE_ID" },
+	{ "refresh", FF_REQ_REFRESH, 0, "refresh" },
+	{ "purge", FF_REQ_PURGE, 0, "purge" },
+	{ "help", 0, 0, "help" },
+};
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
 static void append(char *, size_t, const char *, ...) FF_PRINTF(3, 4);
 
@@ -40,27 +43,34 @@ append(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-int
-ff_flushd_text_reply(struct ff_flushd *d, int out, enum ff_status st, const char *details)
+/* command - the table row of a word of len bytes; NCOMMANDS if none */
+static size_t
+command(const char *p, size_t len)
 {
-	char line[REPLY_MAX], msg[4 * sizeof(d->err.msg) + 1];
-	struct ff_aout o;
+	size_t i;
 
-	snprintf(line, sizeof(line), "%d %s", ff_status_exit(st), ff_status_name(st));
-	if (details && *details)
-		append(line, sizeof(line), " %s", details);
-	if (st != FF_OK && st != FF_NOTHING && d->err.msg[0]) {
-		strvisx(msg, d->err.msg, strnlen(d->err.msg, sizeof(d->err.msg)), VIS_CSTYLE | VIS_DQ | VIS_NL | VIS_TAB | VIS_OCTAL);
-		append(line, sizeof(line), " msg=\"%s\"", msg);
-	}
-	/* room for the newline even when the line was cut */
-	line[sizeof(line) - 2] = 0;
-	strlcat(line, "\n", sizeof(line));
-	d->wire = ff_status_exit(st);
-	o.buf = line;
-	o.len = strlen(line);
-	o.cap = sizeof(line);
-	return ff_flushd_send(d, out, &o);
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strlen(commands[i].name) == len && strncasecmp(p, commands[i].name, len) == 0)
+			break;
+	return i;
+}
+
+int
+ff_flushtext_command(const char *p, size_t len)
+{
+	size_t w = 0;
+
+	while (w < len && p[w] != ' ' && p[w] != '\t' && p[w] != '\r' && p[w] != '\n')
+		w++;
+	return command(p, w) < NCOMMANDS;
+}
+
+unsigned
+ff_flushtext_request(const char *name)
+{
+	size_t i = command(name, strlen(name));
+
+	return i < NCOMMANDS ? commands[i].req : 0;
 }
 
 /* split - the line's words, in place; returns how many (more than max: max + 1) */
@@ -85,19 +95,48 @@ split(char *line, char **w, size_t max)
 	}
 }
 
-static const struct {
-	const char *name;
-	unsigned bit;		/* 0: help */
-	size_t args;
-	const char *usage;
-} commands[] = {
-	{ "add", FF_REQ_ADD, 2, "add SITE QUEUE_ID" },
-	{ "send", FF_REQ_SEND, 1, "send SITE" },
-	{ "send-file", FF_REQ_SEND_FILE, 1, "send-file QUEUE_ID" },
-	{ "refresh", FF_REQ_REFRESH, 0, "refresh" },
-	{ "purge", FF_REQ_PURGE, 0, "purge" },
-	{ "help", 0, 0, "help" },
-};
+enum ff_status
+ff_flushtext_parse(char *line, size_t len, size_t max, unsigned allow,
+    struct ff_flushtext_req *r, struct ff_err *e)
+{
+	char *w[TEXT_MAX_WORDS + 1];
+	size_t n, i;
+
+	memset(r, 0, sizeof(*r));
+	r->name = "";
+	if (memchr(line, 0, len) || len > max)
+		return ff_err_set(e, FF_BAD, len > max ? "line too long" :
+		    "NUL byte in a text request"), FF_BAD;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	line[len] = 0;
+	if ((n = split(line, w, TEXT_MAX_WORDS)) == 0)
+		return ff_err_set(e, FF_USAGE, "empty request; try: help"), FF_USAGE;
+	r->name = w[0];
+	if ((i = command(w[0], strlen(w[0]))) == NCOMMANDS)
+		return ff_err_set(e, FF_USAGE, "unknown request; try: help"), FF_USAGE;
+	if (n - 1 != commands[i].args)
+		return ff_err_set(e, FF_USAGE, "usage: %s", commands[i].usage), FF_USAGE;
+	if (commands[i].req == 0) {
+		append(r->details, sizeof(r->details), "commands");
+		for (size_t j = 0; j < NCOMMANDS; j++)
+			if (commands[j].req == 0 || (allow & commands[j].req))
+				append(r->details, sizeof(r->details), "%c%s",
+				    strchr(r->details, '=') ? ',' : '=', commands[j].name);
+		return FF_OK;
+	}
+	if (commands[i].req == FF_REQ_ADD || commands[i].req == FF_REQ_SEND)
+		r->site = w[1];
+	if (commands[i].req == FF_REQ_ADD || commands[i].req == FF_REQ_SEND_FILE) {
+		const char *id = w[commands[i].req == FF_REQ_ADD ? 2 : 1];
+
+		if (!ff_qid_ok(id, strlen(id)))
+			return ff_err_set(e, FF_BAD, "bad queue ID"), FF_BAD;
+		r->id = id;
+	}
+	r->req = commands[i].req;
+	return FF_OK;
+}
 
 /* field - one key=value more, one space from the one before */
 static void field(char *, size_t, const char *, ...) FF_PRINTF(3, 4);
@@ -118,21 +157,21 @@ field(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* details - the key=value part of a reply, fields one space apart */
-static void
-details(const struct ff_flushd *d, unsigned bit, enum ff_status st, char *buf, size_t size)
+void
+ff_flushtext_details(unsigned req, enum ff_status st, const struct ff_flush_outcome *o,
+    char *buf, size_t size)
 {
-	const struct ff_counts *c = &d->c;
+	const struct ff_counts *c = &o->c;
 
 	buf[0] = 0;
-	switch (bit) {
+	switch (req) {
 	case FF_REQ_ADD:
 		if (st == FF_OK)
-			field(buf, size, "log=%s", d->log);
+			field(buf, size, "log=%s", o->log);
 		break;
 	case FF_REQ_SEND:
-		if (d->log[0])
-			field(buf, size, "log=%s", d->log);
+		if (o->log[0])
+			field(buf, size, "log=%s", o->log);
 		if (st == FF_OK || st == FF_NOTHING || c->lines > 0)
 			field(buf, size, "moved=%lu incoming=%lu gone=%lu", c->moved, c->incoming,
 			    c->gone);
@@ -146,74 +185,27 @@ details(const struct ff_flushd *d, unsigned bit, enum ff_status st, char *buf, s
 	case FF_REQ_PURGE:
 		if (st != FF_CONFIG && st != FF_DENY)
 			field(buf, size, "logs=%lu refreshed=%lu purged=%lu kept=%lu moved=%lu "
-			    "errors=%lu", d->t.logs, d->t.refreshed, d->t.purged, d->t.kept,
-			    d->t.c.moved, d->t.errors);
+			    "errors=%lu", o->t.logs, o->t.refreshed, o->t.purged, o->t.kept,
+			    o->t.c.moved, o->t.errors);
 		break;
 	}
 }
 
-int
-ff_flushd_text(struct ff_flushd *d, struct ff_spool *sp, struct ff_ain *in, int out)
+void
+ff_flushtext_reply(char *line, size_t size, enum ff_status st, const char *details,
+    const struct ff_err *e)
 {
-	char *line = in->buf + in->pos, *nl, *w[TEXT_MAX_WORDS + 1], extra[512];
-	size_t len = in->len - in->pos, n, i;
+	char msg[4 * sizeof(e->msg) + 1];
 
-	/* the line: up to the newline, or everything there is */
-	if ((nl = memchr(line, '\n', len)) != NULL)
-		len = (size_t)(nl - line);
-	if (memchr(line, 0, len) || len > d->max_string) {
-		ff_err_set(&d->err, FF_BAD, len > d->max_string ? "line too long" :
-		    "NUL byte in a text request");
-		d->st = FF_BAD;
-		return ff_flushd_text_reply(d, out, FF_BAD, NULL);
+	snprintf(line, size, "%d %s", ff_status_exit(st), ff_status_name(st));
+	if (details && *details)
+		append(line, size, " %s", details);
+	if (st != FF_OK && st != FF_NOTHING && e->msg[0]) {
+		strvisx(msg, e->msg, strnlen(e->msg, sizeof(e->msg)),
+		    VIS_CSTYLE | VIS_DQ | VIS_NL | VIS_TAB | VIS_OCTAL);
+		append(line, size, " msg=\"%s\"", msg);
 	}
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
-	line[len] = 0;		/* the newline's place, or the spare byte after the input */
-	n = split(line, w, TEXT_MAX_WORDS);
-	if (n == 0) {
-		ff_err_set(&d->err, FF_USAGE, "empty request; try: help");
-		d->st = FF_USAGE;
-		return ff_flushd_text_reply(d, out, FF_USAGE, NULL);
-	}
-	ff_flushd_note(d->request, sizeof(d->request), w[0], strlen(w[0]));
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcasecmp(w[0], commands[i].name) == 0)
-			break;
-	if (i == sizeof(commands) / sizeof(commands[0])) {
-		ff_err_set(&d->err, FF_USAGE, "unknown request; try: help");
-		d->st = FF_USAGE;
-		return ff_flushd_text_reply(d, out, FF_USAGE, NULL);
-	}
-	if (n - 1 != commands[i].args) {
-		ff_err_set(&d->err, FF_USAGE, "usage: %s", commands[i].usage);
-		d->st = FF_USAGE;
-		return ff_flushd_text_reply(d, out, FF_USAGE, NULL);
-	}
-	if (commands[i].bit == 0) {
-		d->st = FF_OK;
-		extra[0] = 0;
-		append(extra, sizeof(extra), "commands");
-		for (size_t j = 0; j < sizeof(commands) / sizeof(commands[0]); j++)
-			if (commands[j].bit == 0 || (d->allow & commands[j].bit))
-				append(extra, sizeof(extra), "%c%s",
-				    strchr(extra, '=') ? ',' : '=', commands[j].name);
-		return ff_flushd_text_reply(d, out, FF_OK, extra);
-	}
-	if (commands[i].bit == FF_REQ_ADD || commands[i].bit == FF_REQ_SEND)
-		ff_flushd_note(d->site, sizeof(d->site), w[1], strlen(w[1]));
-	if (commands[i].bit == FF_REQ_ADD || commands[i].bit == FF_REQ_SEND_FILE) {
-		const char *id = w[commands[i].bit == FF_REQ_ADD ? 2 : 1];
-
-		if (!ff_qid_ok(id, strlen(id))) {
-			ff_err_set(&d->err, FF_BAD, "bad queue ID");
-			d->st = FF_BAD;
-			return ff_flushd_text_reply(d, out, FF_BAD, NULL);
-		}
-		strlcpy(d->queue_id, id, sizeof(d->queue_id));
-	}
-	d->st = ff_flushd_do(d, sp, commands[i].bit, commands[i].bit == FF_REQ_SEND_FILE ? NULL : w[1],
-	    commands[i].bit == FF_REQ_ADD ? w[2] : commands[i].bit == FF_REQ_SEND_FILE ? w[1] : NULL);
-	details(d, commands[i].bit, d->st, extra, sizeof(extra));
-	return ff_flushd_text_reply(d, out, d->st, extra);
+	/* room for the newline even when the line was cut */
+	line[size - 2] = 0;
+	strlcat(line, "\n", size);
 }

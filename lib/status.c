@@ -11,20 +11,19 @@
 static const struct {
 	const char *name;
 	int exit;
-	int wire;
 	int rank;	/* higher wins in ff_status_worse() */
 } status_tab[] = {
-	[FF_OK] = { "ok", EX_OK, 0, 0 },
-	[FF_NOTHING] = { "nothing", FF_EXIT_NOTHING, 0, 1 },
-	[FF_USAGE] = { "usage", EX_USAGE, 3, 9 },
-	[FF_BAD] = { "bad", EX_DATAERR, 3, 3 },
-	[FF_BADSITE] = { "bad", EX_DATAERR, 4, 3 },
-	[FF_DENY] = { "denied", EX_NOPERM, 4, 2 },
-	[FF_FAIL] = { "failed", EX_CONFIG, -1, 5 },
-	[FF_CONFIG] = { "config", EX_CONFIG, -1, 5 },
-	[FF_TEMP] = { "tempfail", EX_TEMPFAIL, -1, 6 },
-	[FF_SYSERR] = { "error", EX_OSERR, -1, 7 },
-	[FF_SOFTWARE] = { "software", EX_SOFTWARE, -1, 8 },
+	[FF_OK] = { "ok", EX_OK, 0 },
+	[FF_NOTHING] = { "nothing", FF_EXIT_NOTHING, 1 },
+	[FF_USAGE] = { "usage", EX_USAGE, 9 },
+	[FF_BAD] = { "bad", EX_DATAERR, 3 },
+	[FF_BADSITE] = { "bad", EX_DATAERR, 3 },
+	[FF_DENY] = { "denied", EX_NOPERM, 2 },
+	[FF_FAIL] = { "failed", EX_CONFIG, 5 },
+	[FF_CONFIG] = { "config", EX_CONFIG, 5 },
+	[FF_TEMP] = { "tempfail", EX_TEMPFAIL, 6 },
+	[FF_SYSERR] = { "error", EX_OSERR, 7 },
+	[FF_SOFTWARE] = { "software", EX_SOFTWARE, 8 },
 };
 
 static int
@@ -108,12 +107,6 @@ int
 ff_status_exit(enum ff_status st)
 {
 	return valid(st) ? status_tab[st].exit : EX_SOFTWARE;
-}
-
-int
-ff_status_wire(enum ff_status st)
-{
-	return valid(st) ? status_tab[st].wire : -1;
 }
 
 const char *

@@ -8,7 +8,6 @@
  *	int ff_err_sys(struct ff_err *e, int errnum, const char *fmt, ...);
  *	void ff_err_clear(struct ff_err *e);
  *	int ff_status_exit(enum ff_status st);
- *	int ff_status_wire(enum ff_status st);
  *	const char *ff_status_name(enum ff_status st);
  *	enum ff_status ff_status_worse(enum ff_status a, enum ff_status b);
  *
@@ -20,8 +19,8 @@
  *	EINTR, ENOMEM, ...) become FF_TEMP, anything else FF_SYSERR.
  *
  *	ff_status_exit() maps a status to the sysexits(3) code every
- *	command uses; ff_status_wire() to Postfix's flush status (OK 0,
- *	BAD 3, DENY 4, FAIL -1); ff_status_name() to a stable word used
+ *	command uses (Postfix's flush status is flushproto.h's
+ *	ff_flush_wire_status()); ff_status_name() to a stable word used
  *	in JSON and in the text protocol. ff_status_worse() picks the
  *	status that decides a command's exit when several items failed.
  */
@@ -57,7 +56,6 @@ int ff_err_sys(struct ff_err *, int, const char *, ...) FF_PRINTF(3, 4);
 void ff_err_clear(struct ff_err *);
 enum ff_status ff_errno_status(int);
 int ff_status_exit(enum ff_status);
-int ff_status_wire(enum ff_status);
 const char *ff_status_name(enum ff_status);
 enum ff_status ff_status_worse(enum ff_status, enum ff_status);
 

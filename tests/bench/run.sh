@@ -594,7 +594,7 @@ rebuild_bench() {
 	printf '%-52s %7s ms\n' "fflush-add --rebuild, empty flush/" "$(ms "$ours")"
 	printf '%-52s %7s ms\n' "postqueue -j | jq | fflush-add - (Postfix's showq)" \
 		"$(if [ "$pipe" = 0 ]; then echo n/a; else ms "$pipe"; fi)"
-	echo "rebuild / floor: $(ratio "$ours" "$floor")x (target <= 1.5), / floor on $cpus threads: $(ratio "$ours" "$floorj")x; pipeline / rebuild: $(ratio "$pipe" "$ours")x (target >= 10); medians of $RUNS runs"
+	echo "rebuild / floor: $(ratio "$ours" "$floor")x (target <= 1.5), / floor on $cpus threads: $(ratio "$ours" "$floorj")x; pipeline / rebuild: $(ratio "$pipe" "$ours")x (target >= 10; the floor on $cpus threads allows $(ratio "$pipe" "$floorj")x here); medians of $RUNS runs"
 	rm -rf "$q" "$cfg" "$W/rbdata" "$W/rb.pairs"
 }
 

@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	d.timeout_ms = 2000;
 	d.max_string = 1024;
 	d.max_request = 8192;
-	ff_err_set(&d.err, FF_CONFIG, "no spool");
+	ff_err_set(&d.out.err, FF_CONFIG, "no spool");
 	ff_flushd_serve(&d, NULL, in[0], rep[0]);
 	close(rep[0]);
 	n = read(rep[1], out, sizeof(out));

@@ -216,7 +216,7 @@ serve(const char *in, size_t len, int mode, char *out, size_t size)
 	ff_flushd_defaults(&d);
 	d.mode = mode;
 	d.timeout_ms = 1000;
-	ff_err_set(&d.err, FF_CONFIG, "no spool in this test");
+	ff_err_set(&d.out.err, FF_CONFIG, "no spool in this test");
 	ff_flushd_serve(&d, NULL, sv[0], sv[0]);
 	close(sv[0]);
 	while ((n = read(sv[1], out + got, size - got)) > 0)
@@ -298,7 +298,7 @@ test_client(void)
 			cfd = accept(lfd, NULL, NULL);
 			ff_flushd_defaults(&d);
 			d.timeout_ms = 2000;
-			ff_err_set(&d.err, FF_CONFIG, "no spool");
+			ff_err_set(&d.out.err, FF_CONFIG, "no spool");
 			ff_flushd_serve(&d, NULL, cfd, cfd);
 			close(cfd);
 		}

@@ -5,6 +5,7 @@
 #include <sysexits.h>
 
 #include "unit.h"
+#include "flushproto.h"
 #include "status.h"
 
 static void
@@ -35,7 +36,7 @@ test_tables(void)
 	for (size_t i = 0; i < UNIT_COUNT(t); i++) {
 		UNIT_CASE("status %d (%s)", (int)t[i].st, t[i].name);
 		CHECK_INT_EQ(ff_status_exit(t[i].st), t[i].exit);
-		CHECK_INT_EQ(ff_status_wire(t[i].st), t[i].wire);
+		CHECK_INT_EQ(ff_flush_wire_status(t[i].st, 0), t[i].wire);
 		CHECK_STR_EQ(ff_status_name(t[i].st), t[i].name);
 	}
 	/* the written-out codes are sysexits(3)'s */
