@@ -1,14 +1,7 @@
 /*
  * scache-ctl - the shared connection cache: run its server, save and find connections
  *
- *	scache-ctl save-endp [--fd N] TTL ENDPOINT PROPS
- *	scache-ctl find-endp [--fd N] ENDPOINT [-- CMD [ARG...]]
- *	scache-ctl save-dest TTL DEST DEST-PROPS ENDPOINT
- *	scache-ctl find-dest [--fd N] DEST [-- CMD [ARG...]]
- *	scache-ctl stats | list | delete [--endp | --dest] LABEL | delete --all
- *	scache-ctl serve [--replace] [--max-sessions N] [-a OPS=WHO]...
- *
- * See scache-ctl(8).
+ * The subcommands are the table subcmds[] below; see scache-ctl(8).
  */
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -31,17 +24,109 @@
 
 static struct ff_cli cli;
 
+enum { OPT_FD = 0x200, OPT_ENDP, OPT_DEST, OPT_ALL, OPT_REPLACE, OPT_TRUST, OPT_LIST };
+
+/* what a subcommand takes besides the options that every one takes */
+enum {
+	T_FD = 1 << 0,		/* --fd N */
+	T_DELETE = 1 << 1,	/* --endp, --dest, --all */
+	T_SERVE = 1 << 2,	/* --replace, --allow, --trust-savers, --max-sessions */
+	T_CMD = 1 << 3,		/* -- CMD [ARG...] after the operands */
+	T_ALL = 1 << 4,		/* --all instead of the operands */
+	T_CLIENT = 1 << 5,	/* usage: a client (-q, -n) */
+	T_JSON = 1 << 6,	/* usage: --json shapes its output */
+	T_OWN = 1 << 7,		/* a request only fastflush's server knows */
+	T_SAMELINE = 1 << 8,	/* usage: on the line of the subcommand before it */
+};
+
+/* the options of T_FD, T_DELETE and T_SERVE, in the order they are checked */
+static const struct {
+	int bit;
+	const char *syn;	/* usage, before the operands */
+	const char *opts[5];
+} optgroups[] = {
+	{ T_SERVE, "[--replace] [-m N] [-a OPS=WHO]... [--trust-savers]",
+	  { "--replace", "--allow", "--trust-savers", "--max-sessions" } },
+	{ T_DELETE, "[--endp | --dest]", { "--endp", "--dest", "--all" } },
+	{ T_FD, "[--fd N]", { "--fd" } },
+};
+
+struct opts {
+	const char *timeout;
+	int no_start, fd, kind, all, replace, trust_savers;
+	long max_sessions;
+	const char **allow;
+	size_t nallow;
+	char **cmd;		/* after "--" */
+};
+
+struct subcmd;
+typedef int subcmd_fn(const struct subcmd *, const struct opts *, char **, int);
+static subcmd_fn save_endp, find_endp, save_dest, find_dest, stats, list, delete, serve;
+
+/*
+ * subcmds - the subcommands: dispatch, their argument counts and options,
+ * and the usage text all come from here (as does --list-commands, which
+ * tests/docs.bats checks the completions against)
+ */
+static const struct subcmd {
+	const char *name;
+	subcmd_fn *fn;
+	int min, max;		/* operands */
+	int takes;		/* T_ */
+	const char *args;	/* the operands, for usage, --help and "want ..." */
+	const char *help;	/* --help; lines after the first are indented */
+} subcmds[] = {
+	{ "save-endp", save_endp, 3, 3, T_CLIENT | T_FD, "TTL ENDPOINT PROPS",
+	  "cache descriptor N (--fd, default 0) for TTL\n"
+	  "seconds (at most connection_cache_ttl_limit)" },
+	{ "find-endp", find_endp, 1, 1, T_CLIENT | T_JSON | T_FD | T_CMD, "ENDPOINT",
+	  "take the oldest connection saved for ENDPOINT: print\n"
+	  "its properties, or run CMD with it on descriptor N\n"
+	  "(--fd, default 3; also SCACHE_FD, SCACHE_ENDP_PROPS)" },
+	{ "save-dest", save_dest, 4, 4, T_CLIENT, "TTL DEST DEST-PROPS ENDPOINT",
+	  "bind DEST to ENDPOINT" },
+	{ "find-dest", find_dest, 1, 1, T_CLIENT | T_JSON | T_FD | T_CMD, "DEST",
+	  "a connection through DEST's bindings, oldest first\n"
+	  "(prints destination and endpoint properties; with CMD\n"
+	  "also SCACHE_DEST_PROPS)" },
+	{ "stats", stats, 0, 0, T_CLIENT | T_JSON | T_OWN, "",
+	  "counters; list: what is cached, with time left" },
+	/* no help line of its own: stats' says what it does */
+	{ "list", list, 0, 0, T_CLIENT | T_JSON | T_OWN | T_SAMELINE, "", NULL },
+	{ "delete", delete, 1, 1, T_CLIENT | T_DELETE | T_ALL | T_OWN, "LABEL",
+	  "drop connections and bindings saved under LABEL" },
+	{ "serve", serve, 0, 0, T_SERVE, "",
+	  "run the server in the foreground" },
+};
+
+#define NSUBCMDS	(sizeof(subcmds) / sizeof(subcmds[0]))
+#define NGROUPS		(sizeof(optgroups) / sizeof(optgroups[0]))
+
 static void
 usage(FILE *fp)
 {
+	char left[64];
+
+	for (size_t i = 0; i < NSUBCMDS; i++) {
+		const struct subcmd *sc = &subcmds[i];
+
+		if (sc->takes & T_SAMELINE)
+			continue;
+		fprintf(fp, "%s scache-ctl %s%s %s", i == 0 ? "usage:" : "      ",
+		    sc->takes & T_CLIENT ? "[-qv] [-c dir] [-o name=value] [-t time] [-n]" :
+		    "[-v] [-c dir] [-o name=value] [-t time]",
+		    sc->takes & T_JSON ? " [--json]" : "", sc->name);
+		for (size_t j = i + 1; j < NSUBCMDS && (subcmds[j].takes & T_SAMELINE); j++)
+			fprintf(fp, " | %s", subcmds[j].name);
+		for (size_t g = 0; g < NGROUPS; g++)
+			if (sc->takes & optgroups[g].bit)
+				fprintf(fp, " %s", optgroups[g].syn);
+		if (*sc->args)
+			fprintf(fp, sc->takes & T_ALL ? " {%s | --all}" : " %s", sc->args);
+		fputs(sc->takes & T_CMD ? " [-- CMD [ARG...]]\n" : "\n", fp);
+	}
 	fprintf(fp,
-	    "usage: scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] save-endp [--fd N] TTL ENDPOINT PROPS\n"
-	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] [--json] find-endp [--fd N] ENDPOINT [-- CMD [ARG...]]\n"
-	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] save-dest TTL DEST DEST-PROPS ENDPOINT\n"
-	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] [--json] find-dest [--fd N] DEST [-- CMD [ARG...]]\n"
-	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] [--json] stats | list\n"
-	    "       scache-ctl [-qv] [-c dir] [-o name=value] [-t time] [-n] delete [--endp | --dest] {LABEL | --all}\n"
-	    "       scache-ctl [-v] [-c dir] [-o name=value] [-t time] serve [--replace] [-m N] [-a OPS=WHO]... [--trust-savers]\n"
 	    "\n"
 	    "The shared connection cache of a Postfix spool, as Postfix's scache(8):\n"
 	    "connections (open descriptors) saved under an endpoint label (an address)\n"
@@ -50,19 +135,22 @@ usage(FILE *fp)
 	    "on demand when nothing answers on private/scache (unless -n). As the\n"
 	    "command of master.cf's scache line (make install-postfix) scache-ctl is the\n"
 	    "server, run by Postfix's master with master's arguments.\n"
-	    "\n"
-	    "  save-endp TTL ENDPOINT PROPS  cache descriptor N (--fd, default 0) for TTL\n"
-	    "                       seconds (at most connection_cache_ttl_limit)\n"
-	    "  find-endp ENDPOINT   take the oldest connection saved for ENDPOINT: print\n"
-	    "                       its properties, or run CMD with it on descriptor N\n"
-	    "                       (--fd, default 3; also SCACHE_FD, SCACHE_ENDP_PROPS)\n"
-	    "  save-dest TTL DEST DEST-PROPS ENDPOINT  bind DEST to ENDPOINT\n"
-	    "  find-dest DEST       a connection through DEST's bindings, oldest first\n"
-	    "                       (prints destination and endpoint properties; with CMD\n"
-	    "                       also SCACHE_DEST_PROPS)\n"
-	    "  stats                counters; list: what is cached, with time left\n"
-	    "  delete LABEL         drop connections and bindings saved under LABEL\n"
-	    "  serve                run the server in the foreground\n"
+	    "\n");
+	for (size_t i = 0; i < NSUBCMDS; i++) {
+		const struct subcmd *sc = &subcmds[i];
+
+		if (sc->help == NULL)
+			continue;
+		snprintf(left, sizeof(left), "%s%s%s", sc->name, *sc->args ? " " : "", sc->args);
+		fprintf(fp, "  %-19s  ", left);
+		for (const char *h = sc->help; *h; h++)
+			if (*h == '\n')
+				fputs("\n                       ", fp);
+			else
+				fputc(*h, fp);
+		fputc('\n', fp);
+	}
+	fprintf(fp,
 	    "\n"
 	    "  -c, --config DIR     Postfix configuration directory (main.cf)\n"
 	    "  -o NAME=VALUE        override a main.cf parameter (repeatable)\n"
@@ -93,15 +181,30 @@ usage(FILE *fp)
 	    "error, 78 configuration; with CMD its exit status, 126/127 if it cannot run.\n");
 }
 
-enum { OPT_FD = 0x200, OPT_ENDP, OPT_DEST, OPT_ALL, OPT_REPLACE, OPT_TRUST };
+/* list_commands - --list-commands: each subcommand and the options only it (and its kind) takes */
+static void
+list_commands(void)
+{
+	for (size_t i = 0; i < NSUBCMDS; i++) {
+		fputs(subcmds[i].name, stdout);
+		for (size_t g = 0; g < NGROUPS; g++)
+			for (size_t k = 0; (subcmds[i].takes & optgroups[g].bit) && optgroups[g].opts[k]; k++)
+				printf(" %s", optgroups[g].opts[k]);
+		putchar('\n');
+	}
+}
 
-struct opts {
-	const char *timeout;
-	int no_start, fd, kind, all, replace, trust_savers;
-	long max_sessions;
-	const char **allow;
-	size_t nallow;
-};
+/* join - words separated by ", ", the last two by last: "a, b and c" */
+static void
+join(char *buf, size_t size, const char *const *w, size_t n, const char *last)
+{
+	*buf = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strlcat(buf, i + 1 == n ? last : ", ", size);
+		strlcat(buf, w[i], size);
+	}
+}
 
 static int
 fail(const struct ff_err *e, int code)
@@ -126,13 +229,40 @@ usage_error(const char *fmt, ...)
 	return EX_USAGE;
 }
 
+/* want_error - the wrong number of operands for sc */
+static int
+want_error(const struct subcmd *sc)
+{
+	if (sc->max == 0)
+		return usage_error("%s takes no arguments", sc->name);
+	return usage_error("%s: want %s%s", sc->name, sc->args, sc->takes & T_ALL ? ", or --all" : "");
+}
+
+/* options_error - options of group g given to sub, which does not take them */
+static int
+options_error(size_t g, const char *sub)
+{
+	const char *names[NSUBCMDS];
+	char opts[128], subs[256];
+	size_t n = 0, nopts = 0;
+
+	for (size_t i = 0; i < NSUBCMDS; i++)
+		if (subcmds[i].takes & optgroups[g].bit)
+			names[n++] = subcmds[i].name;
+	while (optgroups[g].opts[nopts])
+		nopts++;
+	join(opts, sizeof(opts), optgroups[g].opts, nopts, " and ");
+	join(subs, sizeof(subs), names, n, " and ");
+	return usage_error("%s %s for %s, not %s", opts, nopts == 1 ? "is" : "are", subs, sub);
+}
+
 /*
- * server_status - the exit code for a status the server sent; own: the
- * request is one only fastflush's server has (stats, list, delete), where
- * status 1 means a server that does not know it and 2 a refusal
+ * server_status - the exit code for a status the server sent to sc; for a
+ * request only fastflush's server has (T_OWN: stats, list, delete) status
+ * 1 means a server that does not know it and 2 a refusal
  */
 static int
-server_status(int st, const char *what, int own)
+server_status(int st, const struct subcmd *sc)
 {
 	static const struct {
 		const char *msg;
@@ -144,11 +274,11 @@ server_status(int st, const char *what, int own)
 		    EX_UNAVAILABLE },
 		  { "permission denied", EX_NOPERM } },
 	};
-	int i = st == FF_SCACHE_BAD ? 0 : 1;
+	int i = st == FF_SCACHE_BAD ? 0 : 1, own = (sc->takes & T_OWN) != 0;
 
 	if (st == FF_SCACHE_OK)
 		return EX_OK;
-	fprintf(stderr, "scache-ctl: %s: %s\n", what, bad[own][i].msg);
+	fprintf(stderr, "scache-ctl: %s: %s\n", sc->name, bad[own][i].msg);
 	return bad[own][i].code;
 }
 
@@ -202,18 +332,16 @@ parse_ttl(const char *arg, int *ttl)
 }
 
 static int
-save_endp(const struct opts *o, char **av, int ac)
+save_endp(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 {
 	struct ff_scclnt c;
 	struct ff_err e = { .status = FF_OK };
-	int ttl, fd = o->fd < 0 ? 0 : o->fd, r;
+	int ttl = 0, fd = o->fd < 0 ? 0 : o->fd, r;
 
-	if (ac != 3)
-		return usage_error("save-endp: want TTL ENDPOINT PROPS%s", "");
 	if ((r = parse_ttl(av[0], &ttl)) != EX_OK)
 		return r;
 	if (fcntl(fd, F_GETFD) < 0) {
-		fprintf(stderr, "scache-ctl: save-endp: descriptor %d: %s\n", fd, strerror(errno));
+		fprintf(stderr, "scache-ctl: %s: descriptor %d: %s\n", sc->name, fd, strerror(errno));
 		return EX_USAGE;
 	}
 	if ((r = open_client(&c, o)) != EX_OK)
@@ -222,18 +350,16 @@ save_endp(const struct opts *o, char **av, int ac)
 	ff_scclnt_close(&c);
 	if (r < 0)
 		return fail(&e, EX_TEMPFAIL);
-	return server_status(r, "save-endp", 0);
+	return server_status(r, sc);
 }
 
 static int
-save_dest(const struct opts *o, char **av, int ac)
+save_dest(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 {
 	struct ff_scclnt c;
 	struct ff_err e = { .status = FF_OK };
-	int ttl, r;
+	int ttl = 0, r;
 
-	if (ac != 4)
-		return usage_error("save-dest: want TTL DEST DEST-PROPS ENDPOINT%s", "");
 	if ((r = parse_ttl(av[0], &ttl)) != EX_OK)
 		return r;
 	if ((r = open_client(&c, o)) != EX_OK)
@@ -242,7 +368,7 @@ save_dest(const struct opts *o, char **av, int ac)
 	ff_scclnt_close(&c);
 	if (r < 0)
 		return fail(&e, EX_TEMPFAIL);
-	return server_status(r, "save-dest", 0);
+	return server_status(r, sc);
 }
 
 /* run - hand fd to cmd on descriptor n and become cmd */
@@ -272,17 +398,13 @@ run(int fd, int n, char **cmd, const char *dprop, const char *eprop)
 }
 
 static int
-find(const struct opts *o, int dest, char **av, int ac, char **cmd)
+find(const struct subcmd *sc, const struct opts *o, char **av, int dest)
 {
 	struct ff_scclnt c;
 	struct ff_err e = { .status = FF_OK };
 	char *dprop = NULL, *eprop = NULL;
 	int fd, r, n = o->fd < 0 ? 3 : o->fd;
 
-	if (ac != 1)
-		return usage_error(dest ? "find-dest: want DEST%s" : "find-endp: want ENDPOINT%s", "");
-	if (n > 1000000)
-		return usage_error("bad --fd: %s", "too large");
 	if ((r = open_client(&c, o)) != EX_OK)
 		return r;
 	r = dest ? ff_scclnt_find_dest(&c, av[0], &dprop, &eprop, &fd, &e) :
@@ -296,9 +418,9 @@ find(const struct opts *o, int dest, char **av, int ac, char **cmd)
 			fprintf(stderr, "scache-ctl: %s: nothing cached\n", av[0]);
 		r = FF_EXIT_NOTHING;
 	} else if (r != FF_SCACHE_OK) {
-		r = server_status(r, dest ? "find-dest" : "find-endp", 0);
-	} else if (cmd) {
-		r = run(fd, n, cmd, dprop, eprop);
+		r = server_status(r, sc);
+	} else if (o->cmd) {
+		r = run(fd, n, o->cmd, dprop, eprop);
 	} else {
 		if (cli.json) {
 			putchar('{');
@@ -324,6 +446,18 @@ find(const struct opts *o, int dest, char **av, int ac, char **cmd)
 	return r;
 }
 
+static int
+find_endp(const struct subcmd *sc, const struct opts *o, char **av, int ac)
+{
+	return find(sc, o, av, 0);
+}
+
+static int
+find_dest(const struct subcmd *sc, const struct opts *o, char **av, int ac)
+{
+	return find(sc, o, av, 1);
+}
+
 /*
  * stats_counter_ok - what the stats reply may hold: a counter named with
  * 1 to 64 of [a-z0-9_] whose value is a decimal number of 1 to 20 digits.
@@ -341,7 +475,7 @@ stats_counter_ok(const char *n, const char *v)
 }
 
 static int
-stats(const struct opts *o)
+stats(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 {
 	struct ff_scclnt c;
 	struct ff_err e = { .status = FF_OK };
@@ -371,12 +505,12 @@ stats(const struct opts *o)
 	}
 	ff_alist_free(&l);
 	if (dropped > 0) {
-		fprintf(stderr, "scache-ctl: stats: %zu item%s of the server's reply not a "
-		    "counter (a name of a-z, 0-9, _ and a decimal number); not shown\n", dropped,
-		    dropped == 1 ? "" : "s");
+		fprintf(stderr, "scache-ctl: %s: %zu item%s of the server's reply not a "
+		    "counter (a name of a-z, 0-9, _ and a decimal number); not shown\n", sc->name,
+		    dropped, dropped == 1 ? "" : "s");
 		return EX_PROTOCOL;
 	}
-	return server_status(r, "stats", 1);
+	return server_status(r, sc);
 }
 
 static void
@@ -425,7 +559,7 @@ list_row(const struct ff_alist *l, size_t from, size_t to)
 }
 
 static int
-list(const struct opts *o)
+list(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 {
 	struct ff_scclnt c;
 	struct ff_err e = { .status = FF_OK };
@@ -454,21 +588,19 @@ list(const struct opts *o)
 			list_row(&l, row, l.n);
 	}
 	ff_alist_free(&l);
-	return server_status(r, "list", 1);
+	return server_status(r, sc);
 }
 
 static int
-delete(const struct opts *o, char **av, int ac)
+delete(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 {
 	struct ff_scclnt c;
 	struct ff_err e = { .status = FF_OK };
 	unsigned long count;
 	int r;
 
-	if (o->all ? ac != 0 : ac != 1)
-		return usage_error("delete: want LABEL, or --all%s", "");
 	if (!o->all && av[0][0] == 0)
-		return usage_error("delete: empty LABEL (use --all)%s", "");
+		return usage_error("%s: empty LABEL (use --all)", sc->name);
 	if ((r = open_client(&c, o)) != EX_OK)
 		return r;
 	r = ff_scclnt_delete(&c, o->kind, o->all ? NULL : av[0], &count, &e);
@@ -477,7 +609,7 @@ delete(const struct opts *o, char **av, int ac)
 		return fail(&e, EX_TEMPFAIL);
 	if (r == FF_SCACHE_OK && !cli.quiet)
 		printf("deleted %lu\n", count);
-	return server_status(r, "delete", 1);
+	return server_status(r, sc);
 }
 
 /* ------------------------------------------------------------ serve */
@@ -573,13 +705,11 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 }
 
 static int
-serve(const struct opts *o, int ac)
+serve(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 {
 	struct ff_scached s;
 	int r;
 
-	if (ac != 0)
-		return usage_error("serve takes no arguments%s", "");
 	ff_scached_defaults(&s);
 	r = serve_with(o, &s);
 	ff_scached_free(&s);
@@ -674,6 +804,52 @@ parse_fd(const char *arg, int *fd)
 	return errstr ? -1 : 0;
 }
 
+static const struct subcmd *
+lookup(const char *name)
+{
+	for (size_t i = 0; i < NSUBCMDS; i++)
+		if (strcmp(subcmds[i].name, name) == 0)
+			return &subcmds[i];
+	return NULL;
+}
+
+/* dispatch - check sub's operands and options against its entry, and run it */
+static int
+dispatch(const char *sub, struct opts *o, char **av, int ac)
+{
+	const struct subcmd *sc = lookup(sub);
+	int takes = sc ? sc->takes : 0, all = (takes & T_ALL) && o->all;
+	int given = (o->fd >= 0 ? T_FD : 0) | (o->kind || o->all ? T_DELETE : 0) |
+	    (o->replace || o->nallow || o->max_sessions || o->trust_savers ? T_SERVE : 0);
+
+	if (o->cmd && (o->cmd[0] == NULL || !(takes & T_CMD)))
+		return o->cmd[0] ? usage_error("%s: no command to run with it", sub) :
+		    usage_error("-- needs a command after it");
+	for (size_t g = 0; g < NGROUPS; g++)
+		if ((given & optgroups[g].bit) && !(takes & optgroups[g].bit))
+			return options_error(g, sub);
+	if (sc == NULL)
+		return usage_error("unknown command: %s", sub);
+	if (all ? ac != 0 : ac < sc->min || ac > sc->max)
+		return want_error(sc);
+	if (o->kind == 0)
+		o->kind = FF_SCACHE_ALL;
+	return sc->fn(sc, o, av, ac);
+}
+
+/* no_command - none given: say which there are */
+static int
+no_command(void)
+{
+	const char *names[NSUBCMDS];
+	char buf[256];
+
+	for (size_t i = 0; i < NSUBCMDS; i++)
+		names[i] = subcmds[i].name;
+	join(buf, sizeof(buf), names, NSUBCMDS, ", ");
+	return usage_error("which command? (%s)", buf);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -689,10 +865,10 @@ main(int argc, char **argv)
 		{ "trust-savers", no_argument, NULL, OPT_TRUST },
 		{ "max-sessions", required_argument, NULL, 'm' },
 		{ "allow", required_argument, NULL, 'a' },
+		{ "list-commands", no_argument, NULL, OPT_LIST },	/* not in usage: for tests */
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .fd = -1 };
-	char **cmd = NULL, *sub;
 	const char *errstr = NULL;
 	int opt, end = argc, r;
 
@@ -704,12 +880,13 @@ main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0) {
 			end = i;
-			cmd = argv + i + 1;
+			o.cmd = argv + i + 1;
 			break;
 		}
 	while ((opt = ff_cli_getopt(&cli, end, argv, "t:nm:a:", longopts, usage)) != -1) {
 		switch (opt) {
 		case FF_CLI_EXIT:
+			free(o.allow);
 			return cli.exit;
 		case 't':
 			o.timeout = optarg;
@@ -718,8 +895,10 @@ main(int argc, char **argv)
 			o.no_start = 1;
 			break;
 		case OPT_FD:
-			if (parse_fd(optarg, &o.fd) < 0)
-				return usage_error("bad --fd: %s", optarg);
+			if (parse_fd(optarg, &o.fd) < 0) {
+				r = usage_error("bad --fd: %s", optarg);
+				goto out;
+			}
 			break;
 		case OPT_ENDP:
 			o.kind |= FF_SCACHE_ENDP;
@@ -738,61 +917,33 @@ main(int argc, char **argv)
 			break;
 		case 'm':
 			o.max_sessions = (long)strtonum(optarg, 1, 10000000, &errstr);
-			if (errstr)
-				return usage_error("bad --max-sessions: %s", optarg);
+			if (errstr) {
+				r = usage_error("bad --max-sessions: %s", optarg);
+				goto out;
+			}
 			break;
 		case 'a': {
 			const char **na = reallocarray(o.allow, o.nallow + 1, sizeof(*na));
 
-			if (na == NULL)
-				return EX_OSERR;
+			if (na == NULL) {
+				r = EX_OSERR;
+				goto out;
+			}
 			o.allow = na;
 			o.allow[o.nallow++] = optarg;
 			break;
 		}
+		case OPT_LIST:
+			list_commands();
+			r = EX_OK;
+			goto out;
 		}
 	}
 	if (optind >= end)
-		return usage_error("which command? (save-endp, find-endp, save-dest, find-dest, "
-		    "stats, list, delete, serve)%s", "");
-	sub = argv[optind++];
-	if (cmd && (cmd[0] == NULL || (strcmp(sub, "find-endp") && strcmp(sub, "find-dest"))))
-		return usage_error(cmd[0] ? "%s: no command to run with it" :
-		    "-- needs a command after it%s", cmd[0] ? sub : "");
-	if ((o.replace || o.nallow || o.max_sessions || o.trust_savers) && strcmp(sub, "serve") != 0)
-		return usage_error("--replace, --allow, --trust-savers and --max-sessions are for "
-		    "serve, not %s", sub);
-	if ((o.kind || o.all) && strcmp(sub, "delete") != 0)
-		return usage_error("--endp, --dest and --all are for delete, not %s", sub);
-	if (o.fd >= 0 && strcmp(sub, "save-endp") && strcmp(sub, "find-endp") &&
-	    strcmp(sub, "find-dest"))
-		return usage_error("--fd is for save-endp, find-endp and find-dest, not %s", sub);
-	if (o.kind == 0)
-		o.kind = FF_SCACHE_ALL;
-	argv += optind;
-	end -= optind;
-	if (strcmp(sub, "save-endp") == 0)
-		r = save_endp(&o, argv, end);
-	else if (strcmp(sub, "find-endp") == 0)
-		r = find(&o, 0, argv, end, cmd);
-	else if (strcmp(sub, "save-dest") == 0)
-		r = save_dest(&o, argv, end);
-	else if (strcmp(sub, "find-dest") == 0)
-		r = find(&o, 1, argv, end, cmd);
-	else if (strcmp(sub, "stats") == 0 || strcmp(sub, "list") == 0)
-		r = end ? usage_error("%s takes no arguments", sub) :
-		    sub[0] == 's' ? stats(&o) : list(&o);
-	else if (strcmp(sub, "delete") == 0)
-		r = delete(&o, argv, end);
-	else if (strcmp(sub, "serve") == 0)
-		r = serve(&o, end);
+		r = no_command();
 	else
-		r = usage_error("unknown command: %s", sub);
+		r = dispatch(argv[optind], &o, argv + optind + 1, end - optind - 1);
+out:
 	free(o.allow);
-	ff_cli_close(&cli);
-	if (fflush(stdout) != 0 && r == EX_OK) {
-		fprintf(stderr, "scache-ctl: write standard output: %s\n", strerror(errno));
-		r = EX_OSERR;
-	}
-	return r;
+	return ff_cli_finish_code(&cli, r);
 }

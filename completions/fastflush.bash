@@ -12,7 +12,9 @@
 
 # _fastflush_options CMD [SUB] - the options CMD takes (as its --help lists
 # them); for scache-ctl those that go with subcommand SUB ("" before the
-# subcommand), all of them without SUB
+# subcommand), all of them without SUB. scache-ctl's subcommands and the
+# options each takes are its table (scache-ctl --list-commands prints it);
+# tests/docs.bats checks that this file and _fastflush follow it.
 _fastflush_options()
 {
 	local common='-c --config -o -q --quiet -v --verbose --json -h --help -V --version'

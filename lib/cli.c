@@ -127,12 +127,18 @@ ff_cli_getopt(struct ff_cli *cli, int argc, char **argv, const char *shortopts,
 int
 ff_cli_finish(struct ff_cli *cli, enum ff_status st)
 {
+	return ff_cli_finish_code(cli, ff_status_exit(st));
+}
+
+int
+ff_cli_finish_code(struct ff_cli *cli, int code)
+{
 	ff_cli_close(cli);
-	if (fflush(stdout) != 0 && st == FF_OK) {
+	if (fflush(stdout) != 0 && code == EX_OK) {
 		ff_msg_error("write standard output: %s", strerror(errno));
-		st = FF_SYSERR;
+		code = ff_status_exit(FF_SYSERR);
 	}
-	return ff_status_exit(st);
+	return code;
 }
 
 /*

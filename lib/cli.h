@@ -6,6 +6,7 @@
  *	int ff_cli_getopt(struct ff_cli *cli, int argc, char **argv, const char *shortopts,
  *	    const struct option *longopts, void (*usage)(FILE *));
  *	int ff_cli_finish(struct ff_cli *cli, enum ff_status st);
+ *	int ff_cli_finish_code(struct ff_cli *cli, int code);
  *	int ff_cli_master(struct ff_cli *cli, const struct ff_master *m);
  *	int ff_cli_open(struct ff_cli *cli, struct ff_err *e);
  *	int ff_cli_reload(struct ff_cli *cli, struct ff_err *e);
@@ -26,7 +27,10 @@
  *	usage to stderr).
  *
  *	ff_cli_finish() closes everything, checks that standard output was
- *	written and returns the exit status for st.
+ *	written and returns the exit status for st. ff_cli_finish_code() is
+ *	the same for a command that works with exit codes rather than
+ *	statuses (scache-ctl: 69, 76, 126, 127 have no status): code, or
+ *	EX_OSERR when code is EX_OK and standard output could not be written.
  *
  *	ff_cli_open() reads the configuration (-c, $MAIL_CONFIG,
  *	/etc/postfix; then -o) and checks it (ff_conf_check(): a -c or
@@ -93,6 +97,7 @@ void ff_cli_init(struct ff_cli *, char **);
 int ff_cli_getopt(struct ff_cli *, int, char **, const char *, const struct option *,
     void (*)(FILE *));
 int ff_cli_finish(struct ff_cli *, enum ff_status);
+int ff_cli_finish_code(struct ff_cli *, int);
 int ff_cli_master(struct ff_cli *, const struct ff_master *);
 int ff_cli_open(struct ff_cli *, struct ff_err *);
 int ff_cli_reload(struct ff_cli *, struct ff_err *);

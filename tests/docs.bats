@@ -183,6 +183,52 @@ $(usage_lines "$c")"
 	done
 }
 
+@test "completion: scache-ctl's subcommands and their options are its table's (--list-commands), in both files" {
+	local table subs own sub opts o offered arm zsubs
+	# one line per subcommand: its name, then the options only it takes
+	table=$("$FF_BUILD/bin/scache-ctl" --list-commands)
+	subs=$(cut -d' ' -f1 <<<"$table" | LC_ALL=C sort)
+	own=$(cut -s -d' ' -f2- <<<"$table" | tr ' ' '\n' | LC_ALL=C sort -u)
+	[ "$(wc -l <<<"$subs")" -ge 8 ] && [ -n "$own" ] || fail "scache-ctl --list-commands: $table"
+	# bash: the subcommands offered, and each one's options (none of another's)
+	[ "$(comp scache-ctl "" | LC_ALL=C sort)" = "$subs" ] ||
+		fail "fastflush.bash offers other subcommands than scache-ctl's: $(comp scache-ctl "" | tr '\n' ' ')"
+	source "$BASHCOMP"
+	while read -r sub opts; do
+		offered=" $(_fastflush_options scache-ctl "$sub") "
+		for o in $own; do
+			if [[ " $opts " == *" $o "* ]]; then
+				[[ $offered == *" $o "* ]] || fail "fastflush.bash: scache-ctl $sub: $o is not offered"
+			else
+				[[ $offered != *" $o "* ]] || fail "fastflush.bash: scache-ctl $sub: $o is offered, but $sub does not take it"
+			fi
+		done
+	done <<<"$table"
+	# zsh: the subcommands described, and a case arm in _fastflush_scache for
+	# each with its options (none of another's)
+	zsubs=$(sed -n "/'1:subcommand:((/,/))'/p" "$ZSHCOMP" | grep -oE '[a-z][a-z-]*\\:' | tr -d '\\:' | LC_ALL=C sort)
+	[ "$zsubs" = "$subs" ] || fail "_fastflush describes other subcommands than scache-ctl's: $(echo $zsubs)"
+	while read -r sub opts; do
+		arm=$(awk -v want="$sub" '
+			/^_fastflush_scache\(\)/ { in_fn = 1 }
+			in_fn && /^}/ { exit }
+			in_fn && match($0, /^[ \t]*\([a-z|-]+\)$/) {
+				n = split(substr($0, index($0, "(") + 1, length($0) - index($0, "(") - 1), w, "|")
+				for (i = 1; i <= n; i++) if (w[i] == want) on = 1
+			}
+			on { print; if (/;;/) exit }' "$ZSHCOMP")
+		[ -n "$arm" ] || fail "_fastflush: no case arm for scache-ctl $sub"
+		for o in $own; do
+			if [[ " $opts " == *" $o "* ]]; then
+				grep -qE -- "(^|[^a-z-])$o([^a-z-]|\$)" <<<"$arm" || fail "_fastflush: scache-ctl $sub: $o is not offered"
+			else
+				! grep -qE -- "(^|[^a-z-])$o([^a-z-]|\$)" <<<"$arm" ||
+					fail "_fastflush: scache-ctl $sub: $o is offered, but $sub does not take it"
+			fi
+		done
+	done <<<"$table"
+}
+
 @test "completion: options of each command" {
 	run comp fflush-send --dr
 	assert_success

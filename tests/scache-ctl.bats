@@ -79,6 +79,56 @@ replace() {
 	run -64 scache-ctl serve extra
 }
 
+@test "scache-ctl: usage errors and usage come from its table of subcommands (--list-commands)" {
+	local names name
+	names=$(scache-ctl --list-commands | cut -d' ' -f1)
+	[ "$(wc -l <<<"$names")" -ge 8 ]
+	run -64 scache-ctl
+	assert_line "scache-ctl: which command? ($(paste -sd, <<<"$names" | sed 's/,/, /g'))"
+	run -64 scache-ctl save-endp 10 ep
+	assert_line "scache-ctl: save-endp: want TTL ENDPOINT PROPS"
+	run -64 scache-ctl save-dest 10 d p
+	assert_line "scache-ctl: save-dest: want TTL DEST DEST-PROPS ENDPOINT"
+	run -64 scache-ctl find-dest
+	assert_line "scache-ctl: find-dest: want DEST"
+	run -64 scache-ctl delete --all x
+	assert_line "scache-ctl: delete: want LABEL, or --all"
+	run -64 scache-ctl delete ''
+	assert_line "scache-ctl: delete: empty LABEL (use --all)"
+	run -64 scache-ctl stats x
+	assert_line "scache-ctl: stats takes no arguments"
+	run -64 scache-ctl serve x
+	assert_line "scache-ctl: serve takes no arguments"
+	run -64 scache-ctl stats --replace
+	assert_line "scache-ctl: --replace, --allow, --trust-savers and --max-sessions are for serve, not stats"
+	run -64 scache-ctl list --all
+	assert_line "scache-ctl: --endp, --dest and --all are for delete, not list"
+	run -64 scache-ctl -a find=root delete --endp x
+	assert_line "scache-ctl: --replace, --allow, --trust-savers and --max-sessions are for serve, not delete"
+	run -64 scache-ctl save-dest --fd 3 10 d p e
+	assert_line "scache-ctl: --fd is for save-endp, find-endp and find-dest, not save-dest"
+	run -64 scache-ctl frob --fd 3
+	assert_line "scache-ctl: --fd is for save-endp, find-endp and find-dest, not frob"
+	run -64 scache-ctl list -- true
+	assert_line "scache-ctl: list: no command to run with it"
+	run -64 scache-ctl find-endp ep --
+	assert_line "scache-ctl: -- needs a command after it"
+	run -64 scache-ctl frob
+	assert_line "scache-ctl: unknown command: frob"
+	# every subcommand has a usage line; --list-commands is not in the usage
+	run scache-ctl --help
+	for name in $names; do
+		assert_output --regexp "(^|
+)(usage: | +)scache-ctl [^
+]* $name( |
+)"
+	done
+	refute_output --partial list-commands
+	# standard output that cannot be written: said, exit 71
+	run -71 bash -c 'scache-ctl --list-commands > /dev/full'
+	assert_output "scache-ctl: error: write standard output: No space left on device"
+}
+
 @test "scache-ctl: no server and -n: exit 69, nothing started" {
 	run -69 scache-ctl -n stats
 	assert_output --partial "connect to"
