@@ -122,6 +122,7 @@ check:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS)
 
 check-run: all $(UNIT_BINS) $(TOOL_BINS)
+	@tests/layers.sh $(B)
 	@VALGRIND=$(VALGRIND) tests/run-unit.sh $(UNIT_BINS)
 	FF_BUILD=$(CURDIR)/$(B) FF_VALGRIND=$(VALGRIND) bats $(BATS_FILES) $(INTEROP_BATS)
 
@@ -237,7 +238,8 @@ fuzz: $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 	  grep -E '^(#[0-9]+.*DONE|Done)' build-fuzz/$$n.log | tail -1; \
 	done
 
-lint:
+lint: $(LIB_OBJS)
+	tests/layers.sh $(B)
 	for m in man/*.[1-8]; do mandoc -Tlint -W warning $$m || exit 1; done
 	shellcheck -x tests/*.sh tests/bench/*.sh examples/*.sh examples/scache.init \
 	  examples/scache.runit/run examples/scache.runit/log/run completions/fastflush.bash .ci/run

@@ -298,30 +298,6 @@ client_events(struct server *sv, struct client *c)
 }
 
 void
-sc_set_deadline(struct server *sv, struct client *c, long when)
-{
-	if ((c->deadline >= 0) == (when >= 0)) {
-		c->deadline = when;
-		return;
-	}
-	if (when >= 0) {
-		c->tnext = sv->timed;
-		c->tprev = NULL;
-		if (sv->timed)
-			sv->timed->tprev = c;
-		sv->timed = c;
-	} else {
-		if (c->tprev)
-			c->tprev->tnext = c->tnext;
-		else
-			sv->timed = c->tnext;
-		if (c->tnext)
-			c->tnext->tprev = c->tprev;
-	}
-	c->deadline = when;
-}
-
-void
 sc_drop(struct server *sv, struct client *c)
 {
 	sc_set_deadline(sv, c, -1);
@@ -339,46 +315,6 @@ sc_drop(struct server *sv, struct client *c)
 		sv->idle_since = sv->now;
 	if (sv->nclients < sv->s->max_clients && sv->stop == 0)
 		listen_events(sv, 1);
-}
-
-/* flush_out - write what is pending; -1: the client is gone */
-static int
-flush_out(struct server *sv, struct client *c)
-{
-	ssize_t n;
-
-	while (c->off < c->out.len) {
-		n = send(c->fd, c->out.buf + c->off, c->out.len - c->off, MSG_NOSIGNAL);
-		if (n > 0) {
-			c->off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return 0;
-		return -1;
-	}
-	c->off = c->out.len = 0;
-	return 0;
-}
-
-/*
- * sc_reply - end the reply list being built in c->out and send it. Like
- * Postfix's daemons, drop input that arrived before the reply.
- */
-void
-sc_reply(struct server *sv, struct client *c)
-{
-	ff_aout_end(&c->out);
-	if (c->out.cap == (size_t)-1) {	/* out of memory building it */
-		ff_msg_warn("%s: reply: %s", c->who, strerror(ENOMEM));
-		c->out.cap = 0;
-		c->eof = 1;
-	}
-	c->pos = c->len = 0;
-	if (flush_out(sv, c) < 0)
-		c->eof = 1;
 }
 
 /* add_client - a new connection: greet it; -1 when it could not be taken */
@@ -433,7 +369,7 @@ add_client(struct server *sv, int fd)
 	if (ff_verbose > 0)
 		ff_msg_info("connect from %s", c->who);
 	ff_aout_put(&c->out, "protocol", "connection_cache_protocol");
-	sc_reply(sv, c);
+	sc_reply(c);
 	if (c->eof) {
 		sc_drop(sv, c);
 		return 0;
@@ -526,7 +462,7 @@ static void
 client_ready(struct server *sv, struct client *c, uint32_t events)
 {
 	if (events & EPOLLOUT) {
-		if (flush_out(sv, c) < 0) {
+		if (sc_flush(c) < 0) {
 			sc_drop(sv, c);
 			return;
 		}

@@ -63,10 +63,19 @@ struct server {
 	int stop;		/* 1: exit; 2: handed off */
 };
 
-/* scached.c */
-void sc_reply(struct server *, struct client *);
-void sc_drop(struct server *, struct client *);
+/*
+ * The layers within the server, each calling only those below it:
+ * scached.c (the event loop: accept, read, timers, drop) calls
+ * scproto.c (the requests) and schandoff.c (the takeover); all of them
+ * call scconn.c (a client's reply and deadline).
+ */
+
+/* scconn.c */
+void sc_reply(struct client *);
+int sc_flush(struct client *);
 void sc_set_deadline(struct server *, struct client *, long);
+/* scached.c */
+void sc_drop(struct server *, struct client *);
 
 /* scproto.c */
 int sc_process(struct server *, struct client *);

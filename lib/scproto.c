@@ -132,7 +132,7 @@ save_endp(struct server *sv, struct client *c, struct ff_ain *in)
 		sc_set_deadline(sv, c, sv->now + sv->s->timeout_ms);
 	}
 	free_values(v, 3);
-	sc_reply(sv, c);
+	sc_reply(c);
 	return 1;
 }
 
@@ -157,7 +157,7 @@ save_endp_done(struct server *sv, struct client *c, int fd, const char *why)
 	c->state = C_READY;
 	sc_set_deadline(sv, c, -1);
 	status(c, st);
-	sc_reply(sv, c);
+	sc_reply(c);
 }
 
 void
@@ -188,7 +188,7 @@ find_done(struct server *sv, struct client *c, int st, int fd,
 	for (size_t i = 0; i < nprops; i++)
 		ff_aout_put(&c->out, "property", props[i]);
 	free_values(v, 1);
-	sc_reply(sv, c);
+	sc_reply(c);
 	if (fd >= 0)
 		hand_out(sv, c, fd);
 	return 1;
@@ -237,7 +237,7 @@ save_dest(struct server *sv, struct client *c, struct ff_ain *in)
 		sample_sizes(sv, 1, 0);
 	}
 	free_values(v, 4);
-	sc_reply(sv, c);
+	sc_reply(c);
 	return 1;
 }
 
@@ -377,7 +377,7 @@ stats(struct server *sv, struct client *c, struct ff_ain *in)
 	put_ulong(c, "requests", sv->requests);
 	put_ulong(c, "denied", sv->denied);
 	put_ulong(c, "refused", sv->refused);
-	sc_reply(sv, c);
+	sc_reply(c);
 	return 1;
 }
 
@@ -457,7 +457,7 @@ list(struct server *sv, struct client *c, struct ff_ain *in)
 	put_ulong(c, "count", l.count);
 	l.c = c;
 	ff_scache_walk(sv->cache, list_item, &l);
-	sc_reply(sv, c);
+	sc_reply(c);
 	return 1;
 }
 
@@ -485,7 +485,7 @@ delete(struct server *sv, struct client *c, struct ff_ain *in)
 		put_ulong(c, "count", n);
 	}
 	free_values(v, 2);
-	sc_reply(sv, c);
+	sc_reply(c);
 	return 1;
 }
 
@@ -497,7 +497,7 @@ handoff(struct server *sv, struct client *c, struct ff_ain *in)
 	if ((r = no_more(c, in)) < 0)
 		return r;
 	status(c, ST_OK);
-	sc_reply(sv, c);
+	sc_reply(c);
 	ff_msg_info("%s: handing the cache to a successor", c->who);
 	if (sc_handoff_send(sv, c) < 0) {
 		ff_msg_warn("%s: handoff failed; serving on", c->who);
@@ -562,7 +562,7 @@ request(struct server *sv, struct client *c)
 			status(c, ST_FAIL);
 			for (size_t k = 0; k < requests[i].nprops; k++)
 				ff_aout_put(&c->out, "property", "");
-			sc_reply(sv, c);
+			sc_reply(c);
 			c->eof = 1;
 			c->pos = c->len = 0;
 			return 1;
@@ -575,7 +575,7 @@ request(struct server *sv, struct client *c)
 	    ff_msg_safe(v[0].p, v[0].len, safe, sizeof(safe)));
 	free_values(v, 1);
 	status(c, ST_BAD);
-	sc_reply(sv, c);
+	sc_reply(c);
 	return 1;
 }
 
