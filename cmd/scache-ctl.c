@@ -521,28 +521,28 @@ list_row(const struct ff_alist *l, size_t from, size_t to)
 	for (size_t i = from; i + 1 < to; i += 2) {
 		const char *n = l->v[i].p, *v = l->v[i + 1].p;
 
-		if (strcmp(n, "kind") == 0)
+		if (strcmp(n, FF_SC_A_KIND) == 0)
 			kind = v;
-		else if (strcmp(n, "label") == 0)
+		else if (strcmp(n, FF_SC_A_LABEL) == 0)
 			label = v;
-		else if (strcmp(n, "property") == 0)
+		else if (strcmp(n, FF_SC_A_PROPERTY) == 0)
 			prop = v;
-		else if (strcmp(n, "endpoint") == 0)
+		else if (strcmp(n, FF_SC_A_ENDPOINT) == 0)
 			endp = v;
-		else if (strcmp(n, "ttl") == 0)
+		else if (strcmp(n, FF_SC_A_TTL) == 0)
 			ttl = v;
-		else if (strcmp(n, "peer") == 0)
+		else if (strcmp(n, FF_SC_A_PEER) == 0)
 			peer = v;
 	}
 	if (kind == NULL)
 		return;
 	if (cli.json) {
-		printf("{\"kind\":\"%s\",", strcmp(kind, "dest") == 0 ? "dest" : "endp");
+		printf("{\"kind\":\"%s\",", strcmp(kind, FF_SC_K_DEST) == 0 ? "dest" : "endp");
 		ff_json_str(stdout, "label", label, strlen(label));
 		putchar(',');
 		ff_json_str(stdout, "props", prop, strlen(prop));
 		putchar(',');
-		if (strcmp(kind, "dest") == 0)
+		if (strcmp(kind, FF_SC_K_DEST) == 0)
 			ff_json_str(stdout, "endpoint", endp, strlen(endp));
 		else
 			ff_json_str(stdout, "peer", peer, strlen(peer));
@@ -554,7 +554,7 @@ list_row(const struct ff_alist *l, size_t from, size_t to)
 	putchar('\t');
 	print_safe(prop);
 	putchar('\t');
-	print_safe(strcmp(kind, "dest") == 0 ? endp : peer);
+	print_safe(strcmp(kind, FF_SC_K_DEST) == 0 ? endp : peer);
 	printf("\t%.3f\n", atol(ttl) / 1000.0);
 }
 
@@ -578,7 +578,7 @@ list(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 			printf("KIND\tLABEL\tPROPS\tENDPOINT-OR-PEER\tTTL\n");
 		/* rows start at each "kind" */
 		for (size_t i = 2; i + 1 < l.n; i += 2) {
-			if (strcmp(l.v[i].p, "kind") != 0)
+			if (strcmp(l.v[i].p, FF_SC_A_KIND) != 0)
 				continue;
 			if (row)
 				list_row(&l, row, i);

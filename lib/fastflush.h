@@ -70,6 +70,7 @@
 #include "fdpass.h"
 #include "scache.h"
 #include "scached.h"
+#include "scwire.h"
 #include "scclnt.h"
 #include "master.h"
 #include "server.h"

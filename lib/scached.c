@@ -27,6 +27,7 @@
 #include "master.h"
 #include "msg.h"
 #include "scached_int.h"
+#include "scwire.h"
 
 #define T_LISTEN	1ULL
 #define T_CLIENT	2ULL
@@ -128,9 +129,9 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } op_names[] = {
-	{ "save", FF_SCOP_SAVE }, { "find", FF_SCOP_FIND }, { "stats", FF_SCOP_STATS },
-	{ "list", FF_SCOP_LIST }, { "delete", FF_SCOP_DELETE }, { "handoff", FF_SCOP_HANDOFF },
-	{ "all", FF_SCOP_ALL },
+	{ "save", FF_SCOP_SAVE }, { "find", FF_SCOP_FIND }, { FF_SC_R_STATS, FF_SCOP_STATS },
+	{ FF_SC_R_LIST, FF_SCOP_LIST }, { FF_SC_R_DELETE, FF_SCOP_DELETE }, { FF_SC_R_HANDOFF, FF_SCOP_HANDOFF },
+	{ FF_SC_K_ALL, FF_SCOP_ALL },
 };
 
 unsigned
@@ -368,7 +369,7 @@ add_client(struct server *sv, int fd)
 	sv->nclients++;
 	if (ff_verbose > 0)
 		ff_msg_info("connect from %s", c->who);
-	ff_aout_put(&c->out, "protocol", "connection_cache_protocol");
+	ff_aout_put(&c->out, FF_SC_A_PROTOCOL, FF_SC_PROTOCOL);
 	sc_reply(c);
 	if (c->eof) {
 		sc_drop(sv, c);

@@ -19,6 +19,7 @@
 #include "sfile.h"
 #include "scache.h"
 #include "scclnt.h"
+#include "scwire.h"
 
 #define MAX_REPLY	(64 * 1024 * 1024)
 #define START_WAIT_MS	5000
@@ -47,11 +48,11 @@ fresh(struct ff_scclnt *c)
 static int
 greeting(struct ff_scclnt *c, struct ff_err *e)
 {
-	static const char *const names[] = { "protocol" };
+	static const char *const names[] = { FF_SC_A_PROTOCOL };
 	struct ff_str v[1];
 	int r = ff_attr_scan(&c->in, 0, names, 1, v), ok;
 
-	ok = r == 1 && strcmp(v[0].p, "connection_cache_protocol") == 0;
+	ok = r == 1 && strcmp(v[0].p, FF_SC_PROTOCOL) == 0;
 	ff_str_free(&v[0]);
 	if (ok)
 		return 0;
@@ -314,7 +315,7 @@ status_of(const struct ff_alist *l, struct ff_err *e)
 {
 	unsigned u;
 
-	if (l->n < 2 || strcmp(l->v[0].p, "status") != 0 || ff_attr_number(l->v[1].p, &u) < 0)
+	if (l->n < 2 || strcmp(l->v[0].p, FF_SC_A_STATUS) != 0 || ff_attr_number(l->v[1].p, &u) < 0)
 		return ff_err_set(e, FF_SYSERR, "malformed reply from the connection cache server");
 	return (int)u;
 }
@@ -324,7 +325,7 @@ send_dummy(struct ff_scclnt *c, struct ff_err *e)
 {
 	struct ff_aout o = { 0 };
 
-	ff_aout_put(&o, "dummy", "");
+	ff_aout_put(&o, FF_SC_A_DUMMY, "");
 	return send_list(c, &o, e);
 }
 
@@ -336,14 +337,14 @@ ff_scclnt_save_endp(struct ff_scclnt *c, int ttl, const char *endp, const char *
 	struct ff_alist l;
 	int r;
 
-	ff_aout_put(&o, "request", "save_endp");
-	ff_aout_num(&o, "ttl", ttl);
-	ff_aout_put(&o, "label", endp);
-	ff_aout_put(&o, "property", prop);
+	ff_aout_put(&o, FF_SC_A_REQUEST, FF_SC_R_SAVE_ENDP);
+	ff_aout_num(&o, FF_SC_A_TTL, ttl);
+	ff_aout_put(&o, FF_SC_A_LABEL, endp);
+	ff_aout_put(&o, FF_SC_A_PROPERTY, prop);
 	if (send_list(c, &o, e) < 0 || read_alist(c, &l, e) < 0)
 		return -1;
 	/* the server's dummy; a status instead when it refused the request */
-	if (l.n == 2 && strcmp(l.v[0].p, "dummy") == 0) {
+	if (l.n == 2 && strcmp(l.v[0].p, FF_SC_A_DUMMY) == 0) {
 		ff_alist_free(&l);
 		if (ff_fd_send(c->fd, fd) < 0)
 			return ff_err_sys(e, errno, "save_endp: send descriptor");
@@ -393,8 +394,8 @@ find(struct ff_scclnt *c, const char *request, const char *label, char **p1, cha
 	*p1 = NULL;
 	if (p2)
 		*p2 = NULL;
-	ff_aout_put(&o, "request", request);
-	ff_aout_put(&o, "label", label);
+	ff_aout_put(&o, FF_SC_A_REQUEST, request);
+	ff_aout_put(&o, FF_SC_A_LABEL, label);
 	if (send_list(c, &o, e) < 0 || read_alist(c, &l, e) < 0)
 		return -1;
 	if ((r = status_of(&l, e)) < 0 || l.n != (p2 ? 6u : 4u)) {
@@ -418,14 +419,14 @@ int
 ff_scclnt_find_endp(struct ff_scclnt *c, const char *endp, char **prop, int *fd,
     struct ff_err *e)
 {
-	return find(c, "find_endp", endp, prop, NULL, fd, e);
+	return find(c, FF_SC_R_FIND_ENDP, endp, prop, NULL, fd, e);
 }
 
 int
 ff_scclnt_find_dest(struct ff_scclnt *c, const char *dest, char **dprop, char **eprop, int *fd,
     struct ff_err *e)
 {
-	return find(c, "find_dest", dest, dprop, eprop, fd, e);
+	return find(c, FF_SC_R_FIND_DEST, dest, dprop, eprop, fd, e);
 }
 
 int
@@ -436,11 +437,11 @@ ff_scclnt_save_dest(struct ff_scclnt *c, int ttl, const char *dest, const char *
 	struct ff_alist l;
 	int r;
 
-	ff_aout_put(&o, "request", "save_dest");
-	ff_aout_num(&o, "ttl", ttl);
-	ff_aout_put(&o, "label", dest);
-	ff_aout_put(&o, "property", dprop);
-	ff_aout_put(&o, "label", endp);
+	ff_aout_put(&o, FF_SC_A_REQUEST, FF_SC_R_SAVE_DEST);
+	ff_aout_num(&o, FF_SC_A_TTL, ttl);
+	ff_aout_put(&o, FF_SC_A_LABEL, dest);
+	ff_aout_put(&o, FF_SC_A_PROPERTY, dprop);
+	ff_aout_put(&o, FF_SC_A_LABEL, endp);
 	if (send_list(c, &o, e) < 0 || read_alist(c, &l, e) < 0)
 		return -1;
 	r = status_of(&l, e);
@@ -455,7 +456,7 @@ ff_scclnt_call(struct ff_scclnt *c, const char *request, const char *const *nv, 
 	struct ff_aout o = { 0 };
 	int r;
 
-	ff_aout_put(&o, "request", request);
+	ff_aout_put(&o, FF_SC_A_REQUEST, request);
 	for (size_t i = 0; i + 1 < n; i += 2)
 		ff_aout_put(&o, nv[i], nv[i + 1]);
 	if (send_list(c, &o, e) < 0 || read_alist(c, reply, e) < 0)
@@ -468,29 +469,29 @@ ff_scclnt_call(struct ff_scclnt *c, const char *request, const char *const *nv, 
 int
 ff_scclnt_stats(struct ff_scclnt *c, struct ff_alist *reply, struct ff_err *e)
 {
-	return ff_scclnt_call(c, "stats", NULL, 0, reply, e);
+	return ff_scclnt_call(c, FF_SC_R_STATS, NULL, 0, reply, e);
 }
 
 int
 ff_scclnt_list(struct ff_scclnt *c, struct ff_alist *reply, struct ff_err *e)
 {
-	return ff_scclnt_call(c, "list", NULL, 0, reply, e);
+	return ff_scclnt_call(c, FF_SC_R_LIST, NULL, 0, reply, e);
 }
 
 int
 ff_scclnt_delete(struct ff_scclnt *c, int kind, const char *label, unsigned long *count,
     struct ff_err *e)
 {
-	const char *nv[4] = { "kind", kind == FF_SCACHE_ENDP ? "endp" : kind == FF_SCACHE_DEST ?
-	    "dest" : "all", "label", label ? label : "" };
+	const char *nv[4] = { FF_SC_A_KIND, kind == FF_SCACHE_ENDP ? FF_SC_K_ENDP : kind == FF_SCACHE_DEST ?
+	    FF_SC_K_DEST : FF_SC_K_ALL, FF_SC_A_LABEL, label ? label : "" };
 	struct ff_alist l;
 	const char *n;
 	int r;
 
 	*count = 0;
-	if ((r = ff_scclnt_call(c, "delete", nv, 4, &l, e)) < 0)
+	if ((r = ff_scclnt_call(c, FF_SC_R_DELETE, nv, 4, &l, e)) < 0)
 		return r;
-	if ((n = ff_alist_get(&l, "count")) != NULL)
+	if ((n = ff_alist_get(&l, FF_SC_A_COUNT)) != NULL)
 		*count = strtoul(n, NULL, 10);
 	ff_alist_free(&l);
 	return r;

@@ -40,8 +40,8 @@
  *	on demand. Two clients starting one at the same time are fine:
  *	the server's lock lets one run.
  *
- *	The calls return the server's status (0 ok, 1 bad request, 2
- *	failed or not found) or -1 with e set when the exchange broke.
+ *	The calls return the server's status (FF_SCACHE_OK, _BAD, _FAIL:
+ *	scwire.h) or -1 with e set when the exchange broke.
  *	save_endp always leaves fd to the caller (Postfix's client closes
  *	its copy). find_* return in *fd (status 0) a descriptor that is
  *	now the caller's and in *prop etc. malloc'd copies (free them).
@@ -62,12 +62,10 @@
 
 #include "attr0.h"
 #include "scached.h"
+#include "scwire.h"
 #include "spool.h"
 #include "status.h"
 
-#define FF_SCACHE_OK	0
-#define FF_SCACHE_BAD	1
-#define FF_SCACHE_FAIL	2
 
 struct ff_scclnt {
 	int fd;

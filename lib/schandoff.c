@@ -27,6 +27,7 @@
 #include "msg.h"
 #include "sfile.h"
 #include "scached_int.h"
+#include "scwire.h"
 
 #define HANDOFF_TIMEOUT_MS	10000
 #define LOCK_WAIT_MS		10000
@@ -144,7 +145,7 @@ struct send_ctx {
 static void
 send_item(struct send_ctx *x, int fd)
 {
-	static const char *const names[] = { "dummy" };
+	static const char *const names[] = { FF_SC_A_DUMMY };
 	struct ff_str v[1];
 	struct pollfd p = { .fd = x->c->fd, .events = POLLOUT };
 
@@ -177,7 +178,7 @@ put_ttl(struct ff_aout *o, long left)
 	char num[24];
 
 	snprintf(num, sizeof(num), "%ld", left > 0 ? left : 1);
-	ff_aout_put(o, "ttl", num);
+	ff_aout_put(o, FF_SC_A_TTL, num);
 }
 
 static void
@@ -187,9 +188,9 @@ send_session(void *ctx, const struct ff_scache_item *it)
 
 	if (it->kind != FF_SCACHE_ENDP)
 		return;
-	ff_aout_put(&x->o, "kind", "endp");
-	ff_aout_put(&x->o, "label", it->label);
-	ff_aout_put(&x->o, "property", it->prop);
+	ff_aout_put(&x->o, FF_SC_A_KIND, FF_SC_K_ENDP);
+	ff_aout_put(&x->o, FF_SC_A_LABEL, it->label);
+	ff_aout_put(&x->o, FF_SC_A_PROPERTY, it->prop);
 	put_ttl(&x->o, it->expires - x->sv->now);
 	send_item(x, it->fd);
 }
@@ -201,10 +202,10 @@ send_binding(void *ctx, const struct ff_scache_item *it)
 
 	if (it->kind != FF_SCACHE_DEST)
 		return;
-	ff_aout_put(&x->o, "kind", "dest");
-	ff_aout_put(&x->o, "label", it->label);
-	ff_aout_put(&x->o, "property", it->prop);
-	ff_aout_put(&x->o, "endpoint", it->endp);
+	ff_aout_put(&x->o, FF_SC_A_KIND, FF_SC_K_DEST);
+	ff_aout_put(&x->o, FF_SC_A_LABEL, it->label);
+	ff_aout_put(&x->o, FF_SC_A_PROPERTY, it->prop);
+	ff_aout_put(&x->o, FF_SC_A_ENDPOINT, it->endp);
 	put_ttl(&x->o, it->expires - x->sv->now);
 	send_item(x, -1);
 }
@@ -217,11 +218,11 @@ sc_handoff_send(struct server *sv, struct client *c)
 	if (c->off < c->out.len)
 		return -1;
 	ff_ain_init(&x.in, c->fd, HANDOFF_TIMEOUT_MS, 64, 1 << 20);
-	ff_aout_put(&x.o, "kind", "listener");
+	ff_aout_put(&x.o, FF_SC_A_KIND, FF_SC_K_LISTENER);
 	send_item(&x, sv->lfd);
 	ff_scache_walk(sv->cache, send_session, &x);
 	ff_scache_walk(sv->cache, send_binding, &x);
-	ff_aout_put(&x.o, "kind", "end");
+	ff_aout_put(&x.o, FF_SC_A_KIND, FF_SC_K_END);
 	send_item(&x, -1);
 	ff_ain_free(&x.in);
 	ff_aout_free(&x.o);
@@ -281,34 +282,34 @@ take_items(int fd, struct ff_ain *inp, struct ff_scached *s, struct ff_err *e)
 	for (;;) {
 		for (size_t i = 0; i < n; i++)
 			ff_str_free(&v[i]);
-		if (read_list(&in, v, 16, &n) < 0 || (kind = get(v, n, "kind")) == NULL)
+		if (read_list(&in, v, 16, &n) < 0 || (kind = get(v, n, FF_SC_A_KIND)) == NULL)
 			break;
-		if (strcmp(kind, "end") == 0) {
+		if (strcmp(kind, FF_SC_K_END) == 0) {
 			ok = 1;
 			break;
 		}
 		got = -1;
-		if (strcmp(kind, "listener") == 0 || strcmp(kind, "endp") == 0) {
+		if (strcmp(kind, FF_SC_K_LISTENER) == 0 || strcmp(kind, FF_SC_K_ENDP) == 0) {
 			if (in.pos != in.len || write(fd, dummy, sizeof(dummy)) != sizeof(dummy) ||
 			    ff_ain_wait(&in) < 0 || ff_fd_recv(fd, &got) != 1)
 				break;
 		}
-		ttl = get(v, n, "ttl");
-		if (strcmp(kind, "listener") == 0) {
+		ttl = get(v, n, FF_SC_A_TTL);
+		if (strcmp(kind, FF_SC_K_LISTENER) == 0) {
 			if (lfd >= 0)
 				close(lfd);
 			lfd = got;
-		} else if (strcmp(kind, "endp") == 0 && ttl && get(v, n, "label") &&
-		    get(v, n, "property")) {
-			if (ff_scache_save_endp(s->cache, now, atol(ttl), get(v, n, "label"),
-			    get(v, n, "property"), got) < 0)
+		} else if (strcmp(kind, FF_SC_K_ENDP) == 0 && ttl && get(v, n, FF_SC_A_LABEL) &&
+		    get(v, n, FF_SC_A_PROPERTY)) {
+			if (ff_scache_save_endp(s->cache, now, atol(ttl), get(v, n, FF_SC_A_LABEL),
+			    get(v, n, FF_SC_A_PROPERTY), got) < 0)
 				ff_fd_close(got);
 			else
 				sessions++;
-		} else if (strcmp(kind, "dest") == 0 && ttl && get(v, n, "label") &&
-		    get(v, n, "property") && get(v, n, "endpoint")) {
-			if (ff_scache_save_dest(s->cache, now, atol(ttl), get(v, n, "label"),
-			    get(v, n, "property"), get(v, n, "endpoint")) == 0)
+		} else if (strcmp(kind, FF_SC_K_DEST) == 0 && ttl && get(v, n, FF_SC_A_LABEL) &&
+		    get(v, n, FF_SC_A_PROPERTY) && get(v, n, FF_SC_A_ENDPOINT)) {
+			if (ff_scache_save_dest(s->cache, now, atol(ttl), get(v, n, FF_SC_A_LABEL),
+			    get(v, n, FF_SC_A_PROPERTY), get(v, n, FF_SC_A_ENDPOINT)) == 0)
 				bindings++;
 		} else if (got >= 0)
 			ff_fd_close(got);
@@ -330,7 +331,7 @@ ff_scached_takeover(int privfd, const char *service, struct ff_scached *s, int *
     struct ff_err *e)
 {
 	static const char req[] = "request\0handoff\0";
-	static const char *const greet[] = { "protocol" }, *const st[] = { "status" };
+	static const char *const greet[] = { FF_SC_A_PROTOCOL }, *const st[] = { FF_SC_A_STATUS };
 	struct sockaddr_un sa;
 	struct ff_ain in;
 	struct ff_str v[1];

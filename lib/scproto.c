@@ -20,10 +20,9 @@
 #include "fdpass.h"
 #include "msg.h"
 #include "scached_int.h"
+#include "scwire.h"
 
 #define MORE_INPUT	(-2)
-
-enum { ST_OK = 0, ST_BAD = 1, ST_FAIL = 2 };
 
 static void
 reader(const struct server *sv, const struct client *c, struct ff_ain *in)
@@ -81,7 +80,7 @@ ttl_ms(const struct server *sv, const char *s, long *ms)
 static void
 status(struct client *c, int st)
 {
-	ff_aout_num(&c->out, "status", st);
+	ff_aout_num(&c->out, FF_SC_A_STATUS, st);
 }
 
 static void
@@ -111,7 +110,7 @@ hand_out(struct server *sv, struct client *c, int fd)
 static int
 save_endp(struct server *sv, struct client *c, struct ff_ain *in)
 {
-	static const char *const names[] = { "ttl", "label", "property" };
+	static const char *const names[] = { FF_SC_A_TTL, FF_SC_A_LABEL, FF_SC_A_PROPERTY };
 	struct ff_str v[3];
 	long ms;
 	int r = scan(c, in, 0, names, 3, v);
@@ -120,14 +119,14 @@ save_endp(struct server *sv, struct client *c, struct ff_ain *in)
 		return r;
 	if (r != 3 || ttl_ms(sv, v[0].p, &ms) < 0) {
 		ff_msg_warn("%s: save_endp: bad or missing request parameter", c->who);
-		status(c, ST_BAD);
+		status(c, FF_SCACHE_BAD);
 	} else {
 		/* Linux: the client sends its descriptor only after this */
 		c->label = v[1].p;
 		c->prop = v[2].p;
 		v[1].p = v[2].p = NULL;
 		c->ttl_ms = ms;
-		ff_aout_put(&c->out, "dummy", "");
+		ff_aout_put(&c->out, FF_SC_A_DUMMY, "");
 		c->state = C_WAIT_FD;
 		sc_set_deadline(sv, c, sv->now + sv->s->timeout_ms);
 	}
@@ -139,11 +138,11 @@ save_endp(struct server *sv, struct client *c, struct ff_ain *in)
 static void
 save_endp_done(struct server *sv, struct client *c, int fd, const char *why)
 {
-	int st = ST_FAIL;
+	int st = FF_SCACHE_FAIL;
 
 	if (fd >= 0) {
 		if (ff_scache_save_endp(sv->cache, sv->now, c->ttl_ms, c->label, c->prop, fd) == 0) {
-			st = ST_OK;
+			st = FF_SCACHE_OK;
 			sample_sizes(sv, 0, 1);
 		} else {
 			ff_msg_warn("%s: save_endp: %s", c->who, strerror(errno));
@@ -186,7 +185,7 @@ find_done(struct server *sv, struct client *c, int st, int fd,
 {
 	status(c, st);
 	for (size_t i = 0; i < nprops; i++)
-		ff_aout_put(&c->out, "property", props[i]);
+		ff_aout_put(&c->out, FF_SC_A_PROPERTY, props[i]);
 	free_values(v, 1);
 	sc_reply(c);
 	if (fd >= 0)
@@ -197,10 +196,10 @@ find_done(struct server *sv, struct client *c, int st, int fd,
 static int
 find_endp(struct server *sv, struct client *c, struct ff_ain *in)
 {
-	static const char *const names[] = { "label" };
+	static const char *const names[] = { FF_SC_A_LABEL };
 	struct ff_str v[1];
 	const char *prop = "";
-	int fd = -1, st = ST_BAD, r = scan(c, in, 0, names, 1, v);
+	int fd = -1, st = FF_SCACHE_BAD, r = scan(c, in, 0, names, 1, v);
 
 	if (r < 0)
 		return r;
@@ -208,10 +207,10 @@ find_endp(struct server *sv, struct client *c, struct ff_ain *in)
 		ff_msg_warn("%s: find_endp: bad or missing request parameter", c->who);
 	} else if ((fd = ff_scache_find_endp(sv->cache, v[0].p, &prop)) < 0) {
 		sv->iv.endp_miss++, sv->endp_miss++;
-		st = ST_FAIL;
+		st = FF_SCACHE_FAIL;
 	} else {
 		sv->iv.endp_hits++, sv->endp_hits++;
-		st = ST_OK;
+		st = FF_SCACHE_OK;
 	}
 	return find_done(sv, c, st, fd, (const char *const[]){ prop }, 1, v);
 }
@@ -219,7 +218,7 @@ find_endp(struct server *sv, struct client *c, struct ff_ain *in)
 static int
 save_dest(struct server *sv, struct client *c, struct ff_ain *in)
 {
-	static const char *const names[] = { "ttl", "label", "property", "label" };
+	static const char *const names[] = { FF_SC_A_TTL, FF_SC_A_LABEL, FF_SC_A_PROPERTY, FF_SC_A_LABEL };
 	struct ff_str v[4];
 	long ms;
 	int r = scan(c, in, 0, names, 4, v);
@@ -228,12 +227,12 @@ save_dest(struct server *sv, struct client *c, struct ff_ain *in)
 		return r;
 	if (r != 4 || ttl_ms(sv, v[0].p, &ms) < 0) {
 		ff_msg_warn("%s: save_dest: bad or missing request parameter", c->who);
-		status(c, ST_BAD);
+		status(c, FF_SCACHE_BAD);
 	} else if (ff_scache_save_dest(sv->cache, sv->now, ms, v[1].p, v[2].p, v[3].p) < 0) {
 		ff_msg_warn("%s: save_dest: %s", c->who, strerror(errno));
-		status(c, ST_FAIL);
+		status(c, FF_SCACHE_FAIL);
 	} else {
-		status(c, ST_OK);
+		status(c, FF_SCACHE_OK);
 		sample_sizes(sv, 1, 0);
 	}
 	free_values(v, 4);
@@ -244,10 +243,10 @@ save_dest(struct server *sv, struct client *c, struct ff_ain *in)
 static int
 find_dest(struct server *sv, struct client *c, struct ff_ain *in)
 {
-	static const char *const names[] = { "label" };
+	static const char *const names[] = { FF_SC_A_LABEL };
 	struct ff_str v[1];
 	const char *dprop = "", *eprop = "";
-	int fd = -1, st = ST_BAD, r = scan(c, in, 0, names, 1, v);
+	int fd = -1, st = FF_SCACHE_BAD, r = scan(c, in, 0, names, 1, v);
 
 	if (r < 0)
 		return r;
@@ -255,10 +254,10 @@ find_dest(struct server *sv, struct client *c, struct ff_ain *in)
 		ff_msg_warn("%s: find_dest: bad or missing request parameter", c->who);
 	} else if ((fd = ff_scache_find_dest(sv->cache, v[0].p, &dprop, &eprop)) < 0) {
 		sv->iv.dest_miss++, sv->dest_miss++;
-		st = ST_FAIL;
+		st = FF_SCACHE_FAIL;
 	} else {
 		sv->iv.dest_hits++, sv->dest_hits++;
-		st = ST_OK;
+		st = FF_SCACHE_OK;
 	}
 	return find_done(sv, c, st, fd, (const char *const[]){ dprop, eprop }, 2, v);
 }
@@ -267,7 +266,7 @@ find_dest(struct server *sv, struct client *c, struct ff_ain *in)
 static int
 dummy(struct server *sv, struct client *c)
 {
-	static const char *const names[] = { "dummy" };
+	static const char *const names[] = { FF_SC_A_DUMMY };
 	struct ff_ain in;
 	struct ff_str v[1];
 	int r;
@@ -356,7 +355,7 @@ stats(struct server *sv, struct client *c, struct ff_ain *in)
 	if ((r = no_more(c, in)) < 0)
 		return r;
 	ff_scache_size(sv->cache, &z);
-	status(c, ST_OK);
+	status(c, FF_SCACHE_OK);
 	put_ulong(c, "pid", (unsigned long)getpid());
 	put_ulong(c, "uptime", (unsigned long)(time(NULL) - sv->started));
 	put_ulong(c, "clients", sv->nclients);
@@ -432,15 +431,15 @@ list_item(void *ctx, const struct ff_scache_item *it)
 	l->count++;
 	if (l->c == NULL)
 		return;
-	ff_aout_put(&l->c->out, "kind", it->kind == FF_SCACHE_ENDP ? "endp" : "dest");
-	ff_aout_put(&l->c->out, "label", it->label);
-	ff_aout_put(&l->c->out, "property", it->prop);
+	ff_aout_put(&l->c->out, FF_SC_A_KIND, it->kind == FF_SCACHE_ENDP ? FF_SC_K_ENDP : FF_SC_K_DEST);
+	ff_aout_put(&l->c->out, FF_SC_A_LABEL, it->label);
+	ff_aout_put(&l->c->out, FF_SC_A_PROPERTY, it->prop);
 	if (it->kind == FF_SCACHE_DEST)
-		ff_aout_put(&l->c->out, "endpoint", it->endp);
-	put_ulong(l->c, "ttl", (unsigned long)(it->expires > l->now ? it->expires - l->now : 0));
+		ff_aout_put(&l->c->out, FF_SC_A_ENDPOINT, it->endp);
+	put_ulong(l->c, FF_SC_A_TTL, (unsigned long)(it->expires > l->now ? it->expires - l->now : 0));
 	if (it->kind == FF_SCACHE_ENDP) {
 		describe(it->fd, peer, sizeof(peer));
-		ff_aout_put(&l->c->out, "peer", peer);
+		ff_aout_put(&l->c->out, FF_SC_A_PEER, peer);
 	}
 }
 
@@ -453,8 +452,8 @@ list(struct server *sv, struct client *c, struct ff_ain *in)
 	if ((r = no_more(c, in)) < 0)
 		return r;
 	ff_scache_walk(sv->cache, list_item, &l);
-	status(c, ST_OK);
-	put_ulong(c, "count", l.count);
+	status(c, FF_SCACHE_OK);
+	put_ulong(c, FF_SC_A_COUNT, l.count);
 	l.c = c;
 	ff_scache_walk(sv->cache, list_item, &l);
 	sc_reply(c);
@@ -464,25 +463,25 @@ list(struct server *sv, struct client *c, struct ff_ain *in)
 static int
 delete(struct server *sv, struct client *c, struct ff_ain *in)
 {
-	static const char *const names[] = { "kind", "label" };
+	static const char *const names[] = { FF_SC_A_KIND, FF_SC_A_LABEL };
 	struct ff_str v[2];
 	int kind = 0, r = scan(c, in, 0, names, 2, v);
 
 	if (r < 0)
 		return r;
 	if (r >= 1)
-		kind = strcmp(v[0].p, "endp") == 0 ? FF_SCACHE_ENDP : strcmp(v[0].p, "dest") == 0 ?
-		    FF_SCACHE_DEST : strcmp(v[0].p, "all") == 0 ? FF_SCACHE_ALL : 0;
+		kind = strcmp(v[0].p, FF_SC_K_ENDP) == 0 ? FF_SCACHE_ENDP : strcmp(v[0].p, FF_SC_K_DEST) == 0 ?
+		    FF_SCACHE_DEST : strcmp(v[0].p, FF_SC_K_ALL) == 0 ? FF_SCACHE_ALL : 0;
 	if (kind == 0) {
 		ff_msg_warn("%s: delete: bad or missing request parameter", c->who);
-		status(c, ST_BAD);
+		status(c, FF_SCACHE_BAD);
 	} else {
 		size_t n = ff_scache_delete(sv->cache, kind, r == 2 && v[1].len ? v[1].p : NULL);
 
 		if (ff_verbose > 0 || n)
 			ff_msg_info("%s: deleted %zu %s", c->who, n, n == 1 ? "entry" : "entries");
-		status(c, ST_OK);
-		put_ulong(c, "count", n);
+		status(c, FF_SCACHE_OK);
+		put_ulong(c, FF_SC_A_COUNT, n);
 	}
 	free_values(v, 2);
 	sc_reply(c);
@@ -496,7 +495,7 @@ handoff(struct server *sv, struct client *c, struct ff_ain *in)
 
 	if ((r = no_more(c, in)) < 0)
 		return r;
-	status(c, ST_OK);
+	status(c, FF_SCACHE_OK);
 	sc_reply(c);
 	ff_msg_info("%s: handing the cache to a successor", c->who);
 	if (sc_handoff_send(sv, c) < 0) {
@@ -519,16 +518,16 @@ static const struct {
 	size_t nprops;
 	int (*fn)(struct server *, struct client *, struct ff_ain *);
 } requests[] = {
-	{ "save_endp", FF_SCOP_SAVE, 0, save_endp }, { "find_endp", FF_SCOP_FIND, 1, find_endp },
-	{ "save_dest", FF_SCOP_SAVE, 0, save_dest }, { "find_dest", FF_SCOP_FIND, 2, find_dest },
-	{ "stats", FF_SCOP_STATS, 0, stats }, { "list", FF_SCOP_LIST, 0, list },
-	{ "delete", FF_SCOP_DELETE, 0, delete }, { "handoff", FF_SCOP_HANDOFF, 0, handoff },
+	{ FF_SC_R_SAVE_ENDP, FF_SCOP_SAVE, 0, save_endp }, { FF_SC_R_FIND_ENDP, FF_SCOP_FIND, 1, find_endp },
+	{ FF_SC_R_SAVE_DEST, FF_SCOP_SAVE, 0, save_dest }, { FF_SC_R_FIND_DEST, FF_SCOP_FIND, 2, find_dest },
+	{ FF_SC_R_STATS, FF_SCOP_STATS, 0, stats }, { FF_SC_R_LIST, FF_SCOP_LIST, 0, list },
+	{ FF_SC_R_DELETE, FF_SCOP_DELETE, 0, delete }, { FF_SC_R_HANDOFF, FF_SCOP_HANDOFF, 0, handoff },
 };
 
 static int
 request(struct server *sv, struct client *c)
 {
-	static const char *const names[] = { "request" };
+	static const char *const names[] = { FF_SC_A_REQUEST };
 	struct ff_ain in;
 	struct ff_str v[1];
 	char safe[256];
@@ -559,9 +558,9 @@ request(struct server *sv, struct client *c)
 			sv->requests++;
 			sv->denied++;
 			ff_msg_warn("%s: %s: permission denied", c->who, requests[i].name);
-			status(c, ST_FAIL);
+			status(c, FF_SCACHE_FAIL);
 			for (size_t k = 0; k < requests[i].nprops; k++)
-				ff_aout_put(&c->out, "property", "");
+				ff_aout_put(&c->out, FF_SC_A_PROPERTY, "");
 			sc_reply(c);
 			c->eof = 1;
 			c->pos = c->len = 0;
@@ -574,7 +573,7 @@ request(struct server *sv, struct client *c)
 	ff_msg_warn("%s: unrecognized request: \"%s\", ignored", c->who,
 	    ff_msg_safe(v[0].p, v[0].len, safe, sizeof(safe)));
 	free_values(v, 1);
-	status(c, ST_BAD);
+	status(c, FF_SCACHE_BAD);
 	sc_reply(c);
 	return 1;
 }
