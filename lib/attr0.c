@@ -21,21 +21,6 @@
 
 #define AIN_CHUNK	4096
 
-long
-ff_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int
-ff_poll_ms(long ms)
-{
-	return ms < 0 ? -1 : ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
 void
 ff_ain_init(struct ff_ain *in, int fd, long timeout_ms, size_t max_string, size_t max_total)
 {

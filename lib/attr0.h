@@ -10,8 +10,6 @@
  *	int ff_attr_scan(struct ff_ain *in, int more, const char *const *names, size_t n,
  *	    struct ff_str *values);
  *	int ff_attr_number(const char *s, unsigned *value);
- *	long ff_now_ms(void);
- *	int ff_poll_ms(long ms);
  *
  *	void ff_aout_put(struct ff_aout *o, const char *name, const char *value);
  *	void ff_aout_num(struct ff_aout *o, const char *name, int value);
@@ -57,12 +55,7 @@
  *	digits required, nothing after them, wrapping modulo 2^32 (values
  *	beyond unsigned long saturate first). 0 if it is one, else -1.
  *
- *	ff_now_ms() is CLOCK_MONOTONIC in milliseconds. ff_poll_ms() is
- *	the one conversion of a wait in milliseconds (a long, as from
- *	ff_time_ms() or a deadline minus now) to the int that poll(2) and
- *	epoll_wait(2) take: negative stays -1 (no limit), more than
- *	INT_MAX (24.8 days) is INT_MAX, so a caller with a longer wait
- *	must loop until its deadline.
+ *	Deadlines are clock.h's milliseconds.
  *
  *	struct ff_aout builds a list in memory (initialise to all zero);
  *	ff_aout_write() sends it in one write where possible and resets
@@ -73,6 +66,8 @@
 #define FF_ATTR0_H
 
 #include <stddef.h>
+
+#include "clock.h"
 
 struct ff_str {
 	char *p;
@@ -107,8 +102,6 @@ int ff_ain_string(struct ff_ain *, struct ff_str *);
 int ff_attr_scan(struct ff_ain *, int, const char *const *, size_t, struct ff_str *);
 void ff_str_free(struct ff_str *);
 int ff_attr_number(const char *, unsigned *);
-long ff_now_ms(void);
-int ff_poll_ms(long);
 
 void ff_aout_put(struct ff_aout *, const char *, const char *);
 void ff_aout_num(struct ff_aout *, const char *, int);

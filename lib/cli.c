@@ -17,7 +17,6 @@
 #include "cli.h"
 #include "msg.h"
 #include "sfile.h"
-#include "utf8.h"
 
 void
 ff_cli_init(struct ff_cli *cli, char **argv)
@@ -261,40 +260,6 @@ void
 ff_cli_version(void)
 {
 	printf("%s (fastflush) %s\n", ff_progname, FF_VERSION);
-}
-
-/* ff_json_str - a JSON string; bytes that are not UTF-8 become \u00XX */
-void
-ff_json_str(FILE *fp, const char *key, const char *s, size_t len)
-{
-	if (key != NULL)
-		fprintf(fp, "\"%s\":", key);
-	putc('"', fp);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		switch (ch) {
-		case '"': fputs("\\\"", fp); break;
-		case '\\': fputs("\\\\", fp); break;
-		case '\n': fputs("\\n", fp); break;
-		case '\t': fputs("\\t", fp); break;
-		case '\r': fputs("\\r", fp); break;
-		default:
-			if (ch >= 0x80) {
-				size_t n = ff_utf8_len((const unsigned char *)s + i, len - i);
-				if (n == 0) {
-					fprintf(fp, "\\u%04x", ch);
-				} else {
-					fwrite(s + i, 1, n, fp);
-					i += n - 1;
-				}
-			} else if (ch < 0x20 || ch == 0x7f) {
-				fprintf(fp, "\\u%04x", ch);
-			} else {
-				putc(ch, fp);
-			}
-		}
-	}
-	putc('"', fp);
 }
 
 const char *

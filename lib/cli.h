@@ -12,7 +12,6 @@
  *	int ff_cli_reload(struct ff_cli *cli, struct ff_err *e);
  *	void ff_cli_close(struct ff_cli *cli);
  *	int ff_cli_fail(const struct ff_err *e);
- *	void ff_json_str(FILE *fp, const char *key, const char *s, size_t len);
  *	const char *ff_fmt_time(time_t t, char *buf, size_t size);
  *
  * DESCRIPTION
@@ -55,8 +54,7 @@
  *	so that the next decision reads them again.
  *
  *	ff_cli_fail() reports an error and returns its exit status.
- *	ff_json_str() writes "key":"escaped string" (key NULL: just the
- *	string). ff_fmt_time() formats local time as YYYY-MM-DD HH:MM:SS.
+ *	ff_fmt_time() formats local time as YYYY-MM-DD HH:MM:SS.
  */
 #ifndef FF_CLI_H
 #define FF_CLI_H
@@ -67,6 +65,7 @@
 #include "conf.h"
 #include "master.h"
 #include "spool.h"
+#include "json.h"
 #include "status.h"
 
 #include <getopt.h>
@@ -104,7 +103,6 @@ int ff_cli_reload(struct ff_cli *, struct ff_err *);
 void ff_cli_close(struct ff_cli *);
 int ff_cli_fail(const struct ff_err *);
 void ff_cli_version(void);
-void ff_json_str(FILE *, const char *, const char *, size_t);
 const char *ff_fmt_time(time_t, char *, size_t);
 
 #endif

@@ -35,6 +35,9 @@
 
 #include "status.h"
 #include "msg.h"
+#include "clock.h"
+#include "json.h"
+#include "unixsock.h"
 #include "fmt.h"
 #include "conf.h"
 #include "expand.h"

@@ -2,7 +2,6 @@
  * flushclnt.h - ask a fast flush server (Postfix's flush or fflushd)
  *
  * SYNOPSIS
- *	int ff_flush_connect(const char *path, long timeout_ms, struct ff_err *e);
  *	int ff_flush_call(int fd, const char *request, const char *site, const char *queue_id,
  *	    long timeout_ms, struct ff_err *e);
  *	int ff_flush_ask(const char *path, const char *request, const char *site,
@@ -14,11 +13,10 @@
  *	send the request list in one write (request, then site and/or
  *	queue_id when not NULL), read "status".
  *
- *	ff_flush_connect() connects to the UNIX-domain socket path (usually
- *	$queue_directory/public/flush) within timeout_ms and returns the
- *	descriptor. ff_flush_call() runs one exchange on a connected
- *	descriptor (it does not close it); ff_flush_ask() connects, calls
- *	and closes.
+ *	ff_flush_call() runs one exchange on a connected descriptor (it
+ *	does not close it; ff_unix_connect() in unixsock.h connects);
+ *	ff_flush_ask() connects to the socket path (usually
+ *	$queue_directory/public/flush) within timeout_ms, calls and closes.
  *
  * DIAGNOSTICS
  *	The server's status (FF_FLUSH_OK, _BAD, _DENY, _FAIL in
@@ -33,7 +31,6 @@
 #include "flushproto.h"
 #include "status.h"
 
-int ff_flush_connect(const char *, long, struct ff_err *);
 int ff_flush_call(int, const char *, const char *, const char *, long, struct ff_err *);
 int ff_flush_ask(const char *, const char *, const char *, const char *, long, struct ff_err *);
 

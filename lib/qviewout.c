@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "cli.h"
+#include "json.h"
 #include "msg.h"
 #include "qviewout.h"
 

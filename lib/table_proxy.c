@@ -60,7 +60,7 @@
 #include <unistd.h>
 
 #include "attr0.h"
-#include "flushclnt.h"		/* ff_flush_connect(): any UNIX-domain service */
+#include "unixsock.h"
 #include "table_int.h"
 
 /* Postfix's dict flags as the protocol carries them (util/dict.h) */
@@ -136,7 +136,7 @@ greet(struct ff_table *t, struct proxy *p, struct ff_err *e)
 	struct ff_str v = { 0 };
 	int r;
 
-	if ((p->fd = ff_flush_connect(p->path, p->timeout_ms, &ce)) < 0)
+	if ((p->fd = ff_unix_connect(p->path, p->timeout_ms, &ce)) < 0)
 		return ff_table_fail(t, e, "proxymap service: %s", ce.msg);
 	ff_ain_init(&p->in, p->fd, p->timeout_ms, PX_MAX_STRING, PX_MAX_REPLY);
 	r = ff_attr_scan(&p->in, 0, protocol, 1, &v);
