@@ -18,7 +18,7 @@ CC        ?= cc
 B         := build
 # the table libraries: Berkeley DB (hash:, btree:; no .pc file), LMDB,
 # tinycdb and PCRE2, as Postfix's own table modules use them. The programs
-# load them with dlopen(3) when a table first needs one (lib/dynlib.h), by
+# load them with dlopen(3) when a table first needs one (lib/util/dynlib.h), by
 # the SONAME read here from the library the build would link; only the unit
 # tests, which write tables, link them.
 DEPS_PKGS  := libbsd-overlay libidn2
@@ -47,9 +47,11 @@ ALL_LDFLAGS += -fsanitize=address,undefined
 B := build-san
 endif
 
-LIB_SRCS  := $(sort $(wildcard lib/*.c))
+# lib/LAYER/*.c: the layers, bottom to top (README, Layout; tests/layers.sh)
+LAYERS    := util postfix flush scache server
+LIB_SRCS  := $(sort $(foreach l,$(LAYERS),$(wildcard lib/$(l)/*.c)))
 LIB_OBJS  := $(LIB_SRCS:lib/%.c=$(B)/lib/%.o)
-LIB_HDRS  := $(filter-out %_int.h,$(wildcard lib/*.h))
+LIB_HDRS  := $(filter-out %_int.h,$(foreach l,$(LAYERS),$(wildcard lib/$(l)/*.h)))
 CMDS      := $(notdir $(basename $(wildcard cmd/*.c)))
 CMD_BINS  := $(CMDS:%=$(B)/bin/%)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
@@ -88,7 +90,7 @@ Name: fastflush
 Description: fast flush (ETRN) logfiles and connection cache for a Postfix spool
 Version: $(VERSION)
 Requires.private: libbsd-overlay libidn2
-Cflags: -I$${includedir}
+Cflags: -I$${includedir} -I$${includedir}/fastflush
 Libs: -L$${libdir} -lfastflush
 Libs.private: -ldl -pthread
 endef
@@ -167,7 +169,10 @@ install: all
 	install -m 644 $(B)/libfastflush.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(B)/libfastflush.so.0 $(DESTDIR)$(LIBDIR)/
 	ln -sf libfastflush.so.0 $(DESTDIR)$(LIBDIR)/libfastflush.so
-	install -m 644 $(LIB_HDRS) $(DESTDIR)$(INCDIR)/fastflush/
+	install -m 644 lib/fastflush.h $(DESTDIR)$(INCDIR)/fastflush/
+	for h in $(LIB_HDRS); do d=$$(dirname "$${h#lib/}"); \
+	  install -d $(DESTDIR)$(INCDIR)/fastflush/$$d && \
+	  install -m 644 $$h $(DESTDIR)$(INCDIR)/fastflush/$$d/ || exit 1; done
 	printf '%s\n' "$$PCFILE" > $(DESTDIR)$(PKGCONFIGDIR)/fastflush.pc
 	for m in man/*.[1-8]; do [ -e "$$m" ] || continue; s=$${m##*.}; \
 	  install -d $(DESTDIR)$(MANDIR)/man$$s; \

@@ -19,64 +19,62 @@
  *	ff_conf_free(conf);
  *
  *	Every call that can fail returns -1 (or NULL) and fills a struct
- *	ff_err with a status (status.h), the errno and a message. The
+ *	ff_err with a status (util/status.h), the errno and a message. The
  *	library never exits and never prints, except diagnostics through
- *	msg.h (syslog, and stderr as configured there).
+ *	util/msg.h (syslog, and stderr as configured there).
  *
  * SEE ALSO
- *	status.h, msg.h, conf.h, qid.h, site.h, domlist.h, map.h, sfile.h,
- *	spool.h, trigger.h, logread.h, logscan.h, logadd.h, flush.h,
- *	refresh.h, qfile.h, qscan.h, qread.h, qdest.h, rebuild.h, qview.h,
- *	qviewout.h,
- *	inspect.h, master.h, server.h, cli.h; fastflush(7).
+ *	The headers it includes, by layer, bottom to top: util/, postfix/,
+ *	flush/ and scache/, server/ (each folder's README says what it
+ *	holds); fastflush(7).
  */
 #ifndef FF_FASTFLUSH_H
 #define FF_FASTFLUSH_H
 
-#include "status.h"
-#include "msg.h"
-#include "clock.h"
-#include "json.h"
-#include "unixsock.h"
-#include "fmt.h"
-#include "conf.h"
-#include "expand.h"
-#include "qid.h"
-#include "site.h"
-#include "domlist.h"
-#include "siphash.h"
-#include "map.h"
-#include "idcount.h"
-#include "sfile.h"
-#include "line.h"
-#include "spool.h"
-#include "trigger.h"
-#include "logread.h"
-#include "logscan.h"
-#include "logadd.h"
-#include "flush.h"
-#include "refresh.h"
-#include "qfile.h"
-#include "qscan.h"
-#include "qread.h"
-#include "qdest.h"
-#include "rebuild.h"
-#include "qview.h"
-#include "qviewout.h"
-#include "inspect.h"
-#include "attr0.h"
-#include "flushproto.h"
-#include "flushsvc.h"
-#include "flushtext.h"
-#include "flushd.h"
-#include "flushclnt.h"
-#include "fdpass.h"
-#include "scache.h"
-#include "scached.h"
-#include "scwire.h"
-#include "scclnt.h"
-#include "master.h"
-#include "server.h"
-#include "cli.h"
+#include "util/status.h"
+#include "util/msg.h"
+#include "util/clock.h"
+#include "util/json.h"
+#include "util/unixsock.h"
+#include "util/fmt.h"
+#include "util/siphash.h"
+#include "util/map.h"
+#include "util/sfile.h"
+#include "util/line.h"
+#include "postfix/conf.h"
+#include "postfix/expand.h"
+#include "postfix/qid.h"
+#include "postfix/site.h"
+#include "postfix/domlist.h"
+#include "postfix/spool.h"
+#include "postfix/trigger.h"
+#include "postfix/qfile.h"
+#include "postfix/qscan.h"
+#include "postfix/qread.h"
+#include "postfix/attr0.h"
+#include "postfix/fdpass.h"
+#include "postfix/master.h"
+#include "flush/idcount.h"
+#include "flush/logread.h"
+#include "flush/logscan.h"
+#include "flush/logadd.h"
+#include "flush/flush.h"
+#include "flush/refresh.h"
+#include "flush/qdest.h"
+#include "flush/rebuild.h"
+#include "flush/qview.h"
+#include "flush/qviewout.h"
+#include "flush/inspect.h"
+#include "flush/flushproto.h"
+#include "flush/flushsvc.h"
+#include "flush/flushtext.h"
+#include "flush/flushd.h"
+#include "flush/flushclnt.h"
+#include "scache/scache.h"
+#include "scache/scached.h"
+#include "scache/scwire.h"
+#include "scache/scclnt.h"
+#include "server/server.h"
+#include "server/cli.h"
 
 #endif

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # crash.bats - kill -9 at every system call of a run, and in the middle of
-# every write, loses no acknowledged queue ID (lib/logwrite.c; the method
+# every write, loses no acknowledged queue ID (lib/flush/logwrite.c; the method
 # is in tests/crash.bash)
 
 load helpers

@@ -401,7 +401,7 @@ teardown() { rmspool; }
 	n=0
 	# literal names given to the ff_conf_* accessors anywhere in lib/ and cmd/
 	for name in $(grep -ohE 'ff_conf_(get|str|time|time_ms|long|bool)\([^,]+, *"[a-z0-9_]+"' \
-		"$top"/lib/*.c "$top"/cmd/*.c | sed -E 's/.*"([a-z0-9_]+)"$/\1/' | sort -u); do
+		"$top"/lib/*/*.c "$top"/cmd/*.c | sed -E 's/.*"([a-z0-9_]+)"$/\1/' | sort -u); do
 		n=$((n + 1))
 		run --separate-stderr fflush-list -o "$name=0" --brief
 		[[ "$stderr" != *"unused parameter"* ]] || fail "$name: $stderr"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # fflush-add --rebuild: the logfiles made from the deferred queue files
-# (lib/rebuild.c, lib/qfile.c); against Postfix itself in
+# (lib/flush/rebuild.c, lib/postfix/qfile.c); against Postfix itself in
 # tests/interop/rebuild.bats
 bats_require_minimum_version 1.5.0
 

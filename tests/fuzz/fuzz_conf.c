@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "msg.h"
+#include "postfix/conf.h"
+#include "util/msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dbhash.h"
+#include "postfix/dbhash.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domlist.h"
-#include "msg.h"
-#include "table.h"
+#include "postfix/domlist.h"
+#include "util/msg.h"
+#include "postfix/table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

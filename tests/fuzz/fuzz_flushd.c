@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "flushd.h"
+#include "flush/flushd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lmdbread.h"
+#include "postfix/lmdbread.h"
 
 #define PS 512
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "logread.h"
-#include "qid.h"
+#include "flush/logread.h"
+#include "postfix/qid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

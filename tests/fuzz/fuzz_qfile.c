@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "qfile.h"
+#include "postfix/qfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

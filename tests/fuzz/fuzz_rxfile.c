@@ -14,8 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "msg.h"
-#include "table.h"
+#include "util/msg.h"
+#include "postfix/table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fdpass.h"
-#include "msg.h"
-#include "scached.h"
+#include "postfix/fdpass.h"
+#include "util/msg.h"
+#include "scache/scached.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qid.h"
-#include "site.h"
+#include "postfix/qid.h"
+#include "postfix/site.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -144,7 +144,7 @@ pf_conf() {
 # pf_hashkey ID - the string Postfix hashes ID's directories from: for a
 # long ID (last "z" at index 10 or later) the 4 characters before that "z"
 # decoded in base 52, printed %05X (0 if any is not in the alphabet); else
-# the ID itself (POSTFIX-FACTS 4.2). Independent of lib/qid.c on purpose.
+# the ID itself (POSTFIX-FACTS 4.2). Independent of lib/postfix/qid.c on purpose.
 pf_hashkey() {
 	local id=$1 pre field c rest v=0 i
 	if [[ $id == *z* ]]; then
@@ -318,7 +318,7 @@ ff() {
 }
 
 # pf_compat PF_STATUS FF_EXIT [FF_OUTPUT] - succeed if our exit status
-# says what Postfix's status says (lib/status.c): 0 <-> 0 or 1 (nothing
+# says what Postfix's status says (lib/util/status.c): 0 <-> 0 or 1 (nothing
 # waiting); 3 <-> 65 or 64; 4 <-> 77 (denied) or 65 (site without an ASCII
 # form); 4294967295 <-> 78, 75, 71 or 70; no status <-> 64 or 65
 pf_compat() {

@@ -31,7 +31,7 @@ teardown() {
 	[ -z "$(pf_status "$GREETING")" ]
 }
 
-@test "harness: pf_qpath hashes as lib/qid.c (qpath) for short and long IDs" {
+@test "harness: pf_qpath hashes as lib/postfix/qid.c (qpath) for short and long IDs" {
 	for id in 9FBF11234 4SVLCh4dz5z4k3 ABCDEFGHIJz123 0000000zzzzz1 B 5A0001 abz123456789z9; do
 		for d in 1 2 3; do
 			[ "$(pf_qpath deferred "$id" "$d")" = "$(qpath -d "$d" deferred "$id")" ] ||

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Differential tests: the indexed file tables hash:, btree:, lmdb: and cdb:
-# (lib/table_db.c, table_lmdb.c, table_cdb.c) against Postfix 3.7's own
+# (lib/postfix/table_db.c, table_lmdb.c, table_cdb.c) against Postfix 3.7's own
 # lookups, on files built by Postfix's own postmap.
 #
 # One source file (plain and upper-case keys, leading-dot, UTF-8, address

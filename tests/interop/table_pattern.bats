@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# table_pattern.bats - regexp:, pcre: and cidr: tables (lib/table_regexp.c,
+# table_pattern.bats - regexp:, pcre: and cidr: tables (lib/postfix/table_regexp.c,
 # table_pcre.c, table_cidr.c, table_rxfile.c) against Postfix 3.7's own:
 # the same rule file, the same keys, "postmap -q - TYPE:FILE" (one open,
 # one lookup per line of stdin) and "table-query -v TYPE:FILE KEY..." must

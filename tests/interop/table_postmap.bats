@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Table types without a built-in module (lib/table_postmap.c): our
+# Table types without a built-in module (lib/postfix/table_postmap.c): our
 # table-query, which runs Postfix's postmap for them, against postmap -q
 # run directly, for types Debian's postfix package has and that work
 # offline: environ:, unix:, randmap: and socketmap: (a scripted socketmap

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# proxy:TYPE:NAME (lib/table_proxy.c) against Postfix 3.7's proxymap(8):
+# proxy:TYPE:NAME (lib/postfix/table_proxy.c) against Postfix 3.7's proxymap(8):
 # the same proxymap, started as its master would start it (tb_proxymap
 # in table.bash: "proxymap -l -t unix" on TB/q/private/proxymap), answers
 # "postmap -c TB/cfg -f -q KEY proxy:TYPE:NAME" (Postfix's own client) and

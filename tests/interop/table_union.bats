@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# unionmap:{...} and pipemap:{...} (lib/table_union.c) against Postfix
+# unionmap:{...} and pipemap:{...} (lib/postfix/table_union.c) against Postfix
 # 3.7's postmap -q on the same components: file tables (hash:, texthash:,
 # regexp:, cidr:), in-line ones, nesting, syntax errors, and the
 # fixed/pattern flag taken from the first component. Components that

@@ -3,7 +3,7 @@
  * conf-query [-c dir] [-o name=value] NAME...
  *
  * Test helper, the counterpart of Postfix's "postconf -c DIR -xh NAME" for
- * the differential tests of lib/expand.c. The configuration is read as the
+ * the differential tests of lib/postfix/expand.c. The configuration is read as the
  * commands read it (-c DIR, else MAIL_CONFIG, else /etc/postfix; then each
  * -o) and each NAME's expanded value is printed on a line of its own. Exit
  * 0; 78 with "conf-query: fatal: ..." on stderr when main.cf cannot be
@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "msg.h"
+#include "postfix/conf.h"
+#include "util/msg.h"
 
 int
 main(int argc, char **argv)

@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <utime.h>
 
-#include "qid.h"
+#include "postfix/qid.h"
 
 int
 main(int argc, char **argv)

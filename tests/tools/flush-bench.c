@@ -30,9 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attr0.h"
-#include "flushclnt.h"
-#include "qid.h"
+#include "postfix/attr0.h"
+#include "flush/flushclnt.h"
+#include "postfix/qid.h"
 
 static char **ids;
 static size_t nids;

@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "qid.h"
+#include "postfix/qid.h"
 #include "fnvflood.h"
 
 static void

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "qid.h"
+#include "postfix/qid.h"
 
 int
 main(int argc, char **argv)

@@ -67,8 +67,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fdpass.h"
-#include "scclnt.h"
+#include "postfix/fdpass.h"
+#include "scache/scclnt.h"
 
 #define WARMUP		200
 #define TIMEOUT_MS	10000

@@ -20,9 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "msg.h"
-#include "table.h"
+#include "postfix/conf.h"
+#include "util/msg.h"
+#include "postfix/table.h"
 
 int
 main(int argc, char **argv)

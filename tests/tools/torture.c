@@ -97,7 +97,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "qid.h"
+#include "postfix/qid.h"
 
 #define MAX_JOBS	64
 #define MAX_ADDS	1000	/* (site, id) pairs one child adds at most */

@@ -13,9 +13,9 @@
 #include <fcntl.h>
 #include <stdint.h>
 
-#include "attr0.h"
-#include "flushclnt.h"
-#include "flushd.h"
+#include "postfix/attr0.h"
+#include "flush/flushclnt.h"
+#include "flush/flushd.h"
 #include "unit.h"
 
 static void

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 
 #include "unit.h"
-#include "attr0.h"
-#include "conf.h"
+#include "postfix/attr0.h"
+#include "postfix/conf.h"
 
 /* conf_dir - a fresh directory holding main.cf (none if text is NULL) */
 static const char *

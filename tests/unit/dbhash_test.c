@@ -20,8 +20,8 @@
 #include <db.h>
 
 #include "unit.h"
-#include "dbhash.h"
-#include "table.h"
+#include "postfix/dbhash.h"
+#include "postfix/table.h"
 
 struct kv {
 	unsigned char *k, *v;

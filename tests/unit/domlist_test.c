@@ -7,7 +7,7 @@
  * add with the same fast_flush_domains (1 = status 0, 0 = DENY, -1 = FAIL).
  */
 #include "unit.h"
-#include "domlist.h"
+#include "postfix/domlist.h"
 
 #define PARAM	"fast_flush_domains"
 

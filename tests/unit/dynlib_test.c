@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "dynlib.h"
+#include "util/dynlib.h"
 
 static struct {
 	__typeof__(cdb_init) *cdb_init;

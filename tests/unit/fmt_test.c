@@ -5,7 +5,7 @@
 #include <errno.h>
 
 #include "unit.h"
-#include "fmt.h"
+#include "util/fmt.h"
 
 static void
 test_fmt(void)

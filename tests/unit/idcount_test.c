@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "idcount.h"
+#include "flush/idcount.h"
 #include "unit.h"
 
 /* the walk written out as "ID=COUNT ID=COUNT ..." */

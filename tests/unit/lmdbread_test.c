@@ -17,8 +17,8 @@
 #include <lmdb.h>
 
 #include "unit.h"
-#include "lmdbread.h"
-#include "table.h"
+#include "postfix/lmdbread.h"
+#include "postfix/table.h"
 
 struct kv {
 	unsigned char *k, *v;

@@ -9,7 +9,7 @@
 #include <fcntl.h>
 
 #include "unit.h"
-#include "logread.h"
+#include "flush/logread.h"
 
 #define CAP	(FF_QID_MAX + 1)	/* longest line returned whole */
 

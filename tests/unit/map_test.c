@@ -6,8 +6,8 @@
  * new (POSTFIX-FACTS 7.2). Here a NULL value is a member.
  */
 #include "unit.h"
-#include "map.h"
-#include "siphash.h"
+#include "util/map.h"
+#include "util/siphash.h"
 #include "../tools/fnvflood.h"
 
 /* a scripted sequence of operations on one map */

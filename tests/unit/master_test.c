@@ -1,6 +1,6 @@
 /*
- * master_test.c - master(8)'s arguments and status records (lib/master.c),
- * and the one-connection loop of lib/server.c over a status channel
+ * master_test.c - master(8)'s arguments and status records (lib/postfix/master.c),
+ * and the one-connection loop of lib/server/server.c over a status channel
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -9,8 +9,8 @@
 #include <fcntl.h>
 #include <poll.h>
 
-#include "master.h"
-#include "server.h"
+#include "postfix/master.h"
+#include "server/server.h"
 #include "unit.h"
 
 static int

@@ -11,10 +11,10 @@
 #include <fcntl.h>
 
 #include "unit.h"
-#include "conf.h"
-#include "qfile.h"
-#include "qid.h"
-#include "qread.h"
+#include "postfix/conf.h"
+#include "postfix/qfile.h"
+#include "postfix/qid.h"
+#include "postfix/qread.h"
 
 struct qbuf {
 	char b[1 << 16];

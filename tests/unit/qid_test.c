@@ -2,7 +2,7 @@
  * qid_test.c - ff_qid_ok() and ff_qid_hash() (POSTFIX-FACTS 4.1, 4.2)
  */
 #include "unit.h"
-#include "qid.h"
+#include "postfix/qid.h"
 
 /* 256 letters: ID_MAX rows use the first 255, ID_OVER all 256 */
 static char long_id[FF_QID_MAX + 2];

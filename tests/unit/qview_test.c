@@ -4,7 +4,7 @@
  * last, the last one open), and ages print the way the table shows them
  */
 #include "unit.h"
-#include "qview.h"
+#include "flush/qview.h"
 
 static void
 test_buckets(void)

@@ -1,5 +1,5 @@
 /*
- * rxcost_test.c - the estimate of regcomp's size for a pattern (lib/rxcost.c)
+ * rxcost_test.c - the estimate of regcomp's size for a pattern (lib/util/rxcost.c)
  *
  * The estimate must stay above what glibc builds (its own growth is
  * checked by compiling the patterns that pass) and must stop the patterns
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "rxcost.h"
+#include "util/rxcost.h"
 
 /* plus_run - "i" and n repetitions of op ("+" or "\\+"), in a malloc'd string */
 static char *

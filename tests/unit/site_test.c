@@ -5,7 +5,7 @@
  * static:all): a refused site is DENY there, except [ip] literals.
  */
 #include "unit.h"
-#include "site.h"
+#include "postfix/site.h"
 
 #define STRLEN	((size_t)-1)	/* "use strlen()" */
 

@@ -5,8 +5,8 @@
 #include <sysexits.h>
 
 #include "unit.h"
-#include "flushproto.h"
-#include "status.h"
+#include "flush/flushproto.h"
+#include "util/status.h"
 
 static void
 test_tables(void)

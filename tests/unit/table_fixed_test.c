@@ -25,7 +25,7 @@
 #include <lmdb.h>
 
 #include "unit.h"
-#include "table.h"
+#include "postfix/table.h"
 
 #define POSTMAP		"/usr/sbin/postmap"
 

@@ -1,6 +1,6 @@
 /*
  * table_pattern_test.c - the regexp:, pcre: and cidr: tables
- * (lib/table_regexp.c, table_pcre.c, table_cidr.c, table_rxfile.c)
+ * (lib/postfix/table_regexp.c, table_pcre.c, table_cidr.c, table_rxfile.c)
  *
  * The expected answers of test_lookup were checked against Postfix 3.7's
  * postmap -q on the same files; tests/interop/table_pattern.bats compares
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "unit.h"
-#include "table.h"
+#include "postfix/table.h"
 
 static const struct {
 	const char *name;

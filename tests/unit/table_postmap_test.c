@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "unit.h"
-#include "table.h"
+#include "postfix/table.h"
 
 static const char script[] =
 	"#!/bin/sh\n"

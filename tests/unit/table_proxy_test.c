@@ -30,8 +30,8 @@
 #include <time.h>
 
 #include "unit.h"
-#include "attr0.h"
-#include "table.h"
+#include "postfix/attr0.h"
+#include "postfix/table.h"
 
 #define LONG_VALUE	100000
 

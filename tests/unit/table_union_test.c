@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "unit.h"
-#include "table.h"
+#include "postfix/table.h"
 
 static void
 ctx_for_test(struct ff_table_ctx *ctx)

@@ -56,7 +56,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "msg.h"
+#include "util/msg.h"
 
 #define UNIT_TIMEOUT	300
 #define UNIT_FN		static __attribute__((unused))

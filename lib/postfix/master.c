@@ -1,0 +1,181 @@
+/*
+ * master.c - run as a Postfix daemon (see master.h)
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "postfix/master.h"
+
+int
+ff_master_started(void)
+{
+	struct stat st;
+
+	return getenv(FF_MASTER_GEN_ENV) != NULL && fstat(FF_MASTER_STATUS_FD, &st) == 0 &&
+	    S_ISSOCK(st.st_mode);
+}
+
+/* add_override - a copy of NAME=VALUE (-i 100 is "max_idle=100") */
+static int
+add_override(struct ff_master *m, const char *name, const char *value)
+{
+	const char **n = reallocarray(m->overrides, m->noverrides + 1, sizeof(*n));
+	char *nv;
+
+	if (n == NULL)
+		return -1;
+	m->overrides = n;
+	if ((name ? asprintf(&nv, "%s=%s", name, value) : asprintf(&nv, "%s", value)) < 0)
+		return -1;
+	m->overrides[m->noverrides++] = nv;
+	return 0;
+}
+
+int
+ff_master_args(struct ff_master *m, int argc, char **argv, struct ff_err *e)
+{
+	const char *gen, *slash;
+	char *end;
+	unsigned long g;
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	m->status_fd = -1;
+	m->avail = -1;
+	m->nlisten = 1;
+	slash = strrchr(argv[0], '/');
+	m->service = slash ? slash + 1 : argv[0];
+	/* getopt would permute; master's options always come first */
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != 0; i++) {
+		const char *opt = argv[i] + 1, *arg = NULL;
+
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		for (; *opt; opt++) {
+			if (strchr("imnorst", *opt) != NULL) {
+				arg = opt[1] ? opt + 1 : (i + 1 < argc ? argv[++i] : NULL);
+				if (arg == NULL)
+					return ff_err_set(e, FF_USAGE, "option -%c needs a value", *opt);
+			}
+			switch (*opt) {
+			case 'c':
+				m->chroot = 1;
+				break;
+			case 'd':
+			case 'D':
+			case 'V':
+				break;
+			case 'v':
+				m->verbose++;
+				break;
+			case 'l':
+				m->solitary = 1;
+				break;
+			case 'z':
+				m->unlimited = 1;
+				break;
+			case 'u':
+				m->unprivileged = 1;
+				break;
+			case 'S':
+				m->oneshot = 1;
+				break;
+			case 'i':
+				if (add_override(m, "max_idle", arg) < 0)
+					return ff_err_sys(e, ENOMEM, "arguments");
+				break;
+			case 'm':
+				if (add_override(m, "max_use", arg) < 0)
+					return ff_err_sys(e, ENOMEM, "arguments");
+				break;
+			case 'n':
+				m->service = arg;
+				break;
+			case 'o':
+				if (strchr(arg, '=') == NULL)
+					return ff_err_set(e, FF_USAGE, "invalid \"-o %.100s\": name=value"
+					    " expected", arg);
+				if (add_override(m, NULL, arg) < 0)
+					return ff_err_sys(e, ENOMEM, "arguments");
+				break;
+			case 'r':
+				break;	/* retirement: ours follow max_use and max_idle */
+			case 's':
+				m->nlisten = (int)strtol(arg, &end, 10);
+				if (*end != 0 || m->nlisten < 1 || m->nlisten > FF_MASTER_MAX_LISTEN)
+					return ff_err_set(e, FF_USAGE, "invalid socket count: %.20s", arg);
+				break;
+			case 't':
+				m->transport = arg;
+				break;
+			default:
+				return ff_err_set(e, FF_USAGE, "invalid option: -%c", *opt);
+			}
+			if (arg != NULL)
+				break;
+		}
+	}
+	m->rest = argv + i;
+	m->nrest = argc - i;
+	if (!m->oneshot) {
+		if (m->transport == NULL)
+			return ff_err_set(e, FF_USAGE, "no transport type specified (-t)");
+		if (strcmp(m->transport, "unix") != 0 && strcmp(m->transport, "inet") != 0 &&
+		    strcmp(m->transport, "pass") != 0)
+			return ff_err_set(e, FF_USAGE, "unsupported transport type: %.30s",
+			    m->transport);
+		m->status_fd = FF_MASTER_STATUS_FD;
+		/* no program we start (postmap -q) inherits master's descriptors */
+		for (int fd = 3; fd < FF_MASTER_LISTEN_FD + m->nlisten; fd++)
+			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	if ((gen = getenv(FF_MASTER_GEN_ENV)) != NULL) {
+		errno = 0;
+		g = strtoul(gen, &end, 8);
+		if (*gen == 0 || *end != 0 || errno != 0 || g > 0xffffffffUL)
+			return ff_err_set(e, FF_USAGE, "bad generation: %.30s", gen);
+		m->gen = (unsigned)g;
+	}
+	return 0;
+}
+
+int
+ff_master_notify(struct ff_master *m, int avail)
+{
+	struct {
+		int pid;
+		unsigned gen;
+		int avail;
+	} rec = { m->pid, m->gen, avail };
+	ssize_t n;
+
+	if (m->status_fd < 0 || m->avail == avail)
+		return 0;
+	if (rec.pid == 0)
+		rec.pid = m->pid = (int)getpid();
+	m->avail = avail;
+	do
+		n = send(m->status_fd, &rec, sizeof(rec), MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(rec) ? 0 : -1;
+}
+
+void
+ff_master_free(struct ff_master *m)
+{
+	for (size_t i = 0; i < m->noverrides; i++)
+		free((char *)(uintptr_t)m->overrides[i]);
+	free(m->overrides);
+	m->overrides = NULL;
+	m->noverrides = 0;
+}

@@ -1,0 +1,301 @@
+/*
+ * spool.c - a Postfix-layout queue directory (see spool.h)
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/msg.h"
+#include "postfix/qid.h"
+#include "postfix/site.h"
+#include "postfix/spool.h"
+
+static const char *const queue_names[FF_Q_COUNT] = {
+	[FF_Q_DEFERRED] = "deferred",
+	[FF_Q_INCOMING] = "incoming",
+	[FF_Q_ACTIVE] = "active",
+	[FF_Q_HOLD] = "hold",
+	[FF_Q_CORRUPT] = "corrupt",
+	[FF_Q_MAILDROP] = "maildrop",
+	[FF_Q_FLUSH] = "flush",
+};
+
+const char *
+ff_queue_name(int q)
+{
+	return q >= 0 && q < FF_Q_COUNT ? queue_names[q] : "?";
+}
+
+/*
+ * spool_owner - the owner of flush/ (or of deferred/ or incoming/ when
+ * flush/ is still missing), else mail_owner, else the queue directory's.
+ * The group is the owner's primary group, as Postfix's daemons run
+ * (mail_owner's user and group), never the directory's: Debian's flush/
+ * is postfix:root, and a switch to group root would keep root's group
+ * privileges. An owner without a passwd entry gets the directory's group,
+ * or nogroup (65534) when that is root's.
+ */
+static void
+spool_owner(struct ff_spool *sp, const char *mail_owner)
+{
+	static const char *const dirs[] = { "flush", "deferred", "incoming" };
+	struct stat st;
+	struct passwd *pw;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (fstatat(sp->qfd, dirs[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode)) {
+			sp->uid = st.st_uid;
+			if ((pw = getpwuid(st.st_uid)) != NULL)
+				sp->gid = pw->pw_gid;
+			else
+				sp->gid = st.st_gid != 0 || st.st_uid == 0 ? st.st_gid : 65534;
+			return;
+		}
+	}
+	if ((pw = getpwnam(mail_owner)) != NULL) {
+		sp->uid = pw->pw_uid;
+		sp->gid = pw->pw_gid;
+	} else if (fstat(sp->qfd, &st) == 0) {
+		sp->uid = st.st_uid;
+		sp->gid = st.st_gid;
+	}
+}
+
+struct ff_spool *
+ff_spool_open(struct ff_conf *conf, struct ff_err *e)
+{
+	struct ff_spool *sp = calloc(1, sizeof(*sp));
+	long depth;
+	const char *names, *mail_owner;
+
+	if (sp == NULL) {
+		ff_err_sys(e, ENOMEM, "spool");
+		return NULL;
+	}
+	sp->conf = conf;
+	sp->qfd = -1;
+	sp->pubfd = -1;
+	for (int q = 0; q < FF_Q_COUNT; q++)
+		sp->qbase[q] = -1;
+	if (ff_conf_check(conf, e) < 0 ||
+	    ff_conf_str(conf, "queue_directory", &sp->queue_dir, e) < 0 ||
+	    ff_conf_str(conf, "hash_queue_names", &names, e) < 0 ||
+	    ff_conf_str(conf, "mail_owner", &mail_owner, e) < 0 ||
+	    ff_conf_long(conf, "hash_queue_depth", 1, FF_HASH_MAX_DEPTH, &depth, e) < 0 ||
+	    ff_conf_time_ms(conf, "fastflush_lock_timeout", &sp->lock_timeout_ms, e) < 0 ||
+	    ff_conf_time_ms(conf, "trigger_timeout", &sp->trigger_timeout_ms, e) < 0 ||
+	    ff_conf_time(conf, "fast_flush_refresh_time", &sp->refresh_time, e) < 0 ||
+	    ff_conf_time(conf, "fast_flush_purge_time", &sp->purge_time, e) < 0)
+		goto fail;
+	sp->depth = (int)depth;
+	for (int q = 0; q < FF_Q_COUNT; q++) {
+		sp->hashed[q] = ff_list_has(names, queue_names[q]);
+		if (ff_map_init(&sp->dircache[q], 0) < 0) {
+			ff_err_sys(e, ENOMEM, "spool");
+			goto fail;
+		}
+	}
+	if (sp->queue_dir[0] != '/') {
+		ff_err_set(e, FF_CONFIG, "queue_directory must be an absolute path: \"%.200s\"",
+		    sp->queue_dir);
+		goto fail;
+	}
+	sp->qfd = open(sp->queue_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sp->qfd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			ff_err_set(e, FF_CONFIG, "queue_directory %s does not exist or is not a"
+			    " directory", sp->queue_dir);
+		else
+			ff_err_sys(e, errno, "open queue directory %s", sp->queue_dir);
+		goto fail;
+	}
+	spool_owner(sp, mail_owner);
+	return sp;
+fail:
+	ff_spool_close(sp);
+	return NULL;
+}
+
+void
+ff_spool_close(struct ff_spool *sp)
+{
+	if (sp == NULL)
+		return;
+	for (int q = 0; q < FF_Q_COUNT; q++) {
+		struct ff_map *m = &sp->dircache[q];
+		for (size_t i = 0; i < m->count; i++)
+			close((int)(intptr_t)m->ent[i].value - 1);
+		ff_map_free(m);
+		if (sp->qbase[q] >= 0)
+			close(sp->qbase[q]);
+	}
+	if (sp->qfd >= 0)
+		close(sp->qfd);
+	if (sp->pubfd >= 0)
+		close(sp->pubfd);
+	if (sp->trigger_failures > 1)
+		ff_msg_warn("%lu more queue manager triggers failed the same way",
+		    sp->trigger_failures - 1);
+	ff_domlist_free(sp->domains);
+	free(sp);
+}
+
+int
+ff_spool_drop_privileges(struct ff_spool *sp, struct ff_err *e)
+{
+	uid_t r, eu, s;
+
+	if (geteuid() != 0 || sp->uid == 0)
+		return 0;
+	if (setgroups(1, &sp->gid) < 0 || setresgid(sp->gid, sp->gid, sp->gid) < 0 ||
+	    setresuid(sp->uid, sp->uid, sp->uid) < 0)
+		return ff_err_sys(e, errno, "switch to the spool owner (uid %lu, gid %lu)",
+		    (unsigned long)sp->uid, (unsigned long)sp->gid);
+	if (getresuid(&r, &eu, &s) < 0 || r != sp->uid || eu != sp->uid || s != sp->uid)
+		return ff_err_set(e, FF_SYSERR, "could not switch to the spool owner");
+	ff_msg_debug("running as the spool owner, uid %lu", (unsigned long)sp->uid);
+	return 0;
+}
+
+/* open_subdir - one directory level, never through a symlink */
+static int
+open_subdir(int dirfd, const char *name, int create)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+			return -1;
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	return fd;
+}
+
+int
+ff_spool_qbase(struct ff_spool *sp, int q, int create, struct ff_err *e)
+{
+	if (sp->qbase[q] < 0) {
+		sp->qbase[q] = open_subdir(sp->qfd, queue_names[q], create);
+		if (sp->qbase[q] < 0)
+			return ff_err_sys(e, errno == ELOOP ? ENOTDIR : errno, "open %s/%s",
+			    sp->queue_dir, queue_names[q]);
+	}
+	return sp->qbase[q];
+}
+
+int
+ff_spool_dir(struct ff_spool *sp, int q, const char *id, size_t len, int create,
+    struct ff_dirref *ref, struct ff_err *e)
+{
+	char dirs[2 * FF_HASH_MAX_DEPTH + 1], comp[2];
+	size_t dlen;
+	void **slot;
+	int fd, next;
+
+	ref->fd = -1;
+	ref->owned = 0;
+	if ((fd = ff_spool_qbase(sp, q, create, e)) < 0)
+		return -1;
+	if (!sp->hashed[q]) {
+		ref->fd = fd;
+		return 0;
+	}
+	dlen = ff_qid_hash(id, len, sp->depth, dirs, sizeof(dirs));
+	if ((slot = ff_map_get(&sp->dircache[q], dirs, dlen)) != NULL) {
+		ref->fd = (int)(intptr_t)*slot - 1;
+		return 0;
+	}
+	/* walk down one level at a time, each with O_NOFOLLOW */
+	comp[1] = 0;
+	for (size_t i = 0; i < dlen; i += 2) {
+		comp[0] = dirs[i];
+		next = open_subdir(fd, comp, create);
+		if (i > 0)
+			close(fd);
+		if (next < 0)
+			return ff_err_sys(e, errno == ELOOP ? ENOTDIR : errno, "open %s/%s/%.*s",
+			    sp->queue_dir, queue_names[q], (int)(i + 1), dirs);
+		fd = next;
+	}
+	ref->fd = fd;
+	if (sp->ncached < FF_DIRCACHE_MAX &&
+	    ff_map_put(&sp->dircache[q], dirs, dlen, &slot) == 1) {
+		*slot = (void *)(intptr_t)(fd + 1);
+		sp->ncached++;
+	} else {
+		ref->owned = 1;
+	}
+	return 0;
+}
+
+void
+ff_dirref_release(struct ff_dirref *ref)
+{
+	if (ref->owned && ref->fd >= 0)
+		close(ref->fd);
+	ref->fd = -1;
+	ref->owned = 0;
+}
+
+int
+ff_spool_policy(struct ff_spool *sp, const char *site, char *logname, struct ff_err *e)
+{
+	char ascii[FF_SITE_MAX + 1], quoted[300];
+	struct ff_err bad;
+	int match;
+
+	if (sp->domains == NULL) {
+		struct ff_table_ctx ctx;
+		const char *parents, *domains;
+
+		if (ff_conf_str(sp->conf, "parent_domain_matches_subdomains", &parents, e) < 0 ||
+		    ff_conf_str(sp->conf, "fast_flush_domains", &domains, e) < 0)
+			return -1;
+		ff_table_ctx_init(&ctx, sp->conf);
+		sp->domains = ff_domlist_new("fast_flush_domains", domains,
+		    ff_list_has(parents, "fast_flush_domains"), &ctx, e);
+		if (sp->domains == NULL)
+			return -1;
+	}
+	/*
+	 * Convert first, so that a site that can never be valid is reported
+	 * as such (BADSITE) rather than as "not configured"; a failing table
+	 * lookup still wins, so Postfix's wire status (4 or -1) is unchanged.
+	 * The decision is made on the canonical name that also picks the
+	 * logfile, so no other spelling of a name escapes a "!" pattern.
+	 */
+	if (ff_site_canon(site, strlen(site), ascii, &bad) < 0) {
+		if (ff_domlist_match(sp->domains, site, e) < 0)
+			return -1;
+		if (e != NULL)
+			*e = bad;
+		return -1;
+	}
+	ff_site_mask(ascii, logname);
+	if ((match = ff_domlist_match_canon(sp->domains, ascii, e)) < 0)
+		return -1;
+	if (match == 0)
+		return ff_err_set(e, FF_DENY, "fast flush service is not configured for"
+		    " destination \"%s\" (fast_flush_domains)",
+		    ff_msg_safe(site, strlen(site), quoted, sizeof(quoted)));
+	return 0;
+}
+
+int
+ff_spool_policy_refresh(struct ff_spool *sp)
+{
+	if (sp->domains == NULL || !ff_domlist_stale(sp->domains))
+		return 0;
+	ff_domlist_free(sp->domains);
+	sp->domains = NULL;
+	return 1;
+}

@@ -1,0 +1,113 @@
+/*
+ * spool.h - a Postfix-layout queue directory
+ *
+ * SYNOPSIS
+ *	struct ff_spool *ff_spool_open(struct ff_conf *conf, struct ff_err *e);
+ *	void ff_spool_close(struct ff_spool *sp);
+ *	int ff_spool_drop_privileges(struct ff_spool *sp, struct ff_err *e);
+ *	int ff_spool_dir(struct ff_spool *sp, int queue, const char *id, size_t len,
+ *	    int create, struct ff_dirref *ref, struct ff_err *e);
+ *	void ff_dirref_release(struct ff_dirref *ref);
+ *	int ff_spool_qbase(struct ff_spool *sp, int queue, int create, struct ff_err *e);
+ *	int ff_spool_policy(struct ff_spool *sp, const char *site, char *logname,
+ *	    struct ff_err *e);
+ *	int ff_spool_policy_refresh(struct ff_spool *sp);
+ *	const char *ff_queue_name(int queue);
+ *
+ * DESCRIPTION
+ *	ff_spool_open() checks conf (ff_conf_check(): every parameter
+ *	fastflush reads must expand), opens queue_directory as a
+ *	directory descriptor, reads the parameters the spool needs
+ *	(hash_queue_names, hash_queue_depth, time limits, the lock and
+ *	trigger time-outs) and finds the spool owner: the owner of
+ *	flush/, else the mail_owner account, else the owner of the
+ *	queue directory. Every later file operation is relative to
+ *	descriptors, never to a path built from input.
+ *
+ *	ff_spool_drop_privileges() switches a root caller to the spool
+ *	owner (groups, gid, uid, checked) so that every file created or
+ *	changed stays the owner's; other callers are left alone.
+ *
+ *	ff_spool_dir() gives the directory that holds file id of queue
+ *	(FF_Q_DEFERRED, ...), with its hash subdirectories when the queue
+ *	is listed in hash_queue_names. Each level is opened with
+ *	O_NOFOLLOW; with create, missing levels are made with mode 0700
+ *	as Postfix does. Descriptors are cached; release the reference
+ *	with ff_dirref_release() when done. ff_spool_qbase() gives the
+ *	queue's top directory (cached; do not close it).
+ *
+ *	ff_spool_policy() converts site to its log name (see site.h) and
+ *	checks it against fast_flush_domains (built on first use, with
+ *	parent-domain matching when parent_domain_matches_subdomains lists
+ *	it). It returns 0, or -1 with FF_BADSITE (no valid ASCII form;
+ *	reported before FF_DENY), FF_DENY, FF_FAIL (a table lookup failed;
+ *	reported before anything else, as Postfix does) or FF_CONFIG.
+ *	The decision is made on the site's canonical name (ff_site_canon()),
+ *	the one that picks the logfile.
+ *
+ *	ff_spool_policy_refresh() drops fast_flush_domains when a table or
+ *	file it was built from has changed, so that the next policy check
+ *	reads it anew (1), else 0. A long-lived server calls it before
+ *	each request.
+ */
+#ifndef FF_SPOOL_H
+#define FF_SPOOL_H
+
+#include <sys/types.h>
+#include <time.h>
+
+#include "postfix/conf.h"
+#include "postfix/domlist.h"
+#include "util/map.h"
+#include "util/status.h"
+
+enum {
+	FF_Q_DEFERRED,
+	FF_Q_INCOMING,
+	FF_Q_ACTIVE,
+	FF_Q_HOLD,
+	FF_Q_CORRUPT,
+	FF_Q_MAILDROP,
+	FF_Q_FLUSH,
+	FF_Q_COUNT
+};
+
+#define FF_DIRCACHE_MAX	512	/* cached hash directory descriptors */
+
+struct ff_spool {
+	struct ff_conf *conf;
+	const char *queue_dir;
+	int qfd;			/* queue_directory */
+	int qbase[FF_Q_COUNT];		/* queue directories, -1 until opened */
+	int hashed[FF_Q_COUNT];		/* listed in hash_queue_names */
+	int depth;			/* hash_queue_depth */
+	struct ff_map dircache[FF_Q_COUNT];	/* "9/F/" -> fd + 1 */
+	size_t ncached;
+	uid_t uid;			/* spool owner */
+	gid_t gid;
+	long lock_timeout_ms;
+	long trigger_timeout_ms;
+	long refresh_time, purge_time;	/* seconds */
+	struct ff_domlist *domains;	/* fast_flush_domains, lazily */
+	int pubfd;			/* public/, for triggers; -1 until used */
+	unsigned long trigger_failures;	/* only the first is a warning */
+	int trigger_stalled;		/* a trigger timed out: never wait again */
+};
+
+struct ff_dirref {
+	int fd;
+	int owned;	/* not cached: release closes it */
+};
+
+struct ff_spool *ff_spool_open(struct ff_conf *, struct ff_err *);
+void ff_spool_close(struct ff_spool *);
+int ff_spool_drop_privileges(struct ff_spool *, struct ff_err *);
+int ff_spool_dir(struct ff_spool *, int, const char *, size_t, int, struct ff_dirref *,
+    struct ff_err *);
+void ff_dirref_release(struct ff_dirref *);
+int ff_spool_qbase(struct ff_spool *, int, int, struct ff_err *);
+int ff_spool_policy(struct ff_spool *, const char *, char *, struct ff_err *);
+int ff_spool_policy_refresh(struct ff_spool *);
+const char *ff_queue_name(int);
+
+#endif

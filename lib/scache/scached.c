@@ -1,0 +1,660 @@
+/*
+ * scached.c - the connection cache server's event loop (see scached.h)
+ *
+ * One epoll set holds the listening socket, the clients and every cached
+ * connection (watched for a hang-up only). Clients are non-blocking; a
+ * client's input is kept until a whole request is there (scproto.c).
+ */
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stddef.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "postfix/conf.h"
+#include "postfix/fdpass.h"
+#include "postfix/master.h"
+#include "util/msg.h"
+#include "scache/scached_int.h"
+#include "scache/scwire.h"
+
+#define T_LISTEN	1ULL
+#define T_CLIENT	2ULL
+#define T_SESSION	3ULL
+#define T_STATUS	4ULL
+#define TAG(t, fd)	((t) << 32 | (uint32_t)(fd))
+
+#define IN_CHUNK	4096
+
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+void
+ff_scached_defaults(struct ff_scached *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->ttl_limit_ms = 2000;
+	s->stat_interval_ms = 600 * 1000;
+	s->idle_ms = 100 * 1000;
+	s->timeout_ms = 3600 * 1000;
+	s->first_ms = 5000;
+	s->max_buffered = FF_SCACHED_MAX_BUFFERED;
+	s->max_sessions = 10000;
+	s->max_bindings = 40000;
+	s->max_clients = 1000;
+	s->max_string = FF_SCACHED_MAX_STRING;
+	s->owner = (uid_t)-1;
+	s->lockfd = -1;
+	s->one_client = -1;
+}
+
+/*
+ * ff_scached_fit_nofile - every cached session and every client holds a
+ * descriptor: raise the soft limit to the hard one, then shrink the caps
+ * that still do not fit (32 spare for the listener, log, lock, handoff)
+ */
+void
+ff_scached_fit_nofile(struct ff_scached *s)
+{
+	struct rlimit rl;
+	size_t cur;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	cur = (size_t)rl.rlim_cur;
+	if (s->max_sessions + s->max_clients + 32 <= cur)
+		return;
+	if (s->max_clients > cur / 8)
+		s->max_clients = cur / 8 > 4 ? cur / 8 : 4;
+	s->max_sessions = cur > s->max_clients + 64 ? cur - s->max_clients - 32 : cur / 4;
+	ff_msg_warn("descriptor limit %zu: caching at most %zu connections for at most %zu "
+	    "clients", cur, s->max_sessions, s->max_clients);
+}
+
+int
+ff_scached_conf(struct ff_scached *s, struct ff_conf *conf, struct ff_err *e)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} times[] = {
+		{ "connection_cache_ttl_limit", offsetof(struct ff_scached, ttl_limit_ms) },
+		{ "connection_cache_status_update_time",
+		    offsetof(struct ff_scached, stat_interval_ms) },
+		{ "max_idle", offsetof(struct ff_scached, idle_ms) },
+		{ "ipc_timeout", offsetof(struct ff_scached, timeout_ms) },
+		{ "fastflush_idle_client_timeout", offsetof(struct ff_scached, first_ms) },
+	};
+
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)
+		if (ff_conf_time_ms(conf, times[i].name, (long *)((char *)s + times[i].off), e) < 0)
+			return -1;
+	return 0;
+}
+
+void
+ff_scached_free(struct ff_scached *s)
+{
+	ff_scache_free(s->cache);
+	s->cache = NULL;
+	free(s->rules);
+	s->rules = NULL;
+	s->nrules = 0;
+}
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} op_names[] = {
+	{ "save", FF_SCOP_SAVE }, { "find", FF_SCOP_FIND }, { FF_SC_R_STATS, FF_SCOP_STATS },
+	{ FF_SC_R_LIST, FF_SCOP_LIST }, { FF_SC_R_DELETE, FF_SCOP_DELETE }, { FF_SC_R_HANDOFF, FF_SCOP_HANDOFF },
+	{ FF_SC_K_ALL, FF_SCOP_ALL },
+};
+
+unsigned
+ff_scached_op_bit(const char *name)
+{
+	for (size_t i = 0; i < sizeof(op_names) / sizeof(op_names[0]); i++)
+		if (strcmp(name, op_names[i].name) == 0)
+			return op_names[i].bit;
+	return 0;
+}
+
+/* who_id - a user or @group, by name or number */
+static int
+who_id(const char *w, struct ff_scached_rule *r)
+{
+	const char *errstr = NULL;
+	long long n;
+
+	r->group = w[0] == '@';
+	if (r->group)
+		w++;
+	if (*w == 0)
+		return -1;
+	n = strtonum(w, 0, UINT32_MAX - 1, &errstr);
+	if (errstr == NULL) {
+		r->id = (unsigned)n;
+		return 0;
+	}
+	if (r->group) {
+		struct group *g = getgrnam(w);
+
+		if (g == NULL)
+			return -1;
+		r->id = g->gr_gid;
+	} else {
+		struct passwd *p = getpwnam(w);
+
+		if (p == NULL)
+			return -1;
+		r->id = p->pw_uid;
+	}
+	return 0;
+}
+
+int
+ff_scached_allow(struct ff_scached *s, const char *spec, struct ff_err *e)
+{
+	const char *eq = strchr(spec, '='), *cursor, *w;
+	char word[256];
+	unsigned ops = 0, b;
+	size_t len;
+
+	if (eq == NULL)
+		return ff_err_set(e, FF_USAGE, "bad allow rule %s: want OPS=WHO[,WHO...]", spec);
+	cursor = spec;
+	while ((w = ff_list_next(&cursor, &len)) != NULL && w < eq) {
+		if (w + len > eq)
+			len = (size_t)(eq - w);
+		if (len >= sizeof(word))
+			return ff_err_set(e, FF_USAGE, "bad operation in allow rule %s", spec);
+		memcpy(word, w, len);
+		word[len] = 0;
+		if ((b = ff_scached_op_bit(word)) == 0)
+			return ff_err_set(e, FF_USAGE, "unknown operation \"%s\" in allow rule %s "
+			    "(save, find, stats, list, delete, handoff, all)", word, spec);
+		ops |= b;
+		if (w + len >= eq)
+			break;
+	}
+	if (ops == 0)
+		return ff_err_set(e, FF_USAGE, "no operation in allow rule %s", spec);
+	/*
+	 * One label namespace for all: a connection saved under Postfix's
+	 * label (smtp:192.0.2.1:25) is what Postfix's smtp finds and writes
+	 * its mail to. Granting save is trusting the user that much.
+	 */
+	if ((ops & FF_SCOP_SAVE) && !s->trust_savers)
+		return ff_err_set(e, FF_USAGE, "allow rule %s grants save: what the users it names"
+		    " save under Postfix's labels, Postfix's smtp would use for its mail; add"
+		    " --trust-savers if they are trusted that much", spec);
+	cursor = eq + 1;
+	if (*cursor == 0)
+		return ff_err_set(e, FF_USAGE, "nobody named in allow rule %s", spec);
+	while ((w = ff_list_next(&cursor, &len)) != NULL) {
+		struct ff_scached_rule r = { .ops = ops }, *nr;
+
+		if (len >= sizeof(word))
+			return ff_err_set(e, FF_USAGE, "bad name in allow rule %s", spec);
+		memcpy(word, w, len);
+		word[len] = 0;
+		if (who_id(word, &r) < 0)
+			return ff_err_set(e, FF_USAGE, "unknown user or group \"%s\" in allow rule %s",
+			    word, spec);
+		if ((nr = reallocarray(s->rules, s->nrules + 1, sizeof(*nr))) == NULL)
+			return ff_err_sys(e, errno, "allow rule");
+		s->rules = nr;
+		s->rules[s->nrules++] = r;
+	}
+	return 0;
+}
+
+/* peer_ops - what the client on fd may do, from its credentials */
+static unsigned
+peer_ops(const struct ff_scached *s, int fd, char *who, size_t size)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	gid_t groups[64];
+	socklen_t glen = sizeof(groups);
+	size_t ngroups = 0;
+	unsigned ops = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+		snprintf(who, size, "unknown peer");
+		return 0;
+	}
+	snprintf(who, size, "pid=%ld uid=%ld", (long)cr.pid, (long)cr.uid);
+	if (cr.uid == 0 || cr.uid == s->owner || cr.uid == geteuid())
+		return FF_SCOP_ALL;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &glen) == 0)
+		ngroups = glen / sizeof(gid_t);
+	for (size_t i = 0; i < s->nrules; i++) {
+		const struct ff_scached_rule *r = &s->rules[i];
+
+		if (!r->group && r->id == cr.uid)
+			ops |= r->ops;
+		if (r->group && r->id == cr.gid)
+			ops |= r->ops;
+		for (size_t g = 0; r->group && g < ngroups; g++)
+			if (groups[g] == r->id)
+				ops |= r->ops;
+	}
+	return ops;
+}
+
+/* ------------------------------------------------------------ clients */
+
+static void
+listen_events(struct server *sv, int on)
+{
+	if (sv->lfd < 0)
+		return;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG(T_LISTEN, sv->lfd) };
+
+	if (on == sv->accepting)
+		return;
+	epoll_ctl(sv->ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, sv->lfd, &ev);
+	sv->accepting = on;
+	/* master may start another process only while we cannot take clients */
+	if (sv->chan && sv->stop == 0 &&
+	    ff_master_notify(sv->chan, on ? FF_MASTER_AVAIL : FF_MASTER_TAKEN) < 0)
+		sv->stop = 1;
+}
+
+static void
+client_events(struct server *sv, struct client *c)
+{
+	struct epoll_event ev = { .data.u64 = TAG(T_CLIENT, c->fd) };
+
+	ev.events = c->off < c->out.len || c->state == C_SEND_FD ? EPOLLOUT : EPOLLIN;
+	if (ev.events == c->events)
+		return;		/* most requests: reading before and after */
+	if (epoll_ctl(sv->ep, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->events = ev.events;
+}
+
+void
+sc_drop(struct server *sv, struct client *c)
+{
+	sc_set_deadline(sv, c, -1);
+	epoll_ctl(sv->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	ff_fd_close(c->held);
+	sv->cl[c->fd] = NULL;
+	sv->buffered -= c->cap;
+	free(c->buf);
+	free(c->label);
+	free(c->prop);
+	ff_aout_free(&c->out);
+	free(c);
+	if (--sv->nclients == 0)
+		sv->idle_since = sv->now;
+	if (sv->nclients < sv->s->max_clients && sv->stop == 0)
+		listen_events(sv, 1);
+}
+
+/* add_client - a new connection: greet it; -1 when it could not be taken */
+static int
+add_client(struct server *sv, int fd)
+{
+	struct client *c;
+	struct epoll_event ev;
+	char who[sizeof(c->who)];
+	unsigned ops = peer_ops(sv->s, fd, who, sizeof(who));
+
+	/*
+	 * A peer that may do nothing is not let in: idle, it would hold one
+	 * of max_clients. Its warnings are logged for the 1st, 2nd, 4th, 8th,
+	 * ... refusal, so that a flood of them cannot flood the log.
+	 */
+	if (ops == 0) {
+		sv->refused++;
+		if (ff_verbose > 0 || (sv->refused & (sv->refused - 1)) == 0)
+			ff_msg_warn("%s: no operation allowed: connection refused (%lu so far)", who,
+			    sv->refused);
+		return -1;
+	}
+	if ((size_t)fd >= sv->ncl) {
+		size_t n = sv->ncl ? sv->ncl : 256;
+		struct client **ncl;
+
+		while (n <= (size_t)fd)
+			n *= 2;
+		if ((ncl = reallocarray(sv->cl, n, sizeof(*ncl))) == NULL)
+			return -1;
+		memset(ncl + sv->ncl, 0, (n - sv->ncl) * sizeof(*ncl));
+		sv->cl = ncl;
+		sv->ncl = n;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	c->fd = fd;
+	c->held = -1;
+	c->deadline = -1;
+	c->ops = ops;
+	memcpy(c->who, who, sizeof(c->who));
+	ev.events = c->events = EPOLLIN;
+	ev.data.u64 = TAG(T_CLIENT, fd);
+	if (epoll_ctl(sv->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		ff_msg_warn("epoll: %s", strerror(errno));
+		free(c);
+		return -1;
+	}
+	sv->cl[fd] = c;
+	sv->nclients++;
+	if (ff_verbose > 0)
+		ff_msg_info("connect from %s", c->who);
+	ff_aout_put(&c->out, FF_SC_A_PROTOCOL, FF_SC_PROTOCOL);
+	sc_reply(c);
+	if (c->eof) {
+		sc_drop(sv, c);
+		return 0;
+	}
+	/* a client that sends nothing leaves after first_ms */
+	if (sv->s->first_ms > 0) {
+		c->silent = 1;
+		sc_set_deadline(sv, c, sv->now + sv->s->first_ms);
+	}
+	client_events(sv, c);
+	return 0;
+}
+
+static void
+accept_clients(struct server *sv)
+{
+	int fd;
+
+	while (sv->nclients < sv->s->max_clients) {
+		fd = accept4(sv->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				ff_msg_warn("accept: %s: not accepting until a client leaves",
+				    strerror(errno));
+				if (sv->nclients > 0)
+					listen_events(sv, 0);
+			} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				ff_msg_warn("accept: %s", strerror(errno));
+			return;
+		}
+		if (add_client(sv, fd) < 0)
+			close(fd);
+	}
+	listen_events(sv, 0);
+}
+
+/* read_input - take what the client sent; -1: drop it now */
+static int
+read_input(struct server *sv, struct client *c)
+{
+	size_t limit = 4 * sv->s->max_string + 64;
+	ssize_t n;
+
+	if (c->pos > 0 && c->pos == c->len)
+		c->pos = c->len = 0;
+	if (c->cap - c->len < IN_CHUNK + 1) {
+		size_t ncap = c->cap ? c->cap * 2 : IN_CHUNK * 2;
+		char *nb;
+
+		if (c->pos > 0) {	/* the consumed part goes first */
+			memmove(c->buf, c->buf + c->pos, c->len - c->pos);
+			c->len -= c->pos;
+			c->pos = 0;
+		}
+		if (c->cap - c->len < IN_CHUNK + 1) {
+			if (c->len > limit) {
+				ff_msg_warn("%s: request longer than %zu bytes; disconnecting", c->who,
+				    limit);
+				return -1;
+			}
+			/* every client has its first 8 KiB: small requests always fit */
+			if (c->cap > 0 && sv->buffered - c->cap + ncap > sv->s->max_buffered) {
+				ff_msg_warn("%s: the requests of all clients hold %zu bytes, the limit"
+				    " is %zu; disconnecting", c->who, sv->buffered, sv->s->max_buffered);
+				return -1;
+			}
+			if ((nb = realloc(c->buf, ncap)) == NULL)
+				return -1;
+			sv->buffered += ncap - c->cap;
+			c->buf = nb;
+			c->cap = ncap;
+		}
+	}
+	/* plain data: a descriptor sent out of turn is closed, as read(2) would */
+	n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
+	if (n > 0) {
+		c->len += (size_t)n;
+		if (c->silent) {	/* it spoke: ipc_timeout from now on */
+			c->silent = 0;
+			sc_set_deadline(sv, c, -1);
+		}
+		return 0;
+	}
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+		c->eof = 1;
+	return 0;
+}
+
+static void
+client_ready(struct server *sv, struct client *c, uint32_t events)
+{
+	if (events & EPOLLOUT) {
+		if (sc_flush(c) < 0) {
+			sc_drop(sv, c);
+			return;
+		}
+		if (c->state == C_SEND_FD)
+			sc_send_held(sv, c);
+	}
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && c->off >= c->out.len) {
+		if (c->state == C_WAIT_FD)
+			sc_fd_arrived(sv, c);
+		else if (read_input(sv, c) < 0)
+			c->eof = 1, c->pos = c->len = 0;
+	}
+	if (sv->cl[c->fd] != c)
+		return;		/* dropped */
+	if (sc_process(sv, c) < 0 || sv->stop == 2) {
+		if (sv->cl[c->fd] == c)
+			sc_drop(sv, c);
+		return;
+	}
+	/* a partial request or a reply that does not drain must not wait forever */
+	if (c->state == C_READY) {
+		if (c->len > c->pos || c->off < c->out.len) {
+			if (c->deadline < 0)
+				sc_set_deadline(sv, c, sv->now + sv->s->timeout_ms);
+		} else if (!c->silent)
+			sc_set_deadline(sv, c, -1);
+	}
+	client_events(sv, c);
+}
+
+/* ------------------------------------------------------------ sessions */
+
+static void
+watch(void *ctx, int fd, int added)
+{
+	struct server *sv = ctx;
+	struct epoll_event ev = { .events = EPOLLRDHUP, .data.u64 = TAG(T_SESSION, fd) };
+
+	/* regular files cannot be watched; they never hang up either */
+	epoll_ctl(sv->ep, added ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev);
+}
+
+static void
+watch_item(void *ctx, const struct ff_scache_item *it)
+{
+	if (it->kind == FF_SCACHE_ENDP)
+		watch(ctx, it->fd, 1);
+}
+
+/* ------------------------------------------------------------ the loop */
+
+static long
+earliest(long a, long b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+static void
+run_timers(struct server *sv, long *next)
+{
+	long t = ff_scache_expire(sv->cache, sv->now);
+
+	for (struct client *c = sv->timed, *n; c; c = n) {
+		n = c->tnext;
+		if (c->deadline <= sv->now) {
+			sc_set_deadline(sv, c, -1);
+			if (sc_timed_out(sv, c) < 0)
+				sc_drop(sv, c);
+			else
+				client_events(sv, c);
+			continue;
+		}
+		t = earliest(t, c->deadline);
+	}
+	if (sv->s->stat_interval_ms > 0) {
+		if (sv->now >= sv->next_stat) {
+			sc_stats_dump(sv);
+			sv->next_stat = sv->now + sv->s->stat_interval_ms;
+		}
+		t = earliest(t, sv->next_stat);
+	}
+	if (sv->nclients == 0 && sv->s->idle_ms > 0) {
+		if (sv->now - sv->idle_since >= sv->s->idle_ms)
+			sv->stop = 1;
+		t = earliest(t, sv->idle_since + sv->s->idle_ms);
+	}
+	*next = t;
+}
+
+int
+ff_scached_run(struct ff_scached *s, int lfd, struct ff_err *e)
+{
+	struct server sv = { .s = s, .lfd = lfd, .chan = s->chan };
+	struct epoll_event evs[64];
+	struct sigaction sa = { .sa_handler = on_signal }, old[3];
+	sigset_t block, orig, wait_mask;
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	long next;
+	int n, fl;
+
+	if (s->cache == NULL && (s->cache = ff_scache_new(s->max_sessions, s->max_bindings)) == NULL)
+		return ff_err_sys(e, errno, "connection cache");
+	sv.cache = s->cache;
+	if (lfd >= 0 && ((fl = fcntl(lfd, F_GETFL)) < 0 ||
+	    fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0))
+		return ff_err_sys(e, errno, "listening socket");
+	if ((sv.ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return ff_err_sys(e, errno, "epoll");
+	ff_scache_watch(s->cache, watch, &sv);
+	/* descriptors handed over by a predecessor are watched from now on */
+	ff_scache_walk(s->cache, watch_item, &sv);
+	if (sv.chan) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG(T_STATUS, 0) };
+
+		if (epoll_ctl(sv.ep, EPOLL_CTL_ADD, sv.chan->status_fd, &ev) < 0) {
+			close(sv.ep);
+			return ff_err_sys(e, errno, "master status channel");
+		}
+	}
+	listen_events(&sv, 1);
+	if (s->one_client >= 0) {
+		if ((fl = fcntl(s->one_client, F_GETFL)) < 0 ||
+		    fcntl(s->one_client, F_SETFL, fl | O_NONBLOCK) < 0 ||
+		    add_client(&sv, s->one_client) < 0) {
+			close(sv.ep);
+			return ff_err_sys(e, errno, "client");
+		}
+	}
+
+	sigemptyset(&block);
+	for (size_t i = 0; i < 3; i++) {
+		sigaddset(&block, sigs[i]);
+		sigaction(sigs[i], &sa, &old[i]);
+	}
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	wait_mask = orig;
+	for (size_t i = 0; i < 3; i++)
+		sigdelset(&wait_mask, sigs[i]);
+	got_signal = 0;
+
+	sv.now = ff_now_ms();
+	sv.idle_since = sv.now;
+	sv.started = sv.interval_start = time(NULL);
+	sv.next_stat = sv.now + s->stat_interval_ms;
+	while (!sv.stop) {
+		sv.now = ff_now_ms();
+		run_timers(&sv, &next);
+		if (sv.stop || (s->one_client >= 0 && sv.nclients == 0))
+			break;
+		n = epoll_pwait(sv.ep, evs, 64, next < 0 ? -1 :
+		    ff_poll_ms(next > sv.now ? next - sv.now : 0), &wait_mask);
+		if (got_signal == SIGHUP && s->reload) {
+			/* settings from main.cf again; what is cached stays */
+			got_signal = 0;
+			if (s->reload(s) == 0)
+				ff_msg_info("SIGHUP: configuration read again");
+			sv.next_stat = ff_now_ms() + s->stat_interval_ms;
+			continue;
+		}
+		if (got_signal) {
+			ff_msg_info("%s: exiting", strsignal(got_signal));
+			sv.stop = 1;
+			break;
+		}
+		sv.now = ff_now_ms();
+		for (int i = 0; i < n && sv.stop != 2; i++) {
+			uint64_t type = evs[i].data.u64 >> 32;
+			int fd = (int)(uint32_t)evs[i].data.u64;
+
+			if (type == T_STATUS) {
+				/* postfix reload or stop: exit as Postfix's scache does */
+				if (ff_verbose > 0)
+					ff_msg_info("master disconnect -- exiting");
+				sv.stop = 1;
+			} else if (type == T_LISTEN)
+				accept_clients(&sv);
+			else if (type == T_SESSION)
+				ff_scache_drop_fd(sv.cache, fd);
+			else if ((size_t)fd < sv.ncl && sv.cl[fd])
+				client_ready(&sv, sv.cl[fd], evs[i].events);
+		}
+	}
+	sc_stats_dump(&sv);
+	for (size_t i = 0; i < sv.ncl; i++)
+		if (sv.cl[i])
+			sc_drop(&sv, sv.cl[i]);
+	free(sv.cl);
+	ff_scache_watch(s->cache, NULL, NULL);
+	close(sv.ep);
+	for (size_t i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	return 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * scached_int.h - what the connection cache server's files share (not installed)
+ */
+#ifndef FF_SCACHED_INT_H
+#define FF_SCACHED_INT_H
+
+#include <sys/types.h>
+#include <time.h>
+
+#include "postfix/attr0.h"
+#include "scache/scache.h"
+#include "scache/scached.h"
+
+enum {
+	C_READY,	/* reading requests */
+	C_WAIT_FD,	/* save_endp: "dummy" sent, the descriptor should come */
+	C_WAIT_DUMMY1,	/* find: reply sent, the client's first "dummy" should come */
+	C_SEND_FD,	/* find: the descriptor waits for room in the socket */
+	C_WAIT_DUMMY2,	/* find: descriptor sent, the client's second "dummy" */
+};
+
+struct client {
+	int fd;
+	int state;
+	char *buf;		/* input; always len < cap (a spare byte) */
+	size_t pos, len, cap;
+	int eof;
+	unsigned events;	/* what epoll waits for on fd */
+	struct ff_aout out;	/* reply not written yet, from off */
+	size_t off;
+	long deadline;		/* -1: none */
+	struct client *tnext, *tprev;	/* on the list of clients with a deadline */
+	int held;		/* the descriptor being handed out */
+	char *label, *prop;	/* save_endp waiting for its descriptor */
+	long ttl_ms;
+	unsigned ops;		/* what the peer may do */
+	int silent;		/* nothing received yet: first_ms applies */
+	char who[48];
+};
+
+struct counters {
+	int dest_hits, dest_miss, endp_hits, endp_miss;
+	int max_dests, max_endps, max_sessions;
+};
+
+struct server {
+	struct ff_scached *s;
+	struct ff_scache *cache;
+	int ep, lfd;
+	struct ff_master *chan;	/* master(8)'s status channel, or NULL */
+	int accepting;
+	struct client **cl;	/* by descriptor */
+	size_t ncl;
+	size_t nclients;
+	struct client *timed;	/* clients with a deadline */
+	long idle_since, next_stat, now;
+	time_t interval_start;
+	struct counters iv;	/* Postfix's counters, reset at every dump */
+	unsigned long dest_hits, dest_miss, endp_hits, endp_miss, requests, denied;
+	unsigned long refused;	/* peers allowed nothing, closed at accept */
+	size_t buffered;	/* input buffers of all clients */
+	time_t started;
+	int stop;		/* 1: exit; 2: handed off */
+};
+
+/*
+ * The layers within the server, each calling only those below it:
+ * scached.c (the event loop: accept, read, timers, drop) calls
+ * scproto.c (the requests) and schandoff.c (the takeover); all of them
+ * call scconn.c (a client's reply and deadline).
+ */
+
+/* scconn.c */
+void sc_reply(struct client *);
+int sc_flush(struct client *);
+void sc_set_deadline(struct server *, struct client *, long);
+/* scached.c */
+void sc_drop(struct server *, struct client *);
+
+/* scproto.c */
+int sc_process(struct server *, struct client *);
+void sc_fd_arrived(struct server *, struct client *);
+int sc_timed_out(struct server *, struct client *);
+void sc_send_held(struct server *, struct client *);
+void sc_stats_dump(struct server *);
+
+/* schandoff.c */
+int sc_handoff_send(struct server *, struct client *);
+
+#endif

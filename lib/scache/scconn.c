@@ -1,0 +1,77 @@
+/*
+ * scconn.c - a client connection of the connection cache server: its
+ * deadline and its reply (see scached_int.h). Below both the event loop
+ * (scached.c) and the protocol (scproto.c), which call it; it calls
+ * neither.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "util/msg.h"
+#include "scache/scached_int.h"
+
+void
+sc_set_deadline(struct server *sv, struct client *c, long when)
+{
+	if ((c->deadline >= 0) == (when >= 0)) {
+		c->deadline = when;
+		return;
+	}
+	if (when >= 0) {
+		c->tnext = sv->timed;
+		c->tprev = NULL;
+		if (sv->timed)
+			sv->timed->tprev = c;
+		sv->timed = c;
+	} else {
+		if (c->tprev)
+			c->tprev->tnext = c->tnext;
+		else
+			sv->timed = c->tnext;
+		if (c->tnext)
+			c->tnext->tprev = c->tprev;
+	}
+	c->deadline = when;
+}
+
+/* sc_flush - write what is pending; -1: the client is gone */
+int
+sc_flush(struct client *c)
+{
+	ssize_t n;
+
+	while (c->off < c->out.len) {
+		n = send(c->fd, c->out.buf + c->off, c->out.len - c->off, MSG_NOSIGNAL);
+		if (n > 0) {
+			c->off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		return -1;
+	}
+	c->off = c->out.len = 0;
+	return 0;
+}
+
+/*
+ * sc_reply - end the reply list being built in c->out and send it. Like
+ * Postfix's daemons, drop input that arrived before the reply.
+ */
+void
+sc_reply(struct client *c)
+{
+	ff_aout_end(&c->out);
+	if (c->out.cap == (size_t)-1) {	/* out of memory building it */
+		ff_msg_warn("%s: reply: %s", c->who, strerror(ENOMEM));
+		c->out.cap = 0;
+		c->eof = 1;
+	}
+	c->pos = c->len = 0;
+	if (sc_flush(c) < 0)
+		c->eof = 1;
+}
