@@ -39,6 +39,10 @@ teardown() { rmspool; }
 	EOF2
 	flags=$(PKG_CONFIG_PATH="$T/root/usr/lib/pkgconfig" \
 		pkg-config --define-variable=prefix="$T/root/usr" --cflags --libs fastflush)
+	# a consumer gets our include directories only, not our dependencies' flags
+	run env PKG_CONFIG_PATH="$T/root/usr/lib/pkgconfig" \
+		pkg-config --define-variable=prefix="$T/root/usr" --cflags fastflush
+	assert_output --regexp "^-I$T/root/usr/include -I$T/root/usr/include/fastflush *$"
 	run cc -o "$T/prog" "$T/prog.c" $flags -Wl,-rpath,"$T/root/usr/lib"
 	assert_success
 	run "$T/prog"

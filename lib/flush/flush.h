@@ -10,6 +10,7 @@
  *	    struct ff_counts *c, ff_id_cb *cb, void *arg, struct ff_err *e);
  *	int ff_locate(struct ff_spool *sp, const char *id, size_t len);
  *	enum ff_status ff_send_status(const struct ff_counts *c);
+ *	const char *ff_where_name(enum ff_where w);
  *
  * DESCRIPTION
  *	ff_send_site() checks the site against fast_flush_domains, maps it
@@ -62,6 +63,7 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "postfix/spool.h"
 #include "util/status.h"
 
@@ -88,16 +90,16 @@ struct ff_counts {
 
 typedef void ff_id_cb(void *, const char *, size_t, enum ff_where);
 
-int ff_send_site(struct ff_spool *, const char *, unsigned, struct ff_counts *, ff_id_cb *,
+FF_API int ff_send_site(struct ff_spool *, const char *, unsigned, struct ff_counts *, ff_id_cb *,
     void *, char *, struct ff_err *);
-int ff_send_log(struct ff_spool *, const char *, unsigned, struct ff_counts *, ff_id_cb *,
+FF_API int ff_send_log(struct ff_spool *, const char *, unsigned, struct ff_counts *, ff_id_cb *,
     void *, struct ff_err *);
-int ff_send_file(struct ff_spool *, const char *, unsigned, struct ff_counts *, ff_id_cb *,
+FF_API int ff_send_file(struct ff_spool *, const char *, unsigned, struct ff_counts *, ff_id_cb *,
     void *, struct ff_err *);
-enum ff_status ff_send_status(const struct ff_counts *);
+FF_API enum ff_status ff_send_status(const struct ff_counts *);
 #define FF_LOCATE_UNKNOWN	(-2)
 
-int ff_locate(struct ff_spool *, const char *, size_t);
-const char *ff_where_name(enum ff_where);
+FF_API int ff_locate(struct ff_spool *, const char *, size_t);
+FF_API const char *ff_where_name(enum ff_where);
 
 #endif

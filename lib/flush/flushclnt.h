@@ -28,10 +28,11 @@
 #ifndef FF_FLUSHCLNT_H
 #define FF_FLUSHCLNT_H
 
+#include "util/api.h"
 #include "flush/flushproto.h"
 #include "util/status.h"
 
-int ff_flush_call(int, const char *, const char *, const char *, long, struct ff_err *);
-int ff_flush_ask(const char *, const char *, const char *, const char *, long, struct ff_err *);
+FF_API int ff_flush_call(int, const char *, const char *, const char *, long, struct ff_err *);
+FF_API int ff_flush_ask(const char *, const char *, const char *, const char *, long, struct ff_err *);
 
 #endif

@@ -70,6 +70,7 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "flush/flushproto.h"
 #include "flush/flushsvc.h"
 #include "postfix/qid.h"
@@ -105,8 +106,8 @@ struct ff_flushd {
 	struct ff_flush_outcome out;	/* the logfile, counts, totals, error */
 };
 
-void ff_flushd_defaults(struct ff_flushd *);
-int ff_flushd_serve(struct ff_flushd *, struct ff_spool *, int, int);
-unsigned ff_flushd_request_bit(const char *);
+FF_API void ff_flushd_defaults(struct ff_flushd *);
+FF_API int ff_flushd_serve(struct ff_flushd *, struct ff_spool *, int, int);
+FF_API unsigned ff_flushd_request_bit(const char *);
 
 #endif

@@ -35,6 +35,7 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "util/status.h"
 
 /* request kinds, both protocols */
@@ -67,8 +68,8 @@
 #define FF_FLUSH_DENY	4
 #define FF_FLUSH_FAIL	(-1)
 
-unsigned ff_flush_wire_request(const char *, size_t);
-int ff_flush_wire_status(enum ff_status, unsigned long);
-enum ff_status ff_flush_status_of(int);
+FF_API unsigned ff_flush_wire_request(const char *, size_t);
+FF_API int ff_flush_wire_status(enum ff_status, unsigned long);
+FF_API enum ff_status ff_flush_status_of(int);
 
 #endif

@@ -24,6 +24,7 @@
 #ifndef FF_FLUSHSVC_H
 #define FF_FLUSHSVC_H
 
+#include "util/api.h"
 #include "flush/flush.h"
 #include "flush/flushproto.h"
 #include "postfix/qid.h"
@@ -38,7 +39,7 @@ struct ff_flush_outcome {
 	struct ff_err err;
 };
 
-enum ff_status ff_flush_request(struct ff_spool *, unsigned, const char *, const char *,
+FF_API enum ff_status ff_flush_request(struct ff_spool *, unsigned, const char *, const char *,
     struct ff_flush_outcome *);
 
 #endif

@@ -52,6 +52,7 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "flush/flushproto.h"
 #include "flush/flushsvc.h"
 #include "util/status.h"
@@ -65,12 +66,12 @@ struct ff_flushtext_req {
 	char details[FF_FLUSHTEXT_DETAILS];
 };
 
-int ff_flushtext_command(const char *, size_t);
-unsigned ff_flushtext_request(const char *);
-enum ff_status ff_flushtext_parse(char *, size_t, size_t, unsigned, struct ff_flushtext_req *,
+FF_API int ff_flushtext_command(const char *, size_t);
+FF_API unsigned ff_flushtext_request(const char *);
+FF_API enum ff_status ff_flushtext_parse(char *, size_t, size_t, unsigned, struct ff_flushtext_req *,
     struct ff_err *);
-void ff_flushtext_details(unsigned, enum ff_status, const struct ff_flush_outcome *, char *,
+FF_API void ff_flushtext_details(unsigned, enum ff_status, const struct ff_flush_outcome *, char *,
     size_t);
-void ff_flushtext_reply(char *, size_t, enum ff_status, const char *, const struct ff_err *);
+FF_API void ff_flushtext_reply(char *, size_t, enum ff_status, const char *, const struct ff_err *);
 
 #endif

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "util/api.h"
 #include "util/map.h"
 
 #define FF_IDCOUNT_HELD	(256 * 1024)
@@ -48,9 +49,9 @@ struct ff_idcount {
 	int spilled;
 };
 
-int ff_idcount_init(struct ff_idcount *, size_t);
-int ff_idcount_add(struct ff_idcount *, const char *, size_t);
-int ff_idcount_walk(struct ff_idcount *, ff_idcount_cb *, void *);
-void ff_idcount_free(struct ff_idcount *);
+FF_API int ff_idcount_init(struct ff_idcount *, size_t);
+FF_API int ff_idcount_add(struct ff_idcount *, const char *, size_t);
+FF_API int ff_idcount_walk(struct ff_idcount *, ff_idcount_cb *, void *);
+FF_API void ff_idcount_free(struct ff_idcount *);
 
 #endif

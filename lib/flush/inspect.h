@@ -32,6 +32,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "util/api.h"
 #include "postfix/qid.h"
 #include "postfix/spool.h"
 #include "util/status.h"
@@ -48,8 +49,8 @@ struct ff_loginfo {
 typedef void ff_list_cb(void *, const struct ff_loginfo *);
 typedef void ff_show_cb(void *, const char *, unsigned long, int);
 
-int ff_list_logs(struct ff_spool *, int, ff_list_cb *, void *, struct ff_err *);
-int ff_show_log(struct ff_spool *, const char *, ff_show_cb *, void *, struct ff_loginfo *,
+FF_API int ff_list_logs(struct ff_spool *, int, ff_list_cb *, void *, struct ff_err *);
+FF_API int ff_show_log(struct ff_spool *, const char *, ff_show_cb *, void *, struct ff_loginfo *,
     struct ff_err *);
 
 #endif

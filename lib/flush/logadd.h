@@ -13,7 +13,7 @@
  *	struct ff_batch *ff_batch_new(struct ff_spool *sp);
  *	int ff_batch_add(struct ff_batch *b, const char *site, const char *id, size_t idlen,
  *	    struct ff_err *e);
- *	int ff_batch_commit(struct ff_batch *b, ff_batch_cb *cb, void *arg);
+ *	enum ff_status ff_batch_commit(struct ff_batch *b, ff_batch_cb *cb, void *arg);
  *	size_t ff_batch_pending(const struct ff_batch *b);
  *	size_t ff_batch_sites(const struct ff_batch *b);
  *	void ff_batch_free(struct ff_batch *b);
@@ -61,6 +61,7 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "postfix/spool.h"
 #include "util/status.h"
 
@@ -71,16 +72,16 @@ struct ff_batch;
 typedef void ff_batch_cb(void *, const char *, const char *, unsigned long, enum ff_status,
     const struct ff_err *);
 
-int ff_add(struct ff_spool *, const char *, char *const *, size_t, char *, struct ff_err *);
-int ff_add_log(struct ff_spool *, const char *, const char *, size_t, struct ff_err *);
-int ff_log_open_locked(struct ff_spool *, int, const char *, int, int *, struct stat *,
+FF_API int ff_add(struct ff_spool *, const char *, char *const *, size_t, char *, struct ff_err *);
+FF_API int ff_add_log(struct ff_spool *, const char *, const char *, size_t, struct ff_err *);
+FF_API int ff_log_open_locked(struct ff_spool *, int, const char *, int, int *, struct stat *,
     const char *, struct ff_err *);
 
-struct ff_batch *ff_batch_new(struct ff_spool *);
-int ff_batch_add(struct ff_batch *, const char *, const char *, size_t, struct ff_err *);
-enum ff_status ff_batch_commit(struct ff_batch *, ff_batch_cb *, void *);
-size_t ff_batch_pending(const struct ff_batch *);
-size_t ff_batch_sites(const struct ff_batch *);
-void ff_batch_free(struct ff_batch *);
+FF_API struct ff_batch *ff_batch_new(struct ff_spool *);
+FF_API int ff_batch_add(struct ff_batch *, const char *, const char *, size_t, struct ff_err *);
+FF_API enum ff_status ff_batch_commit(struct ff_batch *, ff_batch_cb *, void *);
+FF_API size_t ff_batch_pending(const struct ff_batch *);
+FF_API size_t ff_batch_sites(const struct ff_batch *);
+FF_API void ff_batch_free(struct ff_batch *);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "postfix/qid.h"
 
 #define FF_LOGREAD_CHUNK 65536
@@ -31,7 +32,7 @@ struct ff_logread {
 	char buf[FF_LOGREAD_CHUNK];
 };
 
-void ff_logread_init(struct ff_logread *, int);
-int ff_logread_next(struct ff_logread *, const char **, size_t *, int *);
+FF_API void ff_logread_init(struct ff_logread *, int);
+FF_API int ff_logread_next(struct ff_logread *, const char **, size_t *, int *);
 
 #endif

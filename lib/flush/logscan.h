@@ -22,11 +22,12 @@
 
 #include <sys/stat.h>
 
+#include "util/api.h"
 #include "postfix/spool.h"
 #include "util/status.h"
 
 typedef int ff_logscan_cb(void *, int, const char *, const struct stat *, struct ff_err *);
 
-int ff_logscan(struct ff_spool *, ff_logscan_cb *, void *, struct ff_err *);
+FF_API int ff_logscan(struct ff_spool *, ff_logscan_cb *, void *, struct ff_err *);
 
 #endif

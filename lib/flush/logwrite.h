@@ -56,15 +56,16 @@
 
 #include <sys/types.h>
 
+#include "util/api.h"
 #include "util/status.h"
 
 #define FF_KEEP_SUFFIX	".keep"
 
-int ff_log_append(int, off_t *, const char *, size_t, const char *, struct ff_err *);
-int ff_log_replace(int, const char *, int, const char *, size_t, const char *,
+FF_API int ff_log_append(int, off_t *, const char *, size_t, const char *, struct ff_err *);
+FF_API int ff_log_replace(int, const char *, int, const char *, size_t, const char *,
     struct ff_err *);
-int ff_log_recover(int, const char *, int, unsigned long *, const char *, struct ff_err *);
-size_t ff_log_record_base(const char *, size_t);
-int ff_log_line(char **, size_t *, size_t *, const char *, size_t);
+FF_API int ff_log_recover(int, const char *, int, unsigned long *, const char *, struct ff_err *);
+FF_API size_t ff_log_record_base(const char *, size_t);
+FF_API int ff_log_line(char **, size_t *, size_t *, const char *, size_t);
 
 #endif

@@ -28,6 +28,7 @@
 #ifndef FF_QDEST_H
 #define FF_QDEST_H
 
+#include "util/api.h"
 #include "util/map.h"
 #include "postfix/spool.h"
 #include "util/status.h"
@@ -40,8 +41,8 @@ struct ff_qdest {
 	struct ff_map names;	/* the lognames */
 };
 
-int ff_qdest_init(struct ff_qdest *, struct ff_spool *);
-int ff_qdest_log(struct ff_qdest *, const char *, const char **, struct ff_err *);
-void ff_qdest_free(struct ff_qdest *);
+FF_API int ff_qdest_init(struct ff_qdest *, struct ff_spool *);
+FF_API int ff_qdest_log(struct ff_qdest *, const char *, const char **, struct ff_err *);
+FF_API void ff_qdest_free(struct ff_qdest *);
 
 #endif

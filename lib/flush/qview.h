@@ -73,6 +73,7 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "util/map.h"
 #include "postfix/qid.h"
 #include "postfix/spool.h"
@@ -81,7 +82,7 @@
 #define FF_QVIEW_NAGES	10
 #define FF_QVIEW_IDS	0x1	/* keep each destination's messages */
 
-extern const char *const ff_qview_age_label[FF_QVIEW_NAGES];
+FF_API extern const char *const ff_qview_age_label[FF_QVIEW_NAGES];
 
 struct ff_qview_msg {
 	char id[FF_QID_MAX + 1];
@@ -118,10 +119,10 @@ struct ff_qview {
 	size_t cap;
 };
 
-int ff_qview_scan(struct ff_qview *, struct ff_spool *, char *const *, size_t, unsigned,
+FF_API int ff_qview_scan(struct ff_qview *, struct ff_spool *, char *const *, size_t, unsigned,
     struct ff_err *);
-void ff_qview_free(struct ff_qview *);
-int ff_qview_age_bucket(long long);
-const char *ff_qview_fmt_age(long long, char *, size_t);
+FF_API void ff_qview_free(struct ff_qview *);
+FF_API int ff_qview_age_bucket(long long);
+FF_API const char *ff_qview_fmt_age(long long, char *, size_t);
 
 #endif

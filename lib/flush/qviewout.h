@@ -33,6 +33,7 @@
 
 #include <stdio.h>
 
+#include "util/api.h"
 #include "flush/qview.h"
 
 #define FF_QOUT_JSON	0x1
@@ -40,6 +41,6 @@
 #define FF_QOUT_IDS	0x4
 #define FF_QOUT_QUIET	0x8
 
-void ff_qview_print(FILE *, const struct ff_qview *, unsigned);
+FF_API void ff_qview_print(FILE *, const struct ff_qview *, unsigned);
 
 #endif

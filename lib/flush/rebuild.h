@@ -59,6 +59,7 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "postfix/spool.h"
 #include "util/status.h"
 
@@ -76,7 +77,7 @@ struct ff_rebuild_totals {
 typedef void ff_rebuild_cb(void *, const char *, unsigned long, unsigned long,
     unsigned long, const struct ff_err *);
 
-int ff_rebuild(struct ff_spool *, char *const *, size_t, unsigned, ff_rebuild_cb *, void *,
+FF_API int ff_rebuild(struct ff_spool *, char *const *, size_t, unsigned, ff_rebuild_cb *, void *,
     struct ff_rebuild_totals *, struct ff_err *);
 
 #endif

@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	int ff_refresh(struct ff_spool *sp, unsigned flags, ff_refresh_cb *cb, void *arg,
  *	    struct ff_refresh_totals *t, struct ff_err *e);
+ *	const char *ff_refresh_action_name(enum ff_refresh_action a);
  *
  * DESCRIPTION
  *	Scans flush/ (see logscan.h). An empty logfile whose mtime is more
@@ -31,6 +32,7 @@
 #ifndef FF_REFRESH_H
 #define FF_REFRESH_H
 
+#include "util/api.h"
 #include "flush/flush.h"
 #include "postfix/spool.h"
 #include "util/status.h"
@@ -58,8 +60,8 @@ struct ff_refresh_totals {
 typedef void ff_refresh_cb(void *, const char *, enum ff_refresh_action,
     const struct ff_counts *, unsigned long, const struct ff_err *);
 
-int ff_refresh(struct ff_spool *, unsigned, ff_refresh_cb *, void *,
+FF_API int ff_refresh(struct ff_spool *, unsigned, ff_refresh_cb *, void *,
     struct ff_refresh_totals *, struct ff_err *);
-const char *ff_refresh_action_name(enum ff_refresh_action);
+FF_API const char *ff_refresh_action_name(enum ff_refresh_action);
 
 #endif

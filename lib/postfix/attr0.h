@@ -6,15 +6,18 @@
  *	    size_t max_string, size_t max_total);
  *	void ff_ain_free(struct ff_ain *in);
  *	int ff_ain_fill(struct ff_ain *in);
+ *	int ff_ain_wait(struct ff_ain *in);
  *	int ff_ain_string(struct ff_ain *in, struct ff_str *s);
  *	int ff_attr_scan(struct ff_ain *in, int more, const char *const *names, size_t n,
  *	    struct ff_str *values);
  *	int ff_attr_number(const char *s, unsigned *value);
+ *	void ff_str_free(struct ff_str *s);
  *
  *	void ff_aout_put(struct ff_aout *o, const char *name, const char *value);
  *	void ff_aout_num(struct ff_aout *o, const char *name, int value);
  *	void ff_aout_end(struct ff_aout *o);
  *	int ff_aout_write(struct ff_aout *o, int fd, long timeout_ms);
+ *	void ff_aout_free(struct ff_aout *o);
  *
  * DESCRIPTION
  *	The flush and scache protocols send lists of NUL-terminated name
@@ -67,6 +70,7 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "util/clock.h"
 
 struct ff_str {
@@ -94,19 +98,19 @@ struct ff_aout {
 
 #define FF_ATTR_MAX_WANT	8
 
-void ff_ain_init(struct ff_ain *, int, long, size_t, size_t);
-void ff_ain_free(struct ff_ain *);
-int ff_ain_fill(struct ff_ain *);
-int ff_ain_wait(struct ff_ain *);
-int ff_ain_string(struct ff_ain *, struct ff_str *);
-int ff_attr_scan(struct ff_ain *, int, const char *const *, size_t, struct ff_str *);
-void ff_str_free(struct ff_str *);
-int ff_attr_number(const char *, unsigned *);
+FF_API void ff_ain_init(struct ff_ain *, int, long, size_t, size_t);
+FF_API void ff_ain_free(struct ff_ain *);
+FF_API int ff_ain_fill(struct ff_ain *);
+FF_API int ff_ain_wait(struct ff_ain *);
+FF_API int ff_ain_string(struct ff_ain *, struct ff_str *);
+FF_API int ff_attr_scan(struct ff_ain *, int, const char *const *, size_t, struct ff_str *);
+FF_API void ff_str_free(struct ff_str *);
+FF_API int ff_attr_number(const char *, unsigned *);
 
-void ff_aout_put(struct ff_aout *, const char *, const char *);
-void ff_aout_num(struct ff_aout *, const char *, int);
-void ff_aout_end(struct ff_aout *);
-int ff_aout_write(struct ff_aout *, int, long);
-void ff_aout_free(struct ff_aout *);
+FF_API void ff_aout_put(struct ff_aout *, const char *, const char *);
+FF_API void ff_aout_num(struct ff_aout *, const char *, int);
+FF_API void ff_aout_end(struct ff_aout *);
+FF_API int ff_aout_write(struct ff_aout *, int, long);
+FF_API void ff_aout_free(struct ff_aout *);
 
 #endif

@@ -18,6 +18,7 @@
  *	int ff_conf_time(struct ff_conf *c, const char *name, long *secs, struct ff_err *e);
  *	int ff_conf_time_ms(struct ff_conf *c, const char *name, long *ms, struct ff_err *e);
  *	long ff_time_ms(long secs);
+ *	int ff_parse_time(const char *s, int unit, long *secs);
  *	int ff_conf_long(struct ff_conf *c, const char *name, long min, long max, long *val, struct ff_err *e);
  *	int ff_conf_bool(struct ff_conf *c, const char *name, int *val, struct ff_err *e);
  *	int ff_list_has(const char *list, const char *word);
@@ -87,30 +88,31 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "util/status.h"
 
 #define FF_CONF_TIME_MAX	2147483647L	/* seconds; longer times are clamped */
 
 struct ff_conf;
 
-struct ff_conf *ff_conf_new(void);
-void ff_conf_free(struct ff_conf *);
-int ff_conf_load(struct ff_conf *, const char *, struct ff_err *);
-int ff_conf_override(struct ff_conf *, const char *, struct ff_err *);
-int ff_conf_set(struct ff_conf *, const char *, const char *);
-int ff_conf_check(struct ff_conf *, struct ff_err *);
-int ff_conf_unused(struct ff_conf *, const char *, const char **, size_t *);
-int ff_conf_str(struct ff_conf *, const char *, const char **, struct ff_err *);
-const char *ff_conf_get(struct ff_conf *, const char *);
-const char *ff_conf_dir(const struct ff_conf *);
-int ff_conf_changed(const struct ff_conf *);
-int ff_conf_time(struct ff_conf *, const char *, long *, struct ff_err *);
-int ff_conf_time_ms(struct ff_conf *, const char *, long *, struct ff_err *);
-long ff_time_ms(long);
-int ff_conf_long(struct ff_conf *, const char *, long, long, long *, struct ff_err *);
-int ff_conf_bool(struct ff_conf *, const char *, int *, struct ff_err *);
-int ff_list_has(const char *, const char *);
-const char *ff_list_next(const char **, size_t *);
-int ff_parse_time(const char *, int, long *);
+FF_API struct ff_conf *ff_conf_new(void);
+FF_API void ff_conf_free(struct ff_conf *);
+FF_API int ff_conf_load(struct ff_conf *, const char *, struct ff_err *);
+FF_API int ff_conf_override(struct ff_conf *, const char *, struct ff_err *);
+FF_API int ff_conf_set(struct ff_conf *, const char *, const char *);
+FF_API int ff_conf_check(struct ff_conf *, struct ff_err *);
+FF_API int ff_conf_unused(struct ff_conf *, const char *, const char **, size_t *);
+FF_API int ff_conf_str(struct ff_conf *, const char *, const char **, struct ff_err *);
+FF_API const char *ff_conf_get(struct ff_conf *, const char *);
+FF_API const char *ff_conf_dir(const struct ff_conf *);
+FF_API int ff_conf_changed(const struct ff_conf *);
+FF_API int ff_conf_time(struct ff_conf *, const char *, long *, struct ff_err *);
+FF_API int ff_conf_time_ms(struct ff_conf *, const char *, long *, struct ff_err *);
+FF_API long ff_time_ms(long);
+FF_API int ff_conf_long(struct ff_conf *, const char *, long, long, long *, struct ff_err *);
+FF_API int ff_conf_bool(struct ff_conf *, const char *, int *, struct ff_err *);
+FF_API int ff_list_has(const char *, const char *);
+FF_API const char *ff_list_next(const char **, size_t *);
+FF_API int ff_parse_time(const char *, int, long *);
 
 #endif

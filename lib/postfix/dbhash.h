@@ -2,6 +2,9 @@
  * dbhash.h - read a Berkeley DB hash file (what postmap writes for hash:)
  * without Berkeley DB
  *
+ * SYNOPSIS
+ *	#include "postfix/dbhash.h"
+ *
  *	int ff_dbhash_open(struct ff_dbhash *h, int fd);
  *	int ff_dbhash_get(struct ff_dbhash *h, const void *key, size_t klen,
  *	    const void **data, size_t *dlen);
@@ -34,6 +37,8 @@
 #ifndef FF_DBHASH_H
 #define FF_DBHASH_H
 
+#include "util/api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,8 +58,8 @@ struct ff_dbhash {
 	size_t bigcap;
 };
 
-int ff_dbhash_open(struct ff_dbhash *, int);
-int ff_dbhash_get(struct ff_dbhash *, const void *, size_t, const void **, size_t *);
-void ff_dbhash_close(struct ff_dbhash *);
+FF_API int ff_dbhash_open(struct ff_dbhash *, int);
+FF_API int ff_dbhash_get(struct ff_dbhash *, const void *, size_t, const void **, size_t *);
+FF_API void ff_dbhash_close(struct ff_dbhash *);
 
 #endif

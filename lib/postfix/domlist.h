@@ -54,16 +54,17 @@
 
 #define FF_MATCH_MAX	1024	/* longer sites never match */
 
+#include "util/api.h"
 #include "util/status.h"
 #include "postfix/table.h"
 
 struct ff_domlist;
 
-struct ff_domlist *ff_domlist_new(const char *, const char *, int, const struct ff_table_ctx *,
+FF_API struct ff_domlist *ff_domlist_new(const char *, const char *, int, const struct ff_table_ctx *,
     struct ff_err *);
-int ff_domlist_match(struct ff_domlist *, const char *, struct ff_err *);
-int ff_domlist_match_canon(struct ff_domlist *, const char *, struct ff_err *);
-int ff_domlist_stale(const struct ff_domlist *);
-void ff_domlist_free(struct ff_domlist *);
+FF_API int ff_domlist_match(struct ff_domlist *, const char *, struct ff_err *);
+FF_API int ff_domlist_match_canon(struct ff_domlist *, const char *, struct ff_err *);
+FF_API int ff_domlist_stale(const struct ff_domlist *);
+FF_API void ff_domlist_free(struct ff_domlist *);
 
 #endif

@@ -68,6 +68,7 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "util/status.h"
 
 #define FF_EXPAND_DEPTH	100		/* Postfix's nesting limit */
@@ -76,9 +77,9 @@
 
 typedef const char *(*ff_expand_lookup)(void *, const char *);
 
-int ff_expand(const char *, const char *, ff_expand_lookup, void *, char **, struct ff_err *);
-int ff_expand_uses(const char *const *, size_t, const char *, size_t, ff_expand_lookup,
+FF_API int ff_expand(const char *, const char *, ff_expand_lookup, void *, char **, struct ff_err *);
+FF_API int ff_expand_uses(const char *const *, size_t, const char *, size_t, ff_expand_lookup,
     void *);
-long ff_compat_level(const char *);
+FF_API long ff_compat_level(const char *);
 
 #endif

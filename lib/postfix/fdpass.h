@@ -5,7 +5,6 @@
  *	int ff_fd_send(int sock, int fd);
  *	int ff_fd_recv(int sock, int *fd);
  *	int ff_listen_inherited(void);
-void ff_fd_close(int);
  *	void ff_fd_close(int fd);
  *
  * DESCRIPTION
@@ -35,9 +34,11 @@ void ff_fd_close(int);
 #ifndef FF_FDPASS_H
 #define FF_FDPASS_H
 
-int ff_fd_send(int, int);
-int ff_fd_recv(int, int *);
-int ff_listen_inherited(void);
-void ff_fd_close(int);
+#include "util/api.h"
+
+FF_API int ff_fd_send(int, int);
+FF_API int ff_fd_recv(int, int *);
+FF_API int ff_listen_inherited(void);
+FF_API void ff_fd_close(int);
 
 #endif

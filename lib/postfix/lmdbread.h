@@ -2,6 +2,9 @@
  * lmdbread.h - read an LMDB file (what postmap writes for lmdb:) without
  * liblmdb
  *
+ * SYNOPSIS
+ *	#include "postfix/lmdbread.h"
+ *
  *	int ff_lmdbread_open(struct ff_lmdbread *r, int fd);
  *	int ff_lmdbread_begin(struct ff_lmdbread *r);
  *	int ff_lmdbread_get(struct ff_lmdbread *r, const void *key, size_t klen,
@@ -32,6 +35,8 @@
 #ifndef FF_LMDBREAD_H
 #define FF_LMDBREAD_H
 
+#include "util/api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,9 +51,9 @@ struct ff_lmdbread {
 	size_t bigcap;
 };
 
-int ff_lmdbread_open(struct ff_lmdbread *, int);
-int ff_lmdbread_begin(struct ff_lmdbread *);
-int ff_lmdbread_get(struct ff_lmdbread *, const void *, size_t, const void **, size_t *);
-void ff_lmdbread_close(struct ff_lmdbread *);
+FF_API int ff_lmdbread_open(struct ff_lmdbread *, int);
+FF_API int ff_lmdbread_begin(struct ff_lmdbread *);
+FF_API int ff_lmdbread_get(struct ff_lmdbread *, const void *, size_t, const void **, size_t *);
+FF_API void ff_lmdbread_close(struct ff_lmdbread *);
 
 #endif

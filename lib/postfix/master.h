@@ -46,6 +46,7 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "util/status.h"
 
 #define FF_MASTER_STATUS_FD	5
@@ -71,9 +72,9 @@ struct ff_master {
 	int pid;		/* ours, for the status records */
 };
 
-int ff_master_started(void);
-int ff_master_args(struct ff_master *, int, char **, struct ff_err *);
-int ff_master_notify(struct ff_master *, int);
-void ff_master_free(struct ff_master *);
+FF_API int ff_master_started(void);
+FF_API int ff_master_args(struct ff_master *, int, char **, struct ff_err *);
+FF_API int ff_master_notify(struct ff_master *, int);
+FF_API void ff_master_free(struct ff_master *);
 
 #endif

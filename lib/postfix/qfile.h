@@ -69,6 +69,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "util/api.h"
 #include "util/status.h"
 
 #define FF_QREC_MAX	(1024 * 1024)	/* longest envelope record kept */
@@ -96,13 +97,13 @@ struct ff_qfile {
 	char *buf;		/* FF_QFILE_BUF bytes, from the first read on */
 };
 
-void ff_qfile_init(struct ff_qfile *);
-void ff_qfile_free(struct ff_qfile *);
-int ff_qfile_open(int, const char *, struct stat *, const char *, struct ff_err *);
-int ff_qfile_read(struct ff_qfile *, int, const struct stat *, const char *, struct ff_err *);
-const char *ff_qfile_rcpt(const struct ff_qfile *, size_t *);
-int ff_qfile_load(struct ff_qfile *, int, const char *, const char *, struct stat *,
+FF_API void ff_qfile_init(struct ff_qfile *);
+FF_API void ff_qfile_free(struct ff_qfile *);
+FF_API int ff_qfile_open(int, const char *, struct stat *, const char *, struct ff_err *);
+FF_API int ff_qfile_read(struct ff_qfile *, int, const struct stat *, const char *, struct ff_err *);
+FF_API const char *ff_qfile_rcpt(const struct ff_qfile *, size_t *);
+FF_API int ff_qfile_load(struct ff_qfile *, int, const char *, const char *, struct stat *,
     struct ff_err *);
-void ff_qfile_take(struct ff_qfile *, struct ff_qfile *);
+FF_API void ff_qfile_take(struct ff_qfile *, struct ff_qfile *);
 
 #endif

@@ -23,12 +23,14 @@
 #ifndef FF_QID_H
 #define FF_QID_H
 
+#include "util/api.h"
+
 #include <stddef.h>
 
 #define FF_QID_MAX	255	/* longest queue ID or log name */
 #define FF_HASH_MAX_DEPTH 16
 
-int ff_qid_ok(const char *, size_t);
-size_t ff_qid_hash(const char *, size_t, int, char *, size_t);
+FF_API int ff_qid_ok(const char *, size_t);
+FF_API size_t ff_qid_hash(const char *, size_t, int, char *, size_t);
 
 #endif

@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <stddef.h>
 
+#include "util/api.h"
 #include "postfix/qfile.h"
 #include "postfix/spool.h"
 #include "util/status.h"
@@ -48,7 +49,7 @@
 typedef int ff_qread_cb(void *, const char *, size_t, int, struct ff_qfile *,
     const struct stat *, const struct ff_err *, struct ff_err *);
 
-int ff_qread(struct ff_spool *, int, unsigned, ff_qread_cb *, void *, unsigned long *,
+FF_API int ff_qread(struct ff_spool *, int, unsigned, ff_qread_cb *, void *, unsigned long *,
     struct ff_err *);
 
 #endif

@@ -33,11 +33,12 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "postfix/spool.h"
 #include "util/status.h"
 
 typedef int ff_qscan_cb(void *, int, const char *, size_t, struct ff_err *);
 
-int ff_qscan(struct ff_spool *, int, ff_qscan_cb *, void *, unsigned long *, struct ff_err *);
+FF_API int ff_qscan(struct ff_spool *, int, ff_qscan_cb *, void *, unsigned long *, struct ff_err *);
 
 #endif

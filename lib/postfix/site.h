@@ -45,16 +45,17 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "postfix/qid.h"
 #include "util/status.h"
 
 #define FF_SITE_MAX	1024	/* longest site we try to convert */
 
-int ff_valid_hostname(const char *, size_t);
-int ff_valid_literal(const char *);
-int ff_site_canon(const char *, size_t, char *, struct ff_err *);
-int ff_site_unicode(const char *, char *, size_t);
-void ff_site_mask(const char *, char *);
-int ff_site_to_logname(const char *, size_t, char *, struct ff_err *);
+FF_API int ff_valid_hostname(const char *, size_t);
+FF_API int ff_valid_literal(const char *);
+FF_API int ff_site_canon(const char *, size_t, char *, struct ff_err *);
+FF_API int ff_site_unicode(const char *, char *, size_t);
+FF_API void ff_site_mask(const char *, char *);
+FF_API int ff_site_to_logname(const char *, size_t, char *, struct ff_err *);
 
 #endif

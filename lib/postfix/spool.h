@@ -56,6 +56,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "util/api.h"
 #include "postfix/conf.h"
 #include "postfix/domlist.h"
 #include "util/map.h"
@@ -99,15 +100,15 @@ struct ff_dirref {
 	int owned;	/* not cached: release closes it */
 };
 
-struct ff_spool *ff_spool_open(struct ff_conf *, struct ff_err *);
-void ff_spool_close(struct ff_spool *);
-int ff_spool_drop_privileges(struct ff_spool *, struct ff_err *);
-int ff_spool_dir(struct ff_spool *, int, const char *, size_t, int, struct ff_dirref *,
+FF_API struct ff_spool *ff_spool_open(struct ff_conf *, struct ff_err *);
+FF_API void ff_spool_close(struct ff_spool *);
+FF_API int ff_spool_drop_privileges(struct ff_spool *, struct ff_err *);
+FF_API int ff_spool_dir(struct ff_spool *, int, const char *, size_t, int, struct ff_dirref *,
     struct ff_err *);
-void ff_dirref_release(struct ff_dirref *);
-int ff_spool_qbase(struct ff_spool *, int, int, struct ff_err *);
-int ff_spool_policy(struct ff_spool *, const char *, char *, struct ff_err *);
-int ff_spool_policy_refresh(struct ff_spool *);
-const char *ff_queue_name(int);
+FF_API void ff_dirref_release(struct ff_dirref *);
+FF_API int ff_spool_qbase(struct ff_spool *, int, int, struct ff_err *);
+FF_API int ff_spool_policy(struct ff_spool *, const char *, char *, struct ff_err *);
+FF_API int ff_spool_policy_refresh(struct ff_spool *);
+FF_API const char *ff_queue_name(int);
 
 #endif

@@ -72,6 +72,7 @@
 #ifndef FF_TABLE_H
 #define FF_TABLE_H
 
+#include "util/api.h"
 #include "postfix/conf.h"
 #include "util/status.h"
 
@@ -88,15 +89,15 @@ struct ff_table_ctx {
 
 struct ff_table;
 
-void ff_table_ctx_init(struct ff_table_ctx *, struct ff_conf *);
-struct ff_table *ff_table_open(const char *, const struct ff_table_ctx *, struct ff_err *);
-struct ff_table *ff_table_surrogate(const char *, const char *);
-int ff_table_lookup(struct ff_table *, const char *, const char **, struct ff_err *);
-int ff_table_fixed(const struct ff_table *);
-int ff_table_broken(const struct ff_table *);
-int ff_table_changed(const struct ff_table *);
-const char *ff_table_spec(const struct ff_table *);
-void ff_table_close(struct ff_table *);
-const char *ff_table_types(void);
+FF_API void ff_table_ctx_init(struct ff_table_ctx *, struct ff_conf *);
+FF_API struct ff_table *ff_table_open(const char *, const struct ff_table_ctx *, struct ff_err *);
+FF_API struct ff_table *ff_table_surrogate(const char *, const char *);
+FF_API int ff_table_lookup(struct ff_table *, const char *, const char **, struct ff_err *);
+FF_API int ff_table_fixed(const struct ff_table *);
+FF_API int ff_table_broken(const struct ff_table *);
+FF_API int ff_table_changed(const struct ff_table *);
+FF_API const char *ff_table_spec(const struct ff_table *);
+FF_API void ff_table_close(struct ff_table *);
+FF_API const char *ff_table_types(void);
 
 #endif

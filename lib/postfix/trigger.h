@@ -28,6 +28,8 @@
 #ifndef FF_TRIGGER_H
 #define FF_TRIGGER_H
 
+#include "util/api.h"
+
 #include <stddef.h>
 
 struct ff_spool;
@@ -35,7 +37,7 @@ struct ff_spool;
 #define FF_QMGR_FLUSH_DEAD	'F'
 #define FF_QMGR_SCAN_INCOMING	'I'
 
-int ff_trigger(struct ff_spool *, const char *, const char *, size_t);
-int ff_trigger_qmgr(struct ff_spool *, char);
+FF_API int ff_trigger(struct ff_spool *, const char *, const char *, size_t);
+FF_API int ff_trigger_qmgr(struct ff_spool *, char);
 
 #endif

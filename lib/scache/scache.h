@@ -18,6 +18,7 @@
  *	int ff_scache_drop_fd(struct ff_scache *c, int fd);
  *	size_t ff_scache_delete(struct ff_scache *c, int kind, const char *label);
  *	void ff_scache_size(const struct ff_scache *c, struct ff_scache_size *s);
+ *	const struct ff_scache_stats *ff_scache_stats(const struct ff_scache *c);
  *	void ff_scache_walk(const struct ff_scache *c, void (*fn)(void *,
  *	    const struct ff_scache_item *), void *ctx);
  *
@@ -64,6 +65,8 @@
 #ifndef FF_SCACHE_H
 #define FF_SCACHE_H
 
+#include "util/api.h"
+
 #include <stddef.h>
 
 enum { FF_SCACHE_ENDP = 1, FF_SCACHE_DEST = 2, FF_SCACHE_ALL = 3 };
@@ -91,20 +94,20 @@ struct ff_scache_stats {
 
 struct ff_scache;
 
-struct ff_scache *ff_scache_new(size_t, size_t);
-void ff_scache_free(struct ff_scache *);
-void ff_scache_watch(struct ff_scache *, void (*)(void *, int, int), void *);
-int ff_scache_save_endp(struct ff_scache *, long, long, const char *, const char *, int);
-int ff_scache_find_endp(struct ff_scache *, const char *, const char **);
-int ff_scache_save_dest(struct ff_scache *, long, long, const char *, const char *,
+FF_API struct ff_scache *ff_scache_new(size_t, size_t);
+FF_API void ff_scache_free(struct ff_scache *);
+FF_API void ff_scache_watch(struct ff_scache *, void (*)(void *, int, int), void *);
+FF_API int ff_scache_save_endp(struct ff_scache *, long, long, const char *, const char *, int);
+FF_API int ff_scache_find_endp(struct ff_scache *, const char *, const char **);
+FF_API int ff_scache_save_dest(struct ff_scache *, long, long, const char *, const char *,
     const char *);
-int ff_scache_find_dest(struct ff_scache *, const char *, const char **, const char **);
-long ff_scache_expire(struct ff_scache *, long);
-int ff_scache_drop_fd(struct ff_scache *, int);
-size_t ff_scache_delete(struct ff_scache *, int, const char *);
-void ff_scache_size(const struct ff_scache *, struct ff_scache_size *);
-void ff_scache_walk(const struct ff_scache *, void (*)(void *, const struct ff_scache_item *),
+FF_API int ff_scache_find_dest(struct ff_scache *, const char *, const char **, const char **);
+FF_API long ff_scache_expire(struct ff_scache *, long);
+FF_API int ff_scache_drop_fd(struct ff_scache *, int);
+FF_API size_t ff_scache_delete(struct ff_scache *, int, const char *);
+FF_API void ff_scache_size(const struct ff_scache *, struct ff_scache_size *);
+FF_API void ff_scache_walk(const struct ff_scache *, void (*)(void *, const struct ff_scache_item *),
     void *);
-const struct ff_scache_stats *ff_scache_stats(const struct ff_scache *);
+FF_API const struct ff_scache_stats *ff_scache_stats(const struct ff_scache *);
 
 #endif

@@ -3,6 +3,7 @@
  *
  * SYNOPSIS
  *	void ff_scached_defaults(struct ff_scached *s);
+ *	void ff_scached_free(struct ff_scached *s);
  *	int ff_scached_conf(struct ff_scached *s, struct ff_conf *conf, struct ff_err *e);
  *	void ff_scached_fit_nofile(struct ff_scached *s);
  *	int ff_scached_allow(struct ff_scached *s, const char *spec, struct ff_err *e);
@@ -92,6 +93,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "util/api.h"
 #include "postfix/conf.h"
 #include "util/status.h"
 
@@ -137,15 +139,15 @@ struct ff_scached {
 #define FF_SCACHED_INHERIT	(1 << 0)
 #define FF_SCACHED_REPLACE	(1 << 1)
 
-void ff_scached_defaults(struct ff_scached *);
-int ff_scached_conf(struct ff_scached *, struct ff_conf *, struct ff_err *);
-void ff_scached_fit_nofile(struct ff_scached *);
-int ff_scached_allow(struct ff_scached *, const char *, struct ff_err *);
-int ff_scached_bind(int, const char *, int *, struct ff_err *);
-int ff_scached_takeover(int, const char *, struct ff_scached *, int *, struct ff_err *);
-int ff_scached_listen(int, const char *, struct ff_scached *, int, int *, struct ff_err *);
-int ff_scached_run(struct ff_scached *, int, struct ff_err *);
-unsigned ff_scached_op_bit(const char *);
-void ff_scached_free(struct ff_scached *);
+FF_API void ff_scached_defaults(struct ff_scached *);
+FF_API int ff_scached_conf(struct ff_scached *, struct ff_conf *, struct ff_err *);
+FF_API void ff_scached_fit_nofile(struct ff_scached *);
+FF_API int ff_scached_allow(struct ff_scached *, const char *, struct ff_err *);
+FF_API int ff_scached_bind(int, const char *, int *, struct ff_err *);
+FF_API int ff_scached_takeover(int, const char *, struct ff_scached *, int *, struct ff_err *);
+FF_API int ff_scached_listen(int, const char *, struct ff_scached *, int, int *, struct ff_err *);
+FF_API int ff_scached_run(struct ff_scached *, int, struct ff_err *);
+FF_API unsigned ff_scached_op_bit(const char *);
+FF_API void ff_scached_free(struct ff_scached *);
 
 #endif

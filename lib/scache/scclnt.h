@@ -60,6 +60,7 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "postfix/attr0.h"
 #include "scache/scached.h"
 #include "scache/scwire.h"
@@ -79,23 +80,23 @@ struct ff_alist {
 	size_t n;
 };
 
-int ff_scclnt_connect(struct ff_scclnt *, const char *, long, struct ff_err *);
-int ff_scclnt_open(struct ff_scclnt *, struct ff_spool *, const char *, const struct ff_scached *,
+FF_API int ff_scclnt_connect(struct ff_scclnt *, const char *, long, struct ff_err *);
+FF_API int ff_scclnt_open(struct ff_scclnt *, struct ff_spool *, const char *, const struct ff_scached *,
     long, struct ff_err *);
-void ff_scclnt_close(struct ff_scclnt *);
-int ff_scclnt_save_endp(struct ff_scclnt *, int, const char *, const char *, int,
+FF_API void ff_scclnt_close(struct ff_scclnt *);
+FF_API int ff_scclnt_save_endp(struct ff_scclnt *, int, const char *, const char *, int,
     struct ff_err *);
-int ff_scclnt_find_endp(struct ff_scclnt *, const char *, char **, int *, struct ff_err *);
-int ff_scclnt_save_dest(struct ff_scclnt *, int, const char *, const char *, const char *,
+FF_API int ff_scclnt_find_endp(struct ff_scclnt *, const char *, char **, int *, struct ff_err *);
+FF_API int ff_scclnt_save_dest(struct ff_scclnt *, int, const char *, const char *, const char *,
     struct ff_err *);
-int ff_scclnt_find_dest(struct ff_scclnt *, const char *, char **, char **, int *,
+FF_API int ff_scclnt_find_dest(struct ff_scclnt *, const char *, char **, char **, int *,
     struct ff_err *);
-int ff_scclnt_call(struct ff_scclnt *, const char *, const char *const *, size_t,
+FF_API int ff_scclnt_call(struct ff_scclnt *, const char *, const char *const *, size_t,
     struct ff_alist *, struct ff_err *);
-int ff_scclnt_stats(struct ff_scclnt *, struct ff_alist *, struct ff_err *);
-int ff_scclnt_list(struct ff_scclnt *, struct ff_alist *, struct ff_err *);
-int ff_scclnt_delete(struct ff_scclnt *, int, const char *, unsigned long *, struct ff_err *);
-const char *ff_alist_get(const struct ff_alist *, const char *);
-void ff_alist_free(struct ff_alist *);
+FF_API int ff_scclnt_stats(struct ff_scclnt *, struct ff_alist *, struct ff_err *);
+FF_API int ff_scclnt_list(struct ff_scclnt *, struct ff_alist *, struct ff_err *);
+FF_API int ff_scclnt_delete(struct ff_scclnt *, int, const char *, unsigned long *, struct ff_err *);
+FF_API const char *ff_alist_get(const struct ff_alist *, const char *);
+FF_API void ff_alist_free(struct ff_alist *);
 
 #endif

@@ -12,6 +12,7 @@
  *	int ff_cli_reload(struct ff_cli *cli, struct ff_err *e);
  *	void ff_cli_close(struct ff_cli *cli);
  *	int ff_cli_fail(const struct ff_err *e);
+ *	void ff_cli_version(void);
  *	const char *ff_fmt_time(time_t t, char *buf, size_t size);
  *
  * DESCRIPTION
@@ -62,6 +63,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "util/api.h"
 #include "postfix/conf.h"
 #include "postfix/master.h"
 #include "postfix/spool.h"
@@ -92,17 +94,17 @@ struct ff_cli {
 	const char *service;	/* under master: the log tag's service name */
 };
 
-void ff_cli_init(struct ff_cli *, char **);
-int ff_cli_getopt(struct ff_cli *, int, char **, const char *, const struct option *,
+FF_API void ff_cli_init(struct ff_cli *, char **);
+FF_API int ff_cli_getopt(struct ff_cli *, int, char **, const char *, const struct option *,
     void (*)(FILE *));
-int ff_cli_finish(struct ff_cli *, enum ff_status);
-int ff_cli_finish_code(struct ff_cli *, int);
-int ff_cli_master(struct ff_cli *, const struct ff_master *);
-int ff_cli_open(struct ff_cli *, struct ff_err *);
-int ff_cli_reload(struct ff_cli *, struct ff_err *);
-void ff_cli_close(struct ff_cli *);
-int ff_cli_fail(const struct ff_err *);
-void ff_cli_version(void);
-const char *ff_fmt_time(time_t, char *, size_t);
+FF_API int ff_cli_finish(struct ff_cli *, enum ff_status);
+FF_API int ff_cli_finish_code(struct ff_cli *, int);
+FF_API int ff_cli_master(struct ff_cli *, const struct ff_master *);
+FF_API int ff_cli_open(struct ff_cli *, struct ff_err *);
+FF_API int ff_cli_reload(struct ff_cli *, struct ff_err *);
+FF_API void ff_cli_close(struct ff_cli *);
+FF_API int ff_cli_fail(const struct ff_err *);
+FF_API void ff_cli_version(void);
+FF_API const char *ff_fmt_time(time_t, char *, size_t);
 
 #endif

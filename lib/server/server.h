@@ -61,6 +61,7 @@
 #ifndef FF_SERVER_H
 #define FF_SERVER_H
 
+#include "util/api.h"
 #include "postfix/master.h"
 
 enum { FF_SERVER_IDLE, FF_SERVER_USED, FF_SERVER_GONE, FF_SERVER_ERROR };
@@ -81,7 +82,7 @@ struct ff_pool {
 	int (*reload)(void *);
 };
 
-int ff_server_loop(struct ff_server *);
-int ff_server_pool(struct ff_server *, const struct ff_pool *);
+FF_API int ff_server_loop(struct ff_server *);
+FF_API int ff_server_pool(struct ff_server *, const struct ff_pool *);
 
 #endif

@@ -18,7 +18,9 @@
 #ifndef FF_CLOCK_H
 #define FF_CLOCK_H
 
-long ff_now_ms(void);
-int ff_poll_ms(long);
+#include "util/api.h"
+
+FF_API long ff_now_ms(void);
+FF_API int ff_poll_ms(long);
 
 #endif

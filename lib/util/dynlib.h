@@ -34,6 +34,7 @@
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "util/status.h"
 
 #ifndef FF_SONAME_DB
@@ -68,6 +69,6 @@ struct ff_dynlib {
 #define FF_DYNLIB(soname, syms) \
 	{ (soname), (syms), sizeof(syms) / sizeof((syms)[0]), 0, "" }
 
-int ff_dynlib_load(struct ff_dynlib *, struct ff_err *);
+FF_API int ff_dynlib_load(struct ff_dynlib *, struct ff_err *);
 
 #endif

@@ -16,8 +16,10 @@
 #ifndef FF_FMT_H
 #define FF_FMT_H
 
+#include "util/api.h"
+
 #include <stddef.h>
 
-int ff_fmt(char *, size_t, const char *, ...) __attribute__((format(printf, 3, 4)));
+FF_API int ff_fmt(char *, size_t, const char *, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

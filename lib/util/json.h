@@ -14,9 +14,11 @@
 #ifndef FF_JSON_H
 #define FF_JSON_H
 
+#include "util/api.h"
+
 #include <stddef.h>
 #include <stdio.h>
 
-void ff_json_str(FILE *, const char *, const char *, size_t);
+FF_API void ff_json_str(FILE *, const char *, const char *, size_t);
 
 #endif

@@ -19,11 +19,13 @@
 #ifndef FF_LINE_H
 #define FF_LINE_H
 
+#include "util/api.h"
+
 #include <stddef.h>
 #include <stdio.h>
 
 #define FF_LINE_LONG	2
 
-int ff_line_read(FILE *, char *, size_t, size_t *);
+FF_API int ff_line_read(FILE *, char *, size_t, size_t *);
 
 #endif

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/api.h"
 #include "util/siphash.h"
 
 struct ff_map_ent {
@@ -48,11 +49,11 @@ struct ff_map {
 	struct ff_siphash_key key;	/* this map's own */
 };
 
-int ff_map_init(struct ff_map *, size_t);
-void ff_map_free(struct ff_map *);
-int ff_map_put(struct ff_map *, const char *, size_t, void ***);
-int ff_map_has(const struct ff_map *, const char *, size_t);
-void **ff_map_get(const struct ff_map *, const char *, size_t);
-uint64_t ff_map_hash(const struct ff_map *, const char *, size_t);
+FF_API int ff_map_init(struct ff_map *, size_t);
+FF_API void ff_map_free(struct ff_map *);
+FF_API int ff_map_put(struct ff_map *, const char *, size_t, void ***);
+FF_API int ff_map_has(const struct ff_map *, const char *, size_t);
+FF_API void **ff_map_get(const struct ff_map *, const char *, size_t);
+FF_API uint64_t ff_map_hash(const struct ff_map *, const char *, size_t);
 
 #endif

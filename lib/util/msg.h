@@ -2,18 +2,18 @@
  * msg.h - diagnostics to syslog and stderr
  *
  * SYNOPSIS
- *	void ff_msg_open(const char *progname, const char *facility);
+ *	int ff_msg_open(const char *progname, const char *facility);
  *	void ff_msg_stderr(int mode);
-void ff_msg_postfix(const char *, const char *);
-int ff_msg_postlog(const char *, const char *);
  *	void ff_msg_postfix(const char *syslog_name, const char *service);
  *	int ff_msg_postlog(const char *path, const char *hostname);
  *	extern int ff_verbose;
+ *	extern const char *ff_progname;
  *	void ff_msg_error(const char *fmt, ...);
  *	void ff_msg_warn(const char *fmt, ...);
  *	void ff_msg_warn_user(const char *fmt, ...);
  *	void ff_msg_info(const char *fmt, ...);
  *	void ff_msg_debug(const char *fmt, ...);
+ *	const char *ff_msg_safe(const char *s, size_t len, char *buf, size_t bufsz);
  *
  * DESCRIPTION
  *	Every message goes to syslog (facility from syslog_facility,
@@ -48,6 +48,7 @@ int ff_msg_postlog(const char *, const char *);
 
 #include <stddef.h>
 
+#include "util/api.h"
 #include "util/status.h"
 
 enum {
@@ -57,18 +58,18 @@ enum {
 	FF_MSG_STDERR_NONE,
 };
 
-extern int ff_verbose;
-extern const char *ff_progname;
+FF_API extern int ff_verbose;
+FF_API extern const char *ff_progname;
 
-int ff_msg_open(const char *progname, const char *facility);
-void ff_msg_stderr(int mode);
-void ff_msg_postfix(const char *, const char *);
-int ff_msg_postlog(const char *, const char *);
-void ff_msg_error(const char *, ...) FF_PRINTF(1, 2);
-void ff_msg_warn(const char *, ...) FF_PRINTF(1, 2);
-void ff_msg_warn_user(const char *, ...) FF_PRINTF(1, 2);
-void ff_msg_info(const char *, ...) FF_PRINTF(1, 2);
-void ff_msg_debug(const char *, ...) FF_PRINTF(1, 2);
-const char *ff_msg_safe(const char *s, size_t len, char *buf, size_t bufsz);
+FF_API int ff_msg_open(const char *progname, const char *facility);
+FF_API void ff_msg_stderr(int mode);
+FF_API void ff_msg_postfix(const char *, const char *);
+FF_API int ff_msg_postlog(const char *, const char *);
+FF_API void ff_msg_error(const char *, ...) FF_PRINTF(1, 2);
+FF_API void ff_msg_warn(const char *, ...) FF_PRINTF(1, 2);
+FF_API void ff_msg_warn_user(const char *, ...) FF_PRINTF(1, 2);
+FF_API void ff_msg_info(const char *, ...) FF_PRINTF(1, 2);
+FF_API void ff_msg_debug(const char *, ...) FF_PRINTF(1, 2);
+FF_API const char *ff_msg_safe(const char *s, size_t len, char *buf, size_t bufsz);
 
 #endif

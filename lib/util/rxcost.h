@@ -35,12 +35,14 @@
 #ifndef FF_RXCOST_H
 #define FF_RXCOST_H
 
+#include "util/api.h"
+
 #include <stddef.h>
 
 #define FF_RX_COST_MAX	65536
 #define FF_RX_DEPTH_MAX	1000
 #define FF_RX_CLOSURE_WEIGHT	16
 
-size_t ff_rx_cost(const char *re, int extended, size_t cap);
+FF_API size_t ff_rx_cost(const char *re, int extended, size_t cap);
 
 #endif

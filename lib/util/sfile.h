@@ -43,13 +43,14 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "util/api.h"
 #include "util/status.h"
 
-int ff_open_at(int, const char *, int, mode_t, struct stat *, const char *, struct ff_err *);
-int ff_lock(int, int, long, const char *, struct ff_err *);
-int ff_write_all(int, const void *, size_t);
-int ff_service_name_ok(const char *);
-int ff_service_check(const char *, const char *, struct ff_err *);
+FF_API int ff_open_at(int, const char *, int, mode_t, struct stat *, const char *, struct ff_err *);
+FF_API int ff_lock(int, int, long, const char *, struct ff_err *);
+FF_API int ff_write_all(int, const void *, size_t);
+FF_API int ff_service_name_ok(const char *);
+FF_API int ff_service_check(const char *, const char *, struct ff_err *);
 
 #define FF_SERVICE_NAME_MAX	64
 #define FF_LEASE_WAIT_MS	1000

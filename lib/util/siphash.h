@@ -22,6 +22,8 @@
 #ifndef FF_SIPHASH_H
 #define FF_SIPHASH_H
 
+#include "util/api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +31,7 @@ struct ff_siphash_key {
 	uint64_t k0, k1;
 };
 
-void ff_siphash_key(struct ff_siphash_key *);
-uint64_t ff_siphash(const struct ff_siphash_key *, const void *, size_t);
+FF_API void ff_siphash_key(struct ff_siphash_key *);
+FF_API uint64_t ff_siphash(const struct ff_siphash_key *, const void *, size_t);
 
 #endif

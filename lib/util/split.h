@@ -47,6 +47,8 @@
 #ifndef FF_SPLIT_H
 #define FF_SPLIT_H
 
+#include "util/api.h"
+
 #include <stdio.h>
 
 #define FF_LLINE_MAX	(1 << 20)
@@ -59,12 +61,12 @@ struct ff_lline {
 	int first;		/* first physical line of the logical one */
 };
 
-char *ff_split_brace(char **, const char *);
-const char *ff_unbrace(char **);
-const char *ff_split_qnameval(char *, char **, char **);
-char *ff_trim(char *);
-int ff_all_digits(const char *);
-int ff_read_logical(FILE *, struct ff_lline *);
-void ff_lline_free(struct ff_lline *);
+FF_API char *ff_split_brace(char **, const char *);
+FF_API const char *ff_unbrace(char **);
+FF_API const char *ff_split_qnameval(char *, char **, char **);
+FF_API char *ff_trim(char *);
+FF_API int ff_all_digits(const char *);
+FF_API int ff_read_logical(FILE *, struct ff_lline *);
+FF_API void ff_lline_free(struct ff_lline *);
 
 #endif

@@ -7,6 +7,7 @@
  *	int ff_err_set(struct ff_err *e, enum ff_status st, const char *fmt, ...);
  *	int ff_err_sys(struct ff_err *e, int errnum, const char *fmt, ...);
  *	void ff_err_clear(struct ff_err *e);
+ *	enum ff_status ff_errno_status(int errnum);
  *	int ff_status_exit(enum ff_status st);
  *	const char *ff_status_name(enum ff_status st);
  *	enum ff_status ff_status_worse(enum ff_status a, enum ff_status b);
@@ -26,6 +27,8 @@
  */
 #ifndef FF_STATUS_H
 #define FF_STATUS_H
+
+#include "util/api.h"
 
 #include <stdarg.h>
 
@@ -51,13 +54,13 @@ struct ff_err {
 
 #define FF_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
-int ff_err_set(struct ff_err *, enum ff_status, const char *, ...) FF_PRINTF(3, 4);
-int ff_err_sys(struct ff_err *, int, const char *, ...) FF_PRINTF(3, 4);
-void ff_err_clear(struct ff_err *);
-enum ff_status ff_errno_status(int);
-int ff_status_exit(enum ff_status);
-const char *ff_status_name(enum ff_status);
-enum ff_status ff_status_worse(enum ff_status, enum ff_status);
+FF_API int ff_err_set(struct ff_err *, enum ff_status, const char *, ...) FF_PRINTF(3, 4);
+FF_API int ff_err_sys(struct ff_err *, int, const char *, ...) FF_PRINTF(3, 4);
+FF_API void ff_err_clear(struct ff_err *);
+FF_API enum ff_status ff_errno_status(int);
+FF_API int ff_status_exit(enum ff_status);
+FF_API const char *ff_status_name(enum ff_status);
+FF_API enum ff_status ff_status_worse(enum ff_status, enum ff_status);
 
 /* Exit status for "nothing waiting" (ETRN's 251 case). */
 #define FF_EXIT_NOTHING 1

@@ -16,8 +16,9 @@
 #ifndef FF_UNIXSOCK_H
 #define FF_UNIXSOCK_H
 
+#include "util/api.h"
 #include "util/status.h"
 
-int ff_unix_connect(const char *, long, struct ff_err *);
+FF_API int ff_unix_connect(const char *, long, struct ff_err *);
 
 #endif

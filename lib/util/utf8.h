@@ -17,9 +17,11 @@
 #ifndef FF_UTF8_H
 #define FF_UTF8_H
 
+#include "util/api.h"
+
 #include <stddef.h>
 
-size_t ff_utf8_len(const unsigned char *, size_t);
-int ff_utf8_valid(const char *, size_t);
+FF_API size_t ff_utf8_len(const unsigned char *, size_t);
+FF_API int ff_utf8_valid(const char *, size_t);
 
 #endif

@@ -29,6 +29,8 @@
 #ifndef FF_WATCH_H
 #define FF_WATCH_H
 
+#include "util/api.h"
+
 #include <sys/types.h>
 
 #include <stddef.h>
@@ -48,9 +50,9 @@ struct ff_watch {
 	size_t n;
 };
 
-int ff_watch_add(struct ff_watch *, const char *, int);
-int ff_watch_merge(struct ff_watch *, const struct ff_watch *);
-int ff_watch_changed(const struct ff_watch *);
-void ff_watch_free(struct ff_watch *);
+FF_API int ff_watch_add(struct ff_watch *, const char *, int);
+FF_API int ff_watch_merge(struct ff_watch *, const struct ff_watch *);
+FF_API int ff_watch_changed(const struct ff_watch *);
+FF_API void ff_watch_free(struct ff_watch *);
 
 #endif
