@@ -61,7 +61,7 @@ ABCDEF" ]
 	text "send example.com"
 	assert_output "0 ok log=example_com moved=2 incoming=0 gone=0"
 	[ "$(where 9FBF11234)" = incoming ]
-	[ "$(triggers)" = 'F\0
+	[ "$(triggers 2)" = 'F\0
 I\0' ]
 	text "send example.com"
 	assert_output "1 nothing log=example_com moved=0 incoming=0 gone=0"
