@@ -59,8 +59,8 @@ hold_lock() {
 # are gone (their locks go with them)
 release_lock() {
 	local p
-	for p in ${HELD_LOCKS[*]:-}; do kill "$p" 2> /dev/null || true; done
-	for p in ${HELD_LOCKS[*]:-}; do wait_gone "$p" || return 1; done
+	for p in ${HELD_LOCKS[@]+"${HELD_LOCKS[@]}"}; do kill "$p" 2> /dev/null || true; done
+	for p in ${HELD_LOCKS[@]+"${HELD_LOCKS[@]}"}; do wait_gone "$p" || return 1; done
 	HELD_LOCKS=()
 }
 
