@@ -369,10 +369,20 @@ pf_triggers() {
 	[ -z "$b" ] || printf '\n'
 }
 
+# pf_triggers_logged S N - S's listener has logged N lines or more
+pf_triggers_logged() {
+	[ "$(wc -l < "$1/triggers")" -ge "$2" ]
+}
+
 # pf_same_triggers S1 S2 EXPECTED - both listeners logged exactly EXPECTED
-# (lines separated by newlines, e.g. 'F\0<newline>I\0'; '' for none)
+# (lines separated by newlines, e.g. 'F\0<newline>I\0'; '' for none): once
+# each has logged as many lines as EXPECTED has (at most 30 s: a slow
+# listener is waited for), and then is quiet (pf_triggers: nothing more)
 pf_same_triggers() {
-	local t1 t2
+	local t1 t2 n=0
+	[ -z "$3" ] || n=$(printf '%s\n' "$3" | wc -l)
+	wait_for 30 pf_triggers_logged "$1" "$n" || true
+	wait_for 30 pf_triggers_logged "$2" "$n" || true
 	t1=$(pf_triggers "$1")
 	t2=$(pf_triggers "$2")
 	[ "$t1" = "$3" ] && [ "$t2" = "$3" ] && return 0
