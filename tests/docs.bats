@@ -10,6 +10,8 @@
 
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
+# shellcheck source=tests/wait.bash
+. "$BATS_TEST_DIRNAME/wait.bash"
 
 TOP=${FF_DOCS_TOP:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}
 FF_BUILD=${FF_BUILD:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)/build}
@@ -398,6 +400,9 @@ $bash_logs"
 	fi
 }
 
+# no_sleep_60 - no process runs "sleep 60" (the demo's stand-in mail server)
+no_sleep_60() { ! pgrep -f '^sleep 60$' >/dev/null; }
+
 @test "demo: make demo's script runs to the end: sends, refreshes, and a cached connection comes back" {
 	[ -x "$FF_BUILD/bin/scache-ctl" ] || skip "needs $FF_BUILD/bin (make all)"
 	run env FF_BUILD="$FF_BUILD" "$TOP/examples/demo.sh"
@@ -409,22 +414,12 @@ $bash_logs"
 	assert_line "domain_hits=1"
 	assert_output --partial "Done. Everything above happened under"
 	# nothing left running: the cache server and the stand-in mail server
-	local pid state
+	local pid
 	pid=$(sed -n 's/^pid=//p' <<<"$output")
 	[ -n "$pid" ]
-	for _ in $(seq 1 40); do
-		state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null || true)
-		[ -z "$state" ] || [ "$state" = Z ] && break
-		sleep 0.05
-	done
-	[ -z "$state" ] || [ "$state" = Z ] || fail "the demo's cache server $pid still runs"
+	wait_gone "$pid" || fail "the demo's cache server $pid still runs"
 	# the stand-in mail server was sent SIGTERM: wait for it to be gone
 	# (on a loaded machine it may still be exiting when the demo ends)
-	for _ in $(seq 1 100); do
-		pgrep -f '^sleep 60$' >/dev/null || break
-		sleep 0.05
-	done
-	run pgrep -f '^sleep 60$'
-	refute_output
+	wait_for 30 no_sleep_60 || fail "the demo's stand-in mail server still runs: $(pgrep -f '^sleep 60$')"
 	rm -rf "$FF_BUILD/demo"
 }

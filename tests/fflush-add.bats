@@ -447,14 +447,12 @@ teardown() { rmspool; }
 
 @test "add: lock time-out is a temporary failure (75)" {
 	fflush-add example.com A1
-	flock "$Q/flush/example_com" sleep 5 &
-	sleep 0.3
-	start=$(date +%s)
-	run fflush-add -o fastflush_lock_timeout=1s example.com A2
+	hold_lock "$Q/flush/example_com"
+	# held until released: without the 1 s time-out this would never end
+	run timeout 60 fflush-add -o fastflush_lock_timeout=1s example.com A2
 	assert_failure 75
 	assert_output --partial "timed out"
-	[ $(( $(date +%s) - start )) -le 3 ]
-	wait
+	release_lock
 	run cat "$Q/flush/example_com"
 	assert_output A1
 }

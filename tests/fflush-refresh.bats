@@ -209,12 +209,11 @@ stuck_qmgr() {
 	log example.com A1
 	log example.org B2
 	touch -a -d '-1 day' "$Q/flush/example_com" "$Q/flush/example_org"
-	flock "$Q/flush/example_com" sleep 4 &
-	sleep 0.3
-	run fflush-refresh -o fastflush_lock_timeout=1s
+	hold_lock "$Q/flush/example_com"
+	run timeout 60 fflush-refresh -o fastflush_lock_timeout=1s
 	assert_failure 75
 	assert_output --partial "example_com"
-	wait
+	release_lock
 	[ "$(where A1)" = deferred ]
 	[ "$(where B2)" = incoming ]
 }

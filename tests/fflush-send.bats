@@ -309,11 +309,10 @@ example.com: moved 3, already incoming 0, gone 1"
 @test "send: lock time-out is 75 and leaves everything as it was" {
 	queued A1 >/dev/null
 	fflush-add example.com A1
-	flock "$Q/flush/example_com" sleep 4 &
-	sleep 0.3
-	run fflush-send -o fastflush_lock_timeout=1 example.com
+	hold_lock "$Q/flush/example_com"
+	run timeout 60 fflush-send -o fastflush_lock_timeout=1 example.com
 	assert_failure 75
-	wait
+	release_lock
 	[ "$(where A1)" = deferred ]
 	run cat "$Q/flush/example_com"
 	assert_output A1

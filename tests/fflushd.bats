@@ -61,7 +61,7 @@ ABCDEF" ]
 	text "send example.com"
 	assert_output "0 ok log=example_com moved=2 incoming=0 gone=0"
 	[ "$(where 9FBF11234)" = incoming ]
-	[ "$(triggers)" = 'F\0
+	[ "$(triggers 2)" = 'F\0
 I\0' ]
 	text "send example.com"
 	assert_output "1 nothing log=example_com moved=0 incoming=0 gone=0"
@@ -337,7 +337,7 @@ I\0' ]
 	systemd-socket-activate -E MAIL_CONFIG="$MAIL_CONFIG" -l "$T/flush.sock" fflushd -o max_idle=2s -o max_use=3 \
 		> "$T/ssa.log" 2>&1 &
 	local ssa=$!
-	for _ in $(seq 1 50); do [ -S "$T/flush.sock" ] && break; sleep 0.1; done
+	wait_socket "$T/flush.sock"
 	# more requests than workers x max_use: used-up workers are replaced
 	run flush-bench -s "$T/flush.sock" -n 40 add example.com 9FBF11234
 	assert_success
@@ -347,9 +347,7 @@ I\0' ]
 	[ "$(where 9FBF11234)" = incoming ]
 	[ ! -s "$Q/flush/example_com" ]
 	# idle for max_idle: the server is gone
-	for _ in $(seq 1 60); do kill -0 "$ssa" 2>/dev/null || break; sleep 0.1; done
-	run kill -0 "$ssa"
-	assert_failure
+	wait_gone "$ssa"
 }
 
 # say LINE - one text request to the listening fflushd on $T/flush.sock
@@ -372,7 +370,7 @@ say() {
 	systemd-socket-activate -E MAIL_CONFIG="$MAIL_CONFIG" -l "$T/flush.sock" fflushd --text \
 		-o max_idle=60s > "$T/ssa.out" 2> "$T/ssa.log" &
 	SSA=$!
-	for _ in $(seq 1 100); do [ -S "$T/flush.sock" ] && break; sleep 0.1; done
+	wait_socket "$T/flush.sock"
 	say "add a.example 9FBF11234"
 	assert_output "0 ok log=a_example"
 	say "add b.example 9FBF11234"

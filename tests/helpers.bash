@@ -60,6 +60,7 @@ mkspool() {
 }
 
 rmspool() {
+	release_lock
 	if [ -n "${LISTENER_PID:-}" ]; then
 		kill "$LISTENER_PID" 2>/dev/null || true
 		LISTENER_PID=
@@ -122,11 +123,14 @@ listen_qmgr() {
 	export LISTENER_PID
 }
 
-# triggers - what the qmgr listener saw so far, after a moment to settle
+# triggers N - what the qmgr listener logged, once it has N lines (at most
+# 30 s): a trigger is logged when its sender has closed the connection,
+# which may come after the command that sent it has returned
 triggers() {
-	sleep 0.2
+	wait_for 30 _triggers_logged "$1" || echo "triggers: fewer than $1 lines after 30 s" >&2
 	cat "$T"/triggers
 }
+_triggers_logged() { [ "$(wc -l < "$T"/triggers)" -ge "$1" ]; }
 
 # peak_kb CMD [ARG...] - run CMD (standard input passed on, its output
 # discarded); print its peak resident memory in KiB (getrusage of the child)
@@ -162,16 +166,6 @@ kids() {
 		[ "$ppid" = "$1" ] || continue
 		f=${f#/proc/}
 		echo "${f%/stat}"
-	done
-	return 0
-}
-
-# gone PID... - none of the processes exists any more (zombies count as gone)
-gone() {
-	local p st
-	for p in "$@"; do
-		st=$(cut -d ')' -f 2 "/proc/$p/stat" 2>/dev/null) || continue
-		[ "${st:1:1}" = Z ] || return 1
 	done
 	return 0
 }

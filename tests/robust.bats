@@ -66,7 +66,9 @@ killer() {
 	touch -a -d '-1 day' "$Q"/flush/*
 	touch -m -d '-30 days' "$Q"/flush/empty*
 	for n in $(seq 1 10); do killer fflush-refresh; done
-	sleep 1
+	# --purge sends every log read before this second: wait until the
+	# clock has passed the newest read time a killed refresh left
+	wait_next_second "$(stat -c %X "$Q"/flush/* | sort -n | tail -n 1)"
 	fflush-refresh -q --purge
 	[ "$(find "$Q/deferred" -type f | wc -l)" = 0 ]
 	[ "$(find "$Q/incoming" -type f | wc -l)" = 200 ]

@@ -34,7 +34,7 @@ as_nobody() {
 serve() {
 	scache-ctl serve "$@" 2> "$T/serve.log" &
 	SERVER_PID=$!
-	for _ in $(seq 1 100); do [ -S "$Q/private/scache" ] && return 0; sleep 0.05; done
+	wait_socket "$Q/private/scache" && return 0
 	cat "$T/serve.log" >&2
 	return 1
 }
@@ -196,8 +196,7 @@ nofork() {
 	assert_output "propsA fd=3
 A"
 	# idle: gone after max_idle
-	for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	run ! kill -0 "$pid"
+	wait_gone "$pid"
 }
 
 @test "scache-ctl: clients racing to start the server on demand all succeed; one server serves them" {
@@ -295,7 +294,8 @@ one"
 	scache-ctl save-endp --fd 5 100 ep p 5< "$T/x"
 	run scache-ctl -q list
 	assert_output --regexp '	(0\.[0-9]{3}|1\.000)$'
-	sleep 1.3
+	# expired after 1 s, not 100: gone well within 30 s
+	wait_for 30 bash -c '[ -z "$(scache-ctl -q list)" ]'
 	run -1 scache-ctl find-endp ep
 	run scache-ctl -q list
 	assert_output ""
@@ -344,16 +344,14 @@ one"
 	# a peer that stays up until told to go
 	socat UNIX-LISTEN:"$T/peer.sock" SYSTEM:'read x' &
 	local peer=$!
-	for _ in $(seq 1 50); do [ -S "$T/peer.sock" ] && break; sleep 0.05; done
+	wait_socket "$T/peer.sock"
 	socat UNIX-CONNECT:"$T/peer.sock" EXEC:'scache-ctl save-endp --fd 0 30 ep p',nofork
 	run scache-ctl -q list
 	assert_line --regexp '^endp	ep	p	unix	'
 	kill "$peer"
 	wait "$peer" 2>/dev/null || true
-	for _ in $(seq 1 20); do
-		[ -z "$(scache-ctl -q list)" ] && break
-		sleep 0.05
-	done
+	# dropped when the hang-up is seen, long before its 30 s TTL
+	wait_for 20 bash -c '[ -z "$(scache-ctl -q list)" ]'
 	run scache-ctl -q list
 	assert_output ""
 	run scache-ctl stats
@@ -382,7 +380,7 @@ one"
 	# serve: the warning in its log, the caps in its stats
 	(ulimit -n 200 && exec scache-ctl serve) 2> "$T/serve.log" &
 	SERVER_PID=$!
-	for _ in $(seq 1 100); do [ -S "$Q/private/scache" ] && break; sleep 0.05; done
+	wait_socket "$Q/private/scache"
 	run scache-ctl stats
 	assert_success
 	assert_line "max_sessions=143"
@@ -417,20 +415,31 @@ one"
 	assert_line "scache-ctl: info: statistics: max simultaneous domains=0 addresses=1 connection=1"
 }
 
+# misses_logged N - the "address lookup" statistics lines in $T/serve.log
+# count N misses or more in all
+misses_logged() {
+	[ "$(sed -n 's/.*statistics: address lookup hits=[0-9]* miss=\([0-9]*\) .*/\1/p' "$T/serve.log" |
+		awk '{ n += $1 } END { print n + 0 }')" -ge "$1" ]
+}
+
 @test "scache-ctl: statistics every connection_cache_status_update_time, counters reset" {
-	no_valgrind "clients start slower than the 1s interval"
 	conf "connection_cache_status_update_time = 1s"
 	serve
 	scache-ctl -q find-endp nothing || true
-	sleep 1.5
+	# the interval's statistics: one miss
+	wait_for 30 misses_logged 1
 	scache-ctl -q find-endp nothing || true
 	scache-ctl -q find-endp nothing || true
-	sleep 1.2
-	run grep -c 'statistics: address lookup' "$T/serve.log"
-	[ "$output" -ge 2 ]
-	run grep 'statistics: address lookup' "$T/serve.log"
-	assert_line --index 0 --partial "hits=0 miss=1 success=0%"
-	assert_line --index 1 --partial "hits=0 miss=2 success=0%"
+	# two more: in one later interval (miss=2), or, when an interval
+	# ends between them, in two (miss=1 twice)
+	wait_for 30 misses_logged 3
+	run grep -o 'statistics: address lookup .*' "$T/serve.log"
+	assert_line --index 0 "statistics: address lookup hits=0 miss=1 success=0%"
+	[ "${#lines[@]}" -ge 2 ] && [ "${#lines[@]}" -le 3 ]
+	local l re='^statistics: address lookup hits=0 miss=[12] success=0%$'
+	for l in "${lines[@]}"; do [[ $l =~ $re ]] || fail "unexpected: $l"; done
+	# the counters were reset: no miss is counted twice
+	run -1 misses_logged 4
 }
 
 @test "scache-ctl: serve --replace hands connections and the socket to the successor" {
@@ -660,7 +669,7 @@ print("cut off")' "$Q/private/scache"
 		systemd-socket-activate -E MAIL_CONFIG="$MAIL_CONFIG" -l "$T/sc.sock" scache-ctl serve \
 			2> "$T/ssa.log" &
 		local ssa=$!
-		for _ in $(seq 1 50); do [ -S "$T/sc.sock" ] && break; sleep 0.05; done
+		wait_socket "$T/sc.sock"
 		ln -s "$T/sc.sock" "$Q/private/scache"
 		echo x > "$T/x"
 		run scache-ctl -n save-endp --fd 5 30 ep p 5< "$T/x"
@@ -676,7 +685,7 @@ print("cut off")' "$Q/private/scache"
 		open(STDIN, "<&", $l) or die $!; exec @ARGV[1..$#ARGV]' \
 		"$Q/private/scache" scache-ctl serve 2> "$T/inetd.log" &
 	SERVER_PID=$!
-	for _ in $(seq 1 50); do [ -S "$Q/private/scache" ] && break; sleep 0.05; done
+	wait_socket "$Q/private/scache"
 	run scache-ctl -n stats
 	assert_success
 	assert_line "pid=$SERVER_PID"
@@ -771,6 +780,12 @@ bindings=3"
 	assert_success
 }
 
+# far_port PID - set port to the TCP port PID listens on (fails while none)
+far_port() {
+	port=$(ss -ltnp 2>/dev/null | awk -v p="pid=$1," 'index($0, p) { sub(/.*:/, "", $4); print $4; exit }')
+	[ -n "$port" ]
+}
+
 @test "scache-ctl: a real TCP connection saved by one process, continued by another" {
 	command -v socat >/dev/null || skip "needs socat"
 	conf "connection_cache_ttl_limit = 60s"
@@ -779,13 +794,9 @@ bindings=3"
 	socat TCP-LISTEN:0,bind=127.0.0.1,reuseaddr,fork SYSTEM:'while read l; do echo "got $l"; done' \
 		2>/dev/null &
 	local far=$!
-	local port
-	for _ in $(seq 1 50); do
-		port=$(ss -ltnp 2>/dev/null | awk -v p="pid=$far," 'index($0, p) { sub(/.*:/, "", $4); print $4; exit }')
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
-	[ -n "$port" ] || skip "cannot find socat's port (needs ss)"
+	local port=
+	command -v ss >/dev/null || skip "needs ss (package iproute2) to find socat's port"
+	wait_for 30 far_port "$far" || fail "socat ($far) did not listen"
 	bash -c 'exec 3<>/dev/tcp/127.0.0.1/$1; echo hello >&3; read -r l <&3; echo "$l";
 		scache-ctl save-endp --fd 3 30 "tcp:127.0.0.1:$1" conversation' _ "$port" > "$T/first"
 	run cat "$T/first"

@@ -1,5 +1,6 @@
 # tests/interop/e2e.bash - a private Postfix 3.7 instance on loopback whose
-# flush(8) service is a one-shot server behind socat (sourced by e2e.bats)
+# flush(8) service is a one-shot server behind socat (loaded by e2e*.bats,
+# queue_view.bats and rebuild.bats)
 #
 # Layout, all under $E2E_BASE = mktemp -d /tmp/ffe2e.XXXXXX (mode 0755 so
 # that the postfix user can traverse it):
@@ -43,13 +44,14 @@
 #				quoting); every "%c" in it becomes $E2E_CFG
 # E2E_KEEP=1 keeps $E2E_BASE after the run (Postfix and socat are stopped).
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
-# shellcheck source=tests/wait.bash
-. "$BATS_TEST_DIRNAME/../wait.bash"
+# pf.bash: the bats libraries, tests/wait.bash (wait_for, wait_socket,
+# gone), FF_BUILD, pf_kill, pf_alive, pf_backdate; not its PATH (ours names
+# our commands by $FF_BUILD/bin)
+E2E_PATH=$PATH
+# shellcheck source=tests/interop/pf.bash
+. "$BATS_TEST_DIRNAME/pf.bash"
 
-FF_BUILD=${FF_BUILD:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build}
-PATH=$PATH:/usr/sbin:/sbin
+PATH=$E2E_PATH:/usr/sbin:/sbin
 export FF_BUILD PATH
 E2E_FLUSHD=${E2E_FLUSHD:-fflushd}
 E2E_PF_SBIN=${E2E_PF_SBIN:-/usr/lib/postfix/sbin}
@@ -77,6 +79,35 @@ e2e_missing() {
 		{ echo "needs /usr/share/postfix/master.cf.dist (Debian package postfix)"; return; }
 	id postfix >/dev/null 2>&1 || { echo "needs the postfix user"; return; }
 	command -v socat >/dev/null || echo "needs socat"
+}
+
+# e2e_setup_file [MISSING [START]] - setup_file of a test file whose tests
+# share one instance: the first line MISSING (default e2e_missing) prints is
+# why it cannot run here, kept in E2E_SKIP for e2e_setup; nothing: e2e_start,
+# then START if given (on its failure e2e_stop)
+e2e_setup_file() {
+	E2E_SKIP=$("${1:-e2e_missing}" | sed 1q)
+	export E2E_SKIP
+	[ -z "$E2E_SKIP" ] || return 0
+	e2e_start || return 1
+	[ -z "${2:-}" ] || "$2" || { e2e_stop; return 1; }
+}
+
+# e2e_setup - setup: skip the test when E2E_SKIP says why
+e2e_setup() {
+	[ -z "$E2E_SKIP" ] || skip "$E2E_SKIP"
+}
+
+# e2e_teardown_file [STOP] - teardown_file: STOP if given, then e2e_stop
+e2e_teardown_file() {
+	[ -z "${1:-}" ] || "$1"
+	e2e_stop
+}
+
+# e2e_teardown [DUMP] - teardown: after a failed test, DUMP (default
+# e2e_dump) shows what the instance did
+e2e_teardown() {
+	[ -n "${BATS_TEST_COMPLETED:-}" ] || "${1:-e2e_dump}"
 }
 
 # e2e_server - the command socat runs per connection (see E2E_FLUSHD)
@@ -139,7 +170,7 @@ _e2e_start() {
 		EXEC:"$(e2e_server)" < /dev/null > "$E2E_BASE/socat.log" 2>&1 3>&- &
 	pid=$!
 	echo "$pid" > "$E2E_BASE/socat.pid"
-	e2e_wait 10 test -S "$E2E_Q/public/flush" || {
+	wait_socket "$E2E_Q/public/flush" 10 || {
 		echo "socat did not listen on $E2E_Q/public/flush:" >&2
 		cat "$E2E_BASE/socat.log" >&2
 		return 1
@@ -152,7 +183,7 @@ e2e_inetd_start() {
 		"$E2E_Q/public/flush" "$FF_BUILD/bin/fflushd" "$E2E_CFG" > "$E2E_BASE/inetd.conf"
 	/usr/sbin/inetd -i "$E2E_BASE/inetd.conf" < /dev/null > "$E2E_BASE/socat.log" 2>&1 3>&- &
 	echo "$!" > "$E2E_BASE/inetd.pid"
-	e2e_wait 10 test -S "$E2E_Q/public/flush" || {
+	wait_socket "$E2E_Q/public/flush" 10 || {
 		echo "inetd did not listen on $E2E_Q/public/flush:" >&2
 		cat "$E2E_BASE/socat.log" >&2
 		return 1
@@ -171,9 +202,9 @@ e2e_inetd_stop() {
 		read -r _ ppid _ <<< "${st##*) }"
 		[ "$ppid" = "$pid" ] || continue
 		f=${f#/proc/}
-		e2e_kill "${f%/stat}"
+		pf_kill "${f%/stat}"
 	done
-	e2e_kill "$pid"
+	pf_kill "$pid"
 }
 
 # e2e_write_config - main.cf and master.cf of the instance
@@ -216,7 +247,7 @@ e2e_write_config() {
 	fi
 	# a main.cf modified this very second is re-read by Postfix programs
 	# in 300 ms steps (see pf_backdate in pf.bash)
-	touch -d "@$(($(date +%s) - 3600))" "$E2E_CFG/main.cf"
+	pf_backdate "$E2E_CFG/main.cf"
 	awk -v port="$E2E_PORT" -v mode="$E2E_FLUSHD" '
 		/^[^#[:space:]]/ && NF >= 8 {
 			if ($1 == "smtp" && $2 == "inet") $1 = "127.0.0.1:" port
@@ -230,7 +261,7 @@ e2e_write_config() {
 	# e2e_scache.bash); Postfix is not running yet
 	if declare -F e2e_config_hook > /dev/null; then
 		e2e_config_hook || return 1
-		touch -d "@$(($(date +%s) - 3600))" "$E2E_CFG/main.cf"
+		pf_backdate "$E2E_CFG/main.cf"
 	fi
 }
 
@@ -250,7 +281,7 @@ e2e_stop() {
 	e2e_postfix_stop
 	e2e_inetd_stop
 	if [ -s "$E2E_BASE/socat.pid" ]; then
-		e2e_kill "$(cat "$E2E_BASE/socat.pid")"
+		pf_kill "$(cat "$E2E_BASE/socat.pid")"
 		rm -f "$E2E_BASE/socat.pid"
 	fi
 	if [ -n "${E2E_KEEP:-}" ]; then
@@ -274,15 +305,11 @@ e2e_postfix_start() {
 # e2e_postfix_stop - postfix stop, and wait (at most 10 s more, then
 # SIGKILL) until the master is gone
 e2e_postfix_stop() {
-	local pid _
+	local pid
 	pid=$(sed 1q "$E2E_Q/pid/master.pid" 2>/dev/null | tr -d ' ')
-	if [ -z "$pid" ] || ! e2e_alive "$pid"; then return 0; fi
+	if [ -z "$pid" ] || ! pf_alive "$pid"; then return 0; fi
 	timeout 30 postfix -c "$E2E_CFG" stop > /dev/null 2>&1 3>&- || true
-	for _ in $(seq 1 100); do
-		e2e_alive "$pid" || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null
+	wait_for 10 gone "$pid" || kill -KILL "$pid" 2>/dev/null
 	return 0
 }
 
@@ -290,32 +317,9 @@ e2e_postfix_stop() {
 # queue and the socat listener stay)
 e2e_postconf() {
 	postconf -c "$E2E_CFG" -e "$@" || return 1
-	touch -d "@$(($(date +%s) - 3600))" "$E2E_CFG/main.cf"
+	pf_backdate "$E2E_CFG/main.cf"
 	e2e_postfix_stop && e2e_postfix_start
 }
-
-# e2e_kill PID - SIGTERM, up to 2 s, then SIGKILL
-e2e_kill() {
-	local pid=$1 _
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for _ in $(seq 1 40); do
-		e2e_alive "$pid" || return 0
-		sleep 0.05
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-}
-
-# e2e_alive PID - PID exists and is not a zombie
-e2e_alive() {
-	local st
-	st=$(cut -d ')' -f 2 "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$st" ] && [ "${st:1:1}" != Z ]
-}
-
-# e2e_wait SECS COMMAND... - wait_for (tests/wait.bash): run COMMAND until
-# it succeeds (status 0) or SECS have passed (status 1)
-e2e_wait() { wait_for "$@"; }
 
 # e2e_dump - the end of the maillog and of socat's log, for failing tests
 e2e_dump() {
@@ -337,7 +341,7 @@ e2e_sink_start() {
 	smtp-sink -u nobody "$@" "127.0.0.1:$E2E_SINK_PORT" 10 \
 		< /dev/null >> "$E2E_BASE/sink.log" 2>&1 3>&- &
 	echo "$!" > "$E2E_BASE/sink.pid"
-	e2e_wait 10 e2e_listening "$E2E_SINK_PORT" || {
+	wait_for 10 e2e_listening "$E2E_SINK_PORT" || {
 		echo "smtp-sink did not listen on port $E2E_SINK_PORT:" >&2
 		cat "$E2E_BASE/sink.log" >&2
 		return 1
@@ -347,9 +351,9 @@ e2e_sink_start() {
 # e2e_sink_stop - stop smtp-sink (if running); nothing listens afterwards
 e2e_sink_stop() {
 	[ -s "$E2E_BASE/sink.pid" ] || return 0
-	e2e_kill "$(cat "$E2E_BASE/sink.pid")"
+	pf_kill "$(cat "$E2E_BASE/sink.pid")"
 	rm -f "$E2E_BASE/sink.pid"
-	e2e_wait 5 e2e_not_listening "$E2E_SINK_PORT"
+	wait_for 5 e2e_not_listening "$E2E_SINK_PORT"
 }
 
 # e2e_listening PORT / e2e_not_listening PORT - something / nothing listens
@@ -392,7 +396,7 @@ e2e_delivery() {
 
 # e2e_wait_delivery RCPT STATUS - wait (up to $E2E_WAIT s) for e2e_delivery
 e2e_wait_delivery() {
-	e2e_wait "$E2E_WAIT" e2e_delivery "$1" "$2" && return 0
+	wait_for "$E2E_WAIT" e2e_delivery "$1" "$2" && return 0
 	echo "no status=$2 line for <$1> in $E2E_LOG after ${E2E_WAIT}s" >&2
 	return 1
 }
@@ -419,7 +423,7 @@ e2e_idle() {
 
 # e2e_wait_idle - wait (up to $E2E_WAIT s) for e2e_idle
 e2e_wait_idle() {
-	e2e_wait "$E2E_WAIT" e2e_idle && return 0
+	wait_for "$E2E_WAIT" e2e_idle && return 0
 	echo "queue not idle after ${E2E_WAIT}s:" >&2
 	(cd "$E2E_Q" && find incoming active maildrop -type f) >&2
 	return 1

@@ -26,23 +26,10 @@ e2e_config_hook() {
 	postconf -c "$E2E_CFG" -X fast_flush_domains
 }
 
-setup_file() {
-	E2E_SKIP=$(e2e_missing)
-	export E2E_SKIP
-	[ -n "$E2E_SKIP" ] || e2e_start
-}
-
-setup() {
-	[ -z "$E2E_SKIP" ] || skip "$E2E_SKIP"
-}
-
-teardown_file() {
-	e2e_stop
-}
-
-teardown() {
-	[ -n "${BATS_TEST_COMPLETED:-}" ] || e2e_dump
-}
+setup_file() { e2e_setup_file; }
+setup() { e2e_setup; }
+teardown_file() { e2e_teardown_file; }
+teardown() { e2e_teardown; }
 
 GREETING='protocol|queue_flush_protocol||'
 

@@ -27,7 +27,7 @@ setup() {
 }
 
 teardown() {
-	[ -n "${BATS_TEST_COMPLETED:-}" ] || e2e_dump
+	e2e_teardown
 	e2e_stop
 }
 
@@ -50,7 +50,7 @@ burst() {
 	run timeout 120 smtp-source -s 20 -m "$MESSAGES" -r "$RCPTS_EACH" -N \
 		-f tester@ffe2e.test -t rcpt@one.example "127.0.0.1:$E2E_PORT"
 	assert_success
-	E2E_WAIT=120 e2e_wait 120 all_deferred
+	wait_for 120 all_deferred
 	# 2,000 deferrals, each logged into the flush service
 	[ "$(e2e_count 'to=<[0-9]*rcpt@one\.example>,.* status=deferred ')" = $((MESSAGES * RCPTS_EACH)) ]
 	run e2e_count 'flush service failure'
@@ -62,7 +62,7 @@ burst() {
 	e2e_sink_start
 	run postqueue -c "$E2E_CFG" -s one.example
 	assert_success
-	E2E_WAIT=120 e2e_wait 120 bash -c '[ -z "$(find "$1/deferred" -type f)" ]' _ "$E2E_Q"
+	wait_for 120 bash -c '[ -z "$(find "$1/deferred" -type f)" ]' _ "$E2E_Q"
 	e2e_wait_idle
 	[ "$(e2e_count 'to=<[0-9]*rcpt@one\.example>,.* status=sent ')" = $((MESSAGES * RCPTS_EACH)) ]
 }

@@ -34,23 +34,10 @@ e2e_config_hook() {
 		connection_cache_ttl_limit=20s
 }
 
-setup_file() {
-	E2E_SKIP=$(e2e_scache_missing)
-	export E2E_SKIP
-	[ -n "$E2E_SKIP" ] || e2e_start
-}
-
-setup() {
-	[ -z "$E2E_SKIP" ] || skip "$E2E_SKIP"
-}
-
-teardown_file() {
-	e2e_stop
-}
-
-teardown() {
-	[ -n "${BATS_TEST_COMPLETED:-}" ] || e2e_scache_dump
-}
+setup_file() { e2e_setup_file e2e_scache_missing; }
+setup() { e2e_setup; }
+teardown_file() { e2e_teardown_file; }
+teardown() { e2e_teardown e2e_scache_dump; }
 
 GREETING='protocol|queue_flush_protocol||'
 
@@ -155,7 +142,7 @@ none() { [ -z "$(ours "$1")" ]; }
 	assert_output "${GREETING}status|0||"
 	[ "$(e2e_flushlog three_example)" = ABCDEF123 ]
 	# master closed the status channel: every process it had started exits
-	e2e_wait 10 bash -c 'for p; do [ ! -e "/proc/$p" ] || exit 1; done' _ $old
+	wait_for 10 bash -c 'for p; do [ ! -e "/proc/$p" ] || exit 1; done' _ $old
 	e2e_done reload
 }
 
@@ -189,7 +176,7 @@ served() {
 	done
 	[ "$(grep -c '^FEED0B123$' "$E2E_Q/flush/three_example")" = 40 ]
 	# every add logged (postlog is asynchronous: wait for the 40th line)
-	e2e_wait 10 bash -c '[ "$(grep -c "queue_id=FEED0B123: ok" "$1")" = 40 ]' _ "$E2E_LOG"
+	wait_for 10 bash -c '[ "$(grep -c "queue_id=FEED0B123: ok" "$1")" = 40 ]' _ "$E2E_LOG"
 	# no process served more than max_use, and ten or more served them
 	run served
 	n=$(echo "$output" | wc -l)
@@ -210,6 +197,6 @@ served() {
 	e2e_scache_up
 	[ -n "$(ours fflushd)" ] && [ -n "$(ours scache-ctl)" ]
 	e2e_postfix_stop
-	e2e_wait 10 none fflushd
-	e2e_wait 10 none scache-ctl
+	wait_for 10 none fflushd
+	wait_for 10 none scache-ctl
 }

@@ -83,7 +83,7 @@ e2e_scache_start() {
 	"$FF_BUILD/bin/scache-ctl" -c "$E2E_CFG" -o max_idle=0 serve \
 		< /dev/null > /dev/null 2> "$E2E_BASE/scache.log" 3>&- &
 	echo "$!" > "$E2E_BASE/scache.pid"
-	e2e_wait 10 e2e_scache_up && return 0
+	wait_for 10 e2e_scache_up && return 0
 	echo "scache-ctl serve does not answer on $E2E_Q/private/scache:" >&2
 	cat "$E2E_BASE/scache.log" >&2
 	return 1
@@ -98,7 +98,7 @@ e2e_scache_up() {
 # wait for it (SIGKILL after 2 s). Safe to call twice.
 e2e_scache_stop() {
 	[ -n "${E2E_BASE:-}" ] && [ -s "$E2E_BASE/scache.pid" ] || return 0
-	e2e_kill "$(cat "$E2E_BASE/scache.pid")"
+	pf_kill "$(cat "$E2E_BASE/scache.pid")"
 	rm -f "$E2E_BASE/scache.pid"
 }
 

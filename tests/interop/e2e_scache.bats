@@ -19,26 +19,10 @@ load e2e_scache
 
 RCPTS=(r1@cache.example r2@cache.example r3@cache.example r4@cache.example r5@cache.example)
 
-setup_file() {
-	E2E_SKIP=$(e2e_scache_missing)
-	export E2E_SKIP
-	[ -n "$E2E_SKIP" ] && return 0
-	e2e_start || return 1
-	e2e_scache_start || { e2e_stop; return 1; }
-}
-
-setup() {
-	[ -z "$E2E_SKIP" ] || skip "$E2E_SKIP"
-}
-
-teardown_file() {
-	e2e_scache_stop
-	e2e_stop
-}
-
-teardown() {
-	[ -n "${BATS_TEST_COMPLETED:-}" ] || e2e_scache_dump
-}
+setup_file() { e2e_setup_file e2e_scache_missing e2e_scache_start; }
+setup() { e2e_setup; }
+teardown_file() { e2e_teardown_file e2e_scache_stop; }
+teardown() { e2e_teardown e2e_scache_dump; }
 
 @test "e2e scache: Postfix's master runs no scache; ours serves private/scache as the spool owner" {
 	# the scache service is commented out in master.cf
@@ -103,7 +87,7 @@ teardown() {
 	hits=$(($(e2e_scache_stat domain_hits) + $(e2e_scache_stat address_hits)))
 	[ "$((hits - hits0))" = 4 ]
 	# every message arrived, once; the queue is empty
-	e2e_wait 5 e2e_sink_has 5
+	wait_for 5 e2e_sink_has 5
 	[ "$(e2e_sink_count)" = 5 ]
 	for r in "${RCPTS[@]}"; do
 		[ "$(e2e_sink_got "$r")" = 1 ]
@@ -144,7 +128,7 @@ teardown() {
 	run e2e_logged ": to=<a1@alias\.example>, relay=[^ ]*\[127\.0\.0\.1\]:$E2E_SINK_PORT, conn_use=6, "
 	assert_success
 	[ "$(e2e_scache_stat address_hits)" = $((ah0 + 1)) ]
-	e2e_wait 5 e2e_sink_has 6
+	wait_for 5 e2e_sink_has 6
 	[ "$(e2e_sink_got a1@alias.example)" = 1 ]
 	[ "$(e2e_smtp_pids | sort -u | wc -l)" = 6 ]
 	# the connection is back, bound to both next hops

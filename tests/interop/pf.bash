@@ -38,6 +38,8 @@
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 load /usr/lib/bats/bats-file/load
+# shellcheck source=tests/wait.bash
+. "$BATS_TEST_DIRNAME/../wait.bash"
 
 FF_BUILD=${FF_BUILD:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build}
 PATH="$FF_BUILD/bin:$FF_BUILD/tests/tools:$PATH"
@@ -73,9 +75,11 @@ pf_setup() {
 	export PF_BASE PF_NOW PF_DOMAINS
 }
 
-# pf_teardown - stop the listeners of every spool, remove $PF_BASE
+# pf_teardown - end the lock holders (hold_lock), stop the listeners of
+# every spool, remove $PF_BASE
 pf_teardown() {
 	local pidf
+	release_lock
 	[ -n "${PF_BASE:-}" ] && [ -d "$PF_BASE" ] || return 0
 	for pidf in "$PF_BASE"/*/listen.pid; do
 		[ -s "$pidf" ] && pf_kill "$(cat "$pidf")"
@@ -89,22 +93,14 @@ pf_teardown() {
 # an exited listener may stay a zombie until init reaps it, which counts as
 # gone)
 pf_kill() {
-	local pid=$1 i
+	local pid=$1
 	[ -n "$pid" ] || return 0
 	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 1 40); do
-		pf_alive "$pid" || return 0
-		sleep 0.05
-	done
-	kill -KILL "$pid" 2>/dev/null || true
+	wait_for 2 gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
 }
 
 # pf_alive PID - PID exists and is not a zombie
-pf_alive() {
-	local st
-	st=$(cut -d ')' -f 2 "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$st" ] && [ "${st:1:1}" != Z ]
-}
+pf_alive() { ! gone "$1"; }
 
 # pf_spool NAME - make spool $PF_BASE/NAME and print its path. The queue
 # directory S/q is laid out as Debian's /var/spool/postfix: itself root
@@ -373,10 +369,20 @@ pf_triggers() {
 	[ -z "$b" ] || printf '\n'
 }
 
+# pf_triggers_logged S N - S's listener has logged N lines or more
+pf_triggers_logged() {
+	[ "$(wc -l < "$1/triggers")" -ge "$2" ]
+}
+
 # pf_same_triggers S1 S2 EXPECTED - both listeners logged exactly EXPECTED
-# (lines separated by newlines, e.g. 'F\0<newline>I\0'; '' for none)
+# (lines separated by newlines, e.g. 'F\0<newline>I\0'; '' for none): once
+# each has logged as many lines as EXPECTED has (at most 30 s: a slow
+# listener is waited for), and then is quiet (pf_triggers: nothing more)
 pf_same_triggers() {
-	local t1 t2
+	local t1 t2 n=0
+	[ -z "$3" ] || n=$(printf '%s\n' "$3" | wc -l)
+	wait_for 30 pf_triggers_logged "$1" "$n" || true
+	wait_for 30 pf_triggers_logged "$2" "$n" || true
 	t1=$(pf_triggers "$1")
 	t2=$(pf_triggers "$2")
 	[ "$t1" = "$3" ] && [ "$t2" = "$3" ] && return 0
@@ -612,12 +618,14 @@ pf_flush_daemon_raw() {
 	return "$rc"
 }
 
-# The timing client of pf_reply_times (Perl). Arguments: TIMEOUT -- CMD ARGS.
+# The client of pf_reply_phases (Perl). Arguments: TIMEOUT STATUSFILE
+# RELEASED -- CMD ARGS.
 # shellcheck disable=SC2016 # Perl code, not shell
-PF_TIMES_PL='
+PF_PHASES_PL='
 use strict; use warnings;
 use Socket; use POSIX qw(dup2 _exit); use Time::HiRes qw(time);
-my $timeout = shift @ARGV; shift @ARGV if @ARGV && $ARGV[0] eq "--";
+my ($timeout, $statusfile, $released) = splice(@ARGV, 0, 3);
+shift @ARGV if @ARGV && $ARGV[0] eq "--";
 binmode STDIN;
 my $req = do { local $/; <STDIN> }; $req = "" unless defined $req;
 socketpair(my $a, my $b, AF_UNIX, SOCK_STREAM, 0) or die "socketpair: $!\n";
@@ -631,35 +639,50 @@ if ($pid == 0) {
 close $b;
 $SIG{PIPE} = "IGNORE";
 syswrite($a, $req) if length $req;
-my ($reply, $t_status, $t_eof) = ("", -1, -1);
+sub phase { -e $released ? "released" : "held" }
+my ($reply, $p_status, $p_eof) = ("", "never", "never");
 while (1) {
 	my $left = $t0 + $timeout - time;
 	last if $left <= 0;
 	my $rin = ""; vec($rin, fileno($a), 1) = 1;
 	next if select(my $rout = $rin, undef, undef, $left) <= 0;
 	my $n = sysread($a, my $buf, 65536);
-	if (!$n) { $t_eof = int((time - $t0) * 1000); last }
+	if (!$n) { $p_eof = phase(); last }
 	$reply .= $buf;
-	$t_status = int((time - $t0) * 1000)
-		if $t_status < 0 && $reply =~ /\0\0status\0[^\0]*\0\0\z/;
+	if ($p_status eq "never" && $reply =~ /\0\0status\0[^\0]*\0\0\z/) {
+		$p_status = phase();
+		if ($statusfile ne "-") { open(my $f, ">", $statusfile) or die "$statusfile: $!\n"; close $f }
+	}
 }
-kill "KILL", $pid if $t_eof < 0;
+kill "KILL", $pid if $p_eof eq "never";
 waitpid($pid, 0);
-print "$t_status $t_eof\n";
+print "$p_status $p_eof\n";
 '
 
-# pf_reply_times [-t SECS] -- CMD ARGS... < REQUEST - run the one-shot
-# server CMD on a socketpair (as sockpair-run: one write, side left open)
-# and print "STATUS_MS EOF_MS": milliseconds from the start until the
-# reply held its status list (greeting, then "status N"), and until the
-# end of the reply (CMD closed the socket); -1 for never (within -t SECS,
-# default 10, after which CMD is killed). To see that rfrsh, purge and W
-# answer before the work: make the work wait (hold the logfile's flock).
-pf_reply_times() {
-	local t=10
-	[ "${1:-}" = -t ] && { t=$2; shift 2; }
-	[ "${1:-}" = -- ] && shift
-	perl -e "$PF_TIMES_PL" "$t" -- "$@"
+# pf_reply_phases [-t SECS] [-s STATUSFILE] -r RELEASED -- CMD ARGS... <
+# REQUEST - run the one-shot server CMD on a socketpair (as sockpair-run:
+# one write, side left open) and print "STATUS EOF": when the reply held
+# its status list (greeting, then "status N") and when it ended (CMD
+# closed the socket), each "held" (the file RELEASED did not exist yet),
+# "released" (it did) or "never" (not within -t SECS, default 10, after
+# which CMD is killed). -s: create STATUSFILE once the status is there.
+# To see that rfrsh, purge and W answer before the work and send_site and
+# add after it, with no clock: hold the logfile's lock (hold_lock), wait
+# for the STATUSFILEs of those that answer first, create RELEASED, then
+# release the lock (release_lock).
+pf_reply_phases() {
+	local t=10 sf=- rel=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-t) t=$2; shift 2 ;;
+		-s) sf=$2; shift 2 ;;
+		-r) rel=$2; shift 2 ;;
+		--) shift; break ;;
+		*) echo "pf_reply_phases: unknown option $1" >&2; return 64 ;;
+		esac
+	done
+	[ -n "$rel" ] || { echo "pf_reply_phases: no -r RELEASED" >&2; return 64; }
+	perl -e "$PF_PHASES_PL" "$t" "$sf" "$rel" -- "$@"
 }
 
 # pf_times_list S - every file's atime and mtime under S/q (but public/,

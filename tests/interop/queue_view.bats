@@ -15,24 +15,16 @@ bats_require_minimum_version 1.5.0
 
 load e2e
 
-setup_file() {
-	E2E_SKIP=$(e2e_missing)
-	[ -n "$E2E_SKIP" ] || command -v jq >/dev/null || E2E_SKIP="needs jq"
-	export E2E_SKIP
-	[ -n "$E2E_SKIP" ] || e2e_start
+# qv_missing - why this file cannot run: e2e_missing, or no jq
+qv_missing() {
+	e2e_missing
+	command -v jq >/dev/null || echo "needs jq"
 }
 
-setup() {
-	[ -z "$E2E_SKIP" ] || skip "$E2E_SKIP"
-}
-
-teardown_file() {
-	e2e_stop
-}
-
-teardown() {
-	[ -n "${BATS_TEST_COMPLETED:-}" ] || e2e_dump
-}
+setup_file() { e2e_setup_file qv_missing; }
+setup() { e2e_setup; }
+teardown_file() { e2e_teardown_file; }
+teardown() { e2e_teardown; }
 
 # submit RCPT... - one message to all the RCPTs, with a body that grows
 # with each call (so that the sizes differ)
@@ -72,7 +64,9 @@ theirs() {
 @test "queue view: Postfix defers five messages for four destinations" {
 	submit a1@one.example
 	submit a2@one.example b1@two.example
-	sleep 1	# a later arrival time
+	# a later arrival time for the rest: sendmail records the second it
+	# started, so wait until the clock is past the one it returned in
+	wait_next_second
 	submit a3@one.example a4@ONE.example c1@three.example
 	submit b2@Two.Example
 	submit c2@three.example d1@four.example

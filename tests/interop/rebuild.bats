@@ -43,25 +43,16 @@ e2e_config_hook() {
 		"smtputf8_enable = yes"
 }
 
-setup_file() {
-	E2E_SKIP=$(e2e_missing)
-	[ -n "$E2E_SKIP" ] || [ -x "$FFADD" ] || E2E_SKIP="no $FFADD: run make all"
-	export E2E_SKIP
-	[ -n "$E2E_SKIP" ] || e2e_start
+# rb_missing - why this file cannot run: e2e_missing, or no fflush-add
+rb_missing() {
+	e2e_missing
+	[ -x "$FFADD" ] || echo "no $FFADD: run make all"
 }
 
-setup() {
-	[ -z "$E2E_SKIP" ] || skip "$E2E_SKIP"
-}
-
-teardown_file() {
-	ok_sink_stop
-	e2e_stop
-}
-
-teardown() {
-	[ -n "${BATS_TEST_COMPLETED:-}" ] || e2e_dump
-}
+setup_file() { e2e_setup_file rb_missing; }
+setup() { e2e_setup; }
+teardown_file() { e2e_teardown_file ok_sink_stop; }
+teardown() { e2e_teardown; }
 
 # ok_sink_start / ok_sink_stop - smtp-sink on the sink.example port
 ok_sink_start() {
@@ -69,11 +60,11 @@ ok_sink_start() {
 	port=$(e2e_get okport) || return 1
 	smtp-sink -u nobody "127.0.0.1:$port" 10 < /dev/null >> "$E2E_BASE/oksink.log" 2>&1 3>&- &
 	echo "$!" > "$E2E_BASE/oksink.pid"
-	e2e_wait 10 e2e_listening "$port"
+	wait_for 10 e2e_listening "$port"
 }
 ok_sink_stop() {
 	[ -n "${E2E_BASE:-}" ] && [ -s "$E2E_BASE/oksink.pid" ] || return 0
-	e2e_kill "$(cat "$E2E_BASE/oksink.pid")"
+	pf_kill "$(cat "$E2E_BASE/oksink.pid")"
 	rm -f "$E2E_BASE/oksink.pid"
 }
 
@@ -129,13 +120,13 @@ dups() {
 	submit ok1@sink.example g@one.example h@xn--bcher-kva.example
 	submit i@müller.example j@one.example k@bücher.example
 	submit l@three.example
-	e2e_wait "$E2E_WAIT" settled 5
+	wait_for "$E2E_WAIT" settled 5
 	# long queue IDs in the same spool
 	e2e_postconf enable_long_queue_ids=yes
 	submit m@one.example n@müller.example o@xn--bcher-kva.example ok2@sink.example
 	submit p@Two.Example q@four.example
 	submit ok3@sink.example r@bücher.example s@three.example
-	e2e_wait "$E2E_WAIT" settled 8
+	wait_for "$E2E_WAIT" settled 8
 	# every recipient but the sink.example ones deferred, those delivered
 	[ "$(e2e_count ' status=deferred ')" = 19 ]
 	[ "$(e2e_count 'to=<ok[123]@sink\.example>,.* status=sent ')" = 3 ]
@@ -224,7 +215,7 @@ dups() {
 	# three.example alone: all the others went (their three.example and
 	# four.example recipients with them, over the same relayhost).
 	# (postqueue -s takes no UTF-8 site: müller.example as its A-label)
-	e2e_wait "$E2E_WAIT" settled 1
+	wait_for "$E2E_WAIT" settled 1
 	run deferred_ids
 	assert_output "$left"
 	for r in a@one.example b@two.example c@three.example d@one.example e@two.example \

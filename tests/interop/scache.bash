@@ -187,11 +187,7 @@ sc_postlogd() {
 
 # sc_wait_path PATH - wait up to 5 s for PATH to exist
 sc_wait_path() {
-	local i
-	for i in $(seq 1 100); do
-		[ -e "$1" ] && return 0
-		sleep 0.05
-	done
+	wait_for 5 test -e "$1" && return 0
 	echo "no $1 after 5 s" >&2
 	return 1
 }
@@ -250,14 +246,9 @@ sc_release() {
 # then it is killed and this fails); its exit status in S/exit, its log
 # lines (see sc_log) in S/log
 sc_wait() {
-	local s=$1 pid i n
+	local s=$1 pid
 	pid=$(cat "$s/server.pid")
-	n=$((SC_EXIT_TIMEOUT * 20))
-	for ((i = 0; i < n; i++)); do
-		pf_alive "$pid" || break
-		sleep 0.05
-	done
-	if pf_alive "$pid"; then
+	if ! wait_for "$SC_EXIT_TIMEOUT" gone "$pid"; then
 		echo "$(sc_kind "$s") server in $s still running ${SC_EXIT_TIMEOUT} s after its last client; killed" >&2
 		pf_kill "$pid"
 		return 1
@@ -273,17 +264,14 @@ sc_wait() {
 # "info: " (so that Postfix's info lines, which have no level word, and
 # ours look alike): "statistics: ...", "warning: ..."
 sc_log() {
-	local s=$1 marker i
+	local s=$1 marker
 	if [ "$(sc_kind "$s")" = postfix ]; then
 		marker="sc-marker-$RANDOM$RANDOM"
 		perl -MSocket -e 'socket(my $s, AF_UNIX, SOCK_DGRAM, 0) or die;
 			send($s, "<22>$ARGV[1]", 0, pack_sockaddr_un($ARGV[0])) or die "postlog: $!\n"' \
 			"$s/q/public/postlog" "$marker" || return 1
-		for i in $(seq 1 100); do
-			grep -q "$marker" "$s/maillog" && break
-			sleep 0.02
-		done
-		grep -q "$marker" "$s/maillog" || { echo "postlogd did not write $s/maillog" >&2; return 1; }
+		wait_for 10 grep -q "$marker" "$s/maillog" ||
+			{ echo "postlogd did not write $s/maillog" >&2; return 1; }
 		sed -n 's/^.* postfix\/scache\[[0-9]*\]: //p' "$s/maillog"
 	else
 		sed -n 's/^scache-ctl: //; s/^info: //p; /^warning: /p; /^error: /p' "$s/serve.log"

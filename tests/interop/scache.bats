@@ -840,14 +840,15 @@ EOF
 }
 
 # stall_run S - in S, a client that stalls 2.5 s before sending the
-# descriptor the server asked for, and 0.3 s later another client with one
-# find_endp; S/ms: how long the other client took
+# descriptor the server asked for, and once it stalls (it has printed the
+# server's request for it) another client with one find_endp; S/ms: how
+# long the other client took
 stall_run() {
 	local s=$1 t0 t1 p
 	sc_start "$s" "$(sc_kind "$s")" -o ipc_timeout=2s || return 1
 	sc_talk "$s" "$PF_BASE/stall" "$s/out" &
 	p=$!
-	sleep 0.3
+	wait_for 30 grep -qF 'readlist => dummy' "$s/out"
 	t0=$(date +%s%N)
 	sc_talk "$s" "$PF_BASE/other" "$s/other.out"
 	t1=$(date +%s%N)

@@ -18,6 +18,8 @@
 
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
+# shellcheck source=tests/wait.bash
+. "$BATS_TEST_DIRNAME/../wait.bash"
 
 FF_BUILD=${FF_BUILD:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build}
 PATH="$FF_BUILD/tests/tools:$PATH"
@@ -81,22 +83,12 @@ tb_serve() {
 # tb_stop NAME - stop the server of tb_serve NAME, wait (at most 5 s) until
 # it has gone: it is not our child, so its exit can only be polled
 tb_stop() {
-	local pid i
+	local pid
 	pid=$(cat "$TB/$1.pid") || return 1
 	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 1 100); do
-		tb_alive "$pid" || break
-		sleep 0.05
-	done
+	# not our child: an exited one may be a zombie until init reaps it
+	wait_for 5 gone "$pid"
 	rm -f "$TB/$1.pid"
-}
-
-# tb_alive PID - PID exists and is not a zombie (the servers of tb_serve
-# are not children of the test: an exited one may wait for init)
-tb_alive() {
-	local st
-	st=$(cut -d ')' -f 2 "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$st" ] && [ "${st:1:1}" != Z ]
 }
 
 # tb_proxymap READ_MAPS... - Postfix's proxymap serving the tables
