@@ -47,6 +47,7 @@
 #include "postfix/site.h"
 #include "postfix/domlist.h"
 #include "postfix/spool.h"
+#include "postfix/policy.h"
 #include "postfix/trigger.h"
 #include "postfix/qfile.h"
 #include "postfix/qscan.h"

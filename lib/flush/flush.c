@@ -16,6 +16,7 @@
 #include "flush/flush.h"
 #include "flush/logread.h"
 #include "flush/logwrite.h"
+#include "postfix/policy.h"
 #include "util/map.h"
 #include "util/msg.h"
 #include "postfix/qid.h"

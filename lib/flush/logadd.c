@@ -15,6 +15,7 @@
 
 #include "flush/logadd.h"
 #include "flush/logwrite.h"
+#include "postfix/policy.h"
 #include "util/map.h"
 #include "util/msg.h"
 #include "postfix/qid.h"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "flush/qdest.h"
+#include "postfix/policy.h"
 #include "postfix/qid.h"
 
 int

@@ -621,38 +621,6 @@ ff_conf_bool(struct ff_conf *c, const char *name, int *val, struct ff_err *e)
 	return 0;
 }
 
-/* ff_list_next - next word of a comma/white-space separated list */
-const char *
-ff_list_next(const char **cursor, size_t *len)
-{
-	const char *s = *cursor, *start;
-
-	while (*s && (*s == ',' || isspace((unsigned char)*s)))
-		s++;
-	if (*s == 0) {
-		*cursor = s;
-		return NULL;
-	}
-	start = s;
-	while (*s && *s != ',' && !isspace((unsigned char)*s))
-		s++;
-	*len = (size_t)(s - start);
-	*cursor = s;
-	return start;
-}
-
-int
-ff_list_has(const char *list, const char *word)
-{
-	size_t len, wlen = strlen(word);
-	const char *w;
-
-	while ((w = ff_list_next(&list, &len)) != NULL)
-		if (len == wlen && strncasecmp(w, word, len) == 0)
-			return 1;
-	return 0;
-}
-
 int
 ff_conf_changed(const struct ff_conf *c)
 {

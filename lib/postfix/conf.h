@@ -21,8 +21,6 @@
  *	int ff_parse_time(const char *s, int unit, long *secs);
  *	int ff_conf_long(struct ff_conf *c, const char *name, long min, long max, long *val, struct ff_err *e);
  *	int ff_conf_bool(struct ff_conf *c, const char *name, int *val, struct ff_err *e);
- *	int ff_list_has(const char *list, const char *word);
- *	const char *ff_list_next(const char **cursor, size_t *len);
  *
  * DESCRIPTION
  *	ff_conf_load() reads main.cf from dir, else $MAIL_CONFIG, else
@@ -74,8 +72,7 @@
  *	is 0). Waits on descriptors take the result through ff_poll_ms()
  *	(attr0.h).
  *
- *	ff_list_next() walks a comma/white-space separated list;
- *	ff_list_has() tests membership, ignoring case.
+ *	A value that is a list is walked with util/split.h's ff_list_next().
  *
  * DIAGNOSTICS
  *	Functions that take a struct ff_err return -1 and set FF_CONFIG
@@ -89,6 +86,7 @@
 #include <stddef.h>
 
 #include "util/api.h"
+#include "util/split.h"
 #include "util/status.h"
 
 #define FF_CONF_TIME_MAX	2147483647L	/* seconds; longer times are clamped */
@@ -111,8 +109,6 @@ FF_API int ff_conf_time_ms(struct ff_conf *, const char *, long *, struct ff_err
 FF_API long ff_time_ms(long);
 FF_API int ff_conf_long(struct ff_conf *, const char *, long, long, long *, struct ff_err *);
 FF_API int ff_conf_bool(struct ff_conf *, const char *, int *, struct ff_err *);
-FF_API int ff_list_has(const char *, const char *);
-FF_API const char *ff_list_next(const char **, size_t *);
 FF_API int ff_parse_time(const char *, int, long *);
 
 #endif

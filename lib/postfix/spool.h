@@ -9,9 +9,6 @@
  *	    int create, struct ff_dirref *ref, struct ff_err *e);
  *	void ff_dirref_release(struct ff_dirref *ref);
  *	int ff_spool_qbase(struct ff_spool *sp, int queue, int create, struct ff_err *e);
- *	int ff_spool_policy(struct ff_spool *sp, const char *site, char *logname,
- *	    struct ff_err *e);
- *	int ff_spool_policy_refresh(struct ff_spool *sp);
  *	const char *ff_queue_name(int queue);
  *
  * DESCRIPTION
@@ -36,19 +33,8 @@
  *	with ff_dirref_release() when done. ff_spool_qbase() gives the
  *	queue's top directory (cached; do not close it).
  *
- *	ff_spool_policy() converts site to its log name (see site.h) and
- *	checks it against fast_flush_domains (built on first use, with
- *	parent-domain matching when parent_domain_matches_subdomains lists
- *	it). It returns 0, or -1 with FF_BADSITE (no valid ASCII form;
- *	reported before FF_DENY), FF_DENY, FF_FAIL (a table lookup failed;
- *	reported before anything else, as Postfix does) or FF_CONFIG.
- *	The decision is made on the site's canonical name (ff_site_canon()),
- *	the one that picks the logfile.
- *
- *	ff_spool_policy_refresh() drops fast_flush_domains when a table or
- *	file it was built from has changed, so that the next policy check
- *	reads it anew (1), else 0. A long-lived server calls it before
- *	each request.
+ *	Which destinations the fast flush service serves is policy.h's
+ *	(fast_flush_domains, kept here in sp->domains).
  */
 #ifndef FF_SPOOL_H
 #define FF_SPOOL_H
@@ -89,7 +75,7 @@ struct ff_spool {
 	long lock_timeout_ms;
 	long trigger_timeout_ms;
 	long refresh_time, purge_time;	/* seconds */
-	struct ff_domlist *domains;	/* fast_flush_domains, lazily */
+	struct ff_domlist *domains;	/* fast_flush_domains (policy.c), lazily */
 	int pubfd;			/* public/, for triggers; -1 until used */
 	unsigned long trigger_failures;	/* only the first is a warning */
 	int trigger_stalled;		/* a trigger timed out: never wait again */
@@ -107,8 +93,6 @@ FF_API int ff_spool_dir(struct ff_spool *, int, const char *, size_t, int, struc
     struct ff_err *);
 FF_API void ff_dirref_release(struct ff_dirref *);
 FF_API int ff_spool_qbase(struct ff_spool *, int, int, struct ff_err *);
-FF_API int ff_spool_policy(struct ff_spool *, const char *, char *, struct ff_err *);
-FF_API int ff_spool_policy_refresh(struct ff_spool *);
 FF_API const char *ff_queue_name(int);
 
 #endif

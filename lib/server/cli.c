@@ -13,6 +13,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "postfix/policy.h"
 #include "util/fmt.h"
 #include "server/cli.h"
 #include "util/msg.h"

@@ -9,6 +9,8 @@
  *	int ff_all_digits(const char *s);
  *	int ff_read_logical(FILE *fp, struct ff_lline *ll);
  *	void ff_lline_free(struct ff_lline *ll);
+ *	const char *ff_list_next(const char **cursor, size_t *len);
+ *	int ff_list_has(const char *list, const char *word);
  *
  * DESCRIPTION
  *	ff_split_brace() returns the next token of *cursor, in place:
@@ -43,6 +45,11 @@
  *	(errno) or a logical line over FF_LLINE_MAX bytes (EFBIG).
  *	ff_lline_free() releases the buffer. Zero-initialise ll and set
  *	ll->path before the first call.
+ *
+ *	ff_list_next() walks a list of words separated by commas and white
+ *	space (a parameter value such as hash_queue_names): the next word
+ *	and its length, NULL after the last. ff_list_has() tells whether
+ *	list holds word, ignoring case.
  */
 #ifndef FF_SPLIT_H
 #define FF_SPLIT_H
@@ -68,5 +75,7 @@ FF_API char *ff_trim(char *);
 FF_API int ff_all_digits(const char *);
 FF_API int ff_read_logical(FILE *, struct ff_lline *);
 FF_API void ff_lline_free(struct ff_lline *);
+FF_API const char *ff_list_next(const char **, size_t *);
+FF_API int ff_list_has(const char *, const char *);
 
 #endif
