@@ -197,19 +197,6 @@ valid_name(const char *s, size_t len)
 	return 1;
 }
 
-static char *
-trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = 0;
-	return s;
-}
-
 /* parse_assignment - split "name = value" in place */
 static int
 parse_assignment(char *line, char **name, char **value)
@@ -219,8 +206,8 @@ parse_assignment(char *line, char **name, char **value)
 	if (eq == NULL)
 		return -1;
 	*eq = 0;
-	*name = trim(line);
-	*value = trim(eq + 1);
+	*name = ff_trim(line);
+	*value = ff_trim(eq + 1);
 	return valid_name(*name, strlen(*name)) ? 0 : -1;
 }
 
@@ -247,7 +234,7 @@ flush_logical(struct ff_conf *c, char *text, const char *path, int lineno, struc
 {
 	char *name, *value;
 
-	if (*trim(text) == 0)
+	if (*ff_trim(text) == 0)
 		return 0;
 	if (parse_assignment(text, &name, &value) < 0)
 		return ff_err_set(e, FF_CONFIG, "%s, line %d: expected \"name = value\"",

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/load.h"
 #include "postfix/dbhash.h"
 
 #define META_SIZE	512
@@ -39,24 +40,6 @@
 #define ITEM_OFFPAGE	3	/* type byte, 3 unused, page number, length */
 #define OFFPAGE_SIZE	12
 #define TEST_KEY	"%$sniglet^&"	/* hashed with its NUL */
-
-static uint32_t
-u32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint16_t
-u16(const unsigned char *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 /* fnv - Berkeley DB 5's default hash function (FNV-1, zero basis) */
 static uint32_t
@@ -94,12 +77,12 @@ read_page(struct ff_dbhash *h, uint32_t pgno, unsigned char *buf, int type)
 	while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)h->pagesize)
 		return FF_DBHASH_OTHER;
-	if (type == PT_HASH && u32(buf + 8) == 0 && buf[25] == 0) {
+	if (type == PT_HASH && ff_load32(buf + 8) == 0 && buf[25] == 0) {
 		/* a bucket page never written: Berkeley DB reads it as empty */
 		memset(buf, 0, PAGE_HEAD);
 		return 0;
 	}
-	if (u32(buf + 8) != pgno || buf[25] != type)
+	if (ff_load32(buf + 8) != pgno || buf[25] != type)
 		return FF_DBHASH_OTHER;
 	return 0;
 }
@@ -117,26 +100,26 @@ ff_dbhash_open(struct ff_dbhash *h, int fd)
 	do
 		n = pread(fd, m, sizeof(m), 0);
 	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(m) || u32(m + 8) != 0 || u32(m + 12) != HASH_MAGIC ||
-	    u32(m + 16) != HASH_VERSION || m[24] != 0 || m[25] != PT_HASHMETA || m[26] != 0 ||
-	    u32(m + 36) != 0 || u32(m + 48) != 0 || u32(m + 92) != fnv(TEST_KEY, sizeof(TEST_KEY)))
+	if (n != (ssize_t)sizeof(m) || ff_load32(m + 8) != 0 || ff_load32(m + 12) != HASH_MAGIC ||
+	    ff_load32(m + 16) != HASH_VERSION || m[24] != 0 || m[25] != PT_HASHMETA || m[26] != 0 ||
+	    ff_load32(m + 36) != 0 || ff_load32(m + 48) != 0 || ff_load32(m + 92) != fnv(TEST_KEY, sizeof(TEST_KEY)))
 		return FF_DBHASH_OTHER;
-	ps = u32(m + 20);
+	ps = ff_load32(m + 20);
 	if (ps < 512 || ps > 65536 || (ps & (ps - 1)) != 0)
 		return FF_DBHASH_OTHER;
 	/* Berkeley DB refuses such a file at open */
 	if (fstat(fd, &st) < 0 || st.st_size % ps != 0)
 		return FF_DBHASH_OTHER;
 	h->pagesize = ps;
-	h->last_pgno = u32(m + 32);
+	h->last_pgno = ff_load32(m + 32);
 	/* every chain is bounded by the pages that are really there */
 	if ((uint64_t)h->last_pgno >= (uint64_t)st.st_size / ps)
 		return FF_DBHASH_OTHER;
-	h->max_bucket = u32(m + 72);
-	h->high_mask = u32(m + 76);
-	h->low_mask = u32(m + 80);
+	h->max_bucket = ff_load32(m + 72);
+	h->high_mask = ff_load32(m + 76);
+	h->low_mask = ff_load32(m + 80);
 	for (int i = 0; i < 32; i++)
-		h->spares[i] = u32(m + 96 + 4 * i);
+		h->spares[i] = ff_load32(m + 96 + 4 * i);
 	if ((h->page = malloc(ps)) == NULL) {
 		ff_dbhash_close(h);
 		return FF_DBHASH_OTHER;
@@ -177,12 +160,12 @@ overflow(struct ff_dbhash *h, uint32_t pgno, uint32_t len)
 
 		if (pages > h->last_pgno || read_page(h, pgno, h->ov, PT_OVERFLOW) < 0)
 			return FF_DBHASH_OTHER;
-		part = u16(h->ov + 22);
+		part = ff_load16(h->ov + 22);
 		if (part > h->pagesize - PAGE_HEAD || part > len - have)
 			return FF_DBHASH_OTHER;
 		memcpy(h->big + have, h->ov + PAGE_HEAD, part);
 		have += part;
-		pgno = u32(h->ov + 16);
+		pgno = ff_load32(h->ov + 16);
 		if (part == 0 && have < len)
 			return FF_DBHASH_OTHER;
 	}
@@ -199,10 +182,10 @@ item(struct ff_dbhash *h, unsigned i, const unsigned char **bytes, size_t *len,
     uint32_t *ovpg)
 {
 	const unsigned char *pg = h->page;
-	unsigned n = u16(pg + 20);
+	unsigned n = ff_load16(pg + 20);
 	size_t lo = PAGE_HEAD + 2 * (size_t)n;
-	size_t at = u16(pg + PAGE_HEAD + 2 * i);
-	size_t end = i == 0 ? h->pagesize : u16(pg + PAGE_HEAD + 2 * (i - 1));
+	size_t at = ff_load16(pg + PAGE_HEAD + 2 * i);
+	size_t end = i == 0 ? h->pagesize : ff_load16(pg + PAGE_HEAD + 2 * (i - 1));
 
 	if (at < lo || at >= end || end > h->pagesize)
 		return FF_DBHASH_OTHER;
@@ -213,8 +196,8 @@ item(struct ff_dbhash *h, unsigned i, const unsigned char **bytes, size_t *len,
 	}
 	if (pg[at] == ITEM_OFFPAGE && end - at >= OFFPAGE_SIZE) {
 		*bytes = NULL;
-		*ovpg = u32(pg + at + 4);
-		*len = u32(pg + at + 8);
+		*ovpg = ff_load32(pg + at + 4);
+		*len = ff_load32(pg + at + 8);
 		return 0;
 	}
 	return FF_DBHASH_OTHER;
@@ -241,7 +224,7 @@ ff_dbhash_get(struct ff_dbhash *h, const void *key, size_t klen, const void **da
 
 		if (pages > h->last_pgno || read_page(h, pgno, h->page, PT_HASH) < 0)
 			return FF_DBHASH_OTHER;
-		if ((n = u16(h->page + 20)) % 2 != 0 ||
+		if ((n = ff_load16(h->page + 20)) % 2 != 0 ||
 		    PAGE_HEAD + 2 * (size_t)n > h->pagesize)
 			return FF_DBHASH_OTHER;
 		for (unsigned i = 0; i < n; i += 2) {
@@ -267,7 +250,7 @@ ff_dbhash_get(struct ff_dbhash *h, const void *key, size_t klen, const void **da
 			*dlen = len;
 			return 1;
 		}
-		pgno = u32(h->page + 16);
+		pgno = ff_load32(h->page + 16);
 	}
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/load.h"
 #include "postfix/lmdbread.h"
 
 #define HEAD		16
@@ -42,33 +43,6 @@
 #define MAX_KEY		511
 #define MAX_DEPTH	64
 #define NO_PAGE		UINT64_MAX
-
-static uint16_t
-u16(const unsigned char *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t
-u32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t
-u64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 static int
 readat(int fd, void *buf, size_t len, uint64_t off)
@@ -87,8 +61,8 @@ readat(int fd, void *buf, size_t len, uint64_t off)
 static int
 meta(int fd, uint64_t off, unsigned char m[META_BYTES])
 {
-	if (readat(fd, m, META_BYTES, off) < 0 || (u16(m + 10) & P_META) == 0 ||
-	    u32(m + HEAD) != MAGIC || u32(m + HEAD + 4) != DATA_VERSION)
+	if (readat(fd, m, META_BYTES, off) < 0 || (ff_load16(m + 10) & P_META) == 0 ||
+	    ff_load32(m + HEAD) != MAGIC || ff_load32(m + HEAD + 4) != DATA_VERSION)
 		return FF_LMDBREAD_OTHER;
 	return 0;
 }
@@ -124,16 +98,16 @@ ff_lmdbread_begin(struct ff_lmdbread *r)
 
 	if (meta(r->fd, 0, m0) < 0)
 		return FF_LMDBREAD_OTHER;
-	psize = u32(m0 + HEAD + 24);
+	psize = ff_load32(m0 + HEAD + 24);
 	if (psize < 512 || psize > 65536 || (psize & (psize - 1)) != 0 ||
 	    (r->psize != 0 && psize != r->psize) || meta(r->fd, psize, m1) < 0)
 		return FF_LMDBREAD_OTHER;
 	r->psize = psize;
-	m = u64(m0 + HEAD + 128) < u64(m1 + HEAD + 128) ? m1 : m0;
+	m = ff_load64(m0 + HEAD + 128) < ff_load64(m1 + HEAD + 128) ? m1 : m0;
 	/* the main database: no flags (plain keys, no duplicates) */
-	if (u16(m + HEAD + 72 + 4) != 0 || u16(m + HEAD + 72 + 6) > MAX_DEPTH)
+	if (ff_load16(m + HEAD + 72 + 4) != 0 || ff_load16(m + HEAD + 72 + 6) > MAX_DEPTH)
 		return FF_LMDBREAD_OTHER;
-	r->root = u64(m + HEAD + 72 + 40);
+	r->root = ff_load64(m + HEAD + 72 + 40);
 	return 0;
 }
 
@@ -145,13 +119,13 @@ page(struct ff_lmdbread *r, uint64_t pgno)
 	unsigned lower, upper;
 
 	if (pgno < 2 || pgno > UINT64_MAX / r->psize ||
-	    readat(r->fd, p, r->psize, pgno * r->psize) < 0 || u64(p) != pgno)
+	    readat(r->fd, p, r->psize, pgno * r->psize) < 0 || ff_load64(p) != pgno)
 		return FF_LMDBREAD_OTHER;
-	lower = u16(p + 12);
-	upper = u16(p + 14);
+	lower = ff_load16(p + 12);
+	upper = ff_load16(p + 14);
 	if (lower < HEAD || lower > upper || upper > r->psize || (lower - HEAD) % 2 != 0)
 		return FF_LMDBREAD_OTHER;
-	return u16(p + 10);
+	return ff_load16(p + 10);
 }
 
 /* node - node i of r->page with its key: its offset, or FF_LMDBREAD_OTHER */
@@ -159,13 +133,13 @@ static int
 node(const struct ff_lmdbread *r, unsigned i, const unsigned char **key, size_t *klen)
 {
 	const unsigned char *p = r->page;
-	unsigned at = u16(p + HEAD + 2 * i);
+	unsigned at = ff_load16(p + HEAD + 2 * i);
 
-	if (at < u16(p + 14) || at > r->psize - NODE_HEAD ||
-	    u16(p + at + 6) > r->psize - NODE_HEAD - at)
+	if (at < ff_load16(p + 14) || at > r->psize - NODE_HEAD ||
+	    ff_load16(p + at + 6) > r->psize - NODE_HEAD - at)
 		return FF_LMDBREAD_OTHER;
 	*key = p + at + NODE_HEAD;
-	*klen = u16(p + at + 6);
+	*klen = ff_load16(p + at + 6);
 	return (int)at;
 }
 
@@ -184,9 +158,9 @@ overflow(struct ff_lmdbread *r, uint64_t pgno, size_t len)
 	unsigned char head[HEAD];
 
 	if (pgno < 2 || pgno > UINT64_MAX / r->psize ||
-	    readat(r->fd, head, HEAD, pgno * r->psize) < 0 || u64(head) != pgno ||
-	    (u16(head + 10) & P_OVERFLOW) == 0 ||
-	    (uint64_t)len + HEAD > (uint64_t)u32(head + 12) * r->psize)
+	    readat(r->fd, head, HEAD, pgno * r->psize) < 0 || ff_load64(head) != pgno ||
+	    (ff_load16(head + 10) & P_OVERFLOW) == 0 ||
+	    (uint64_t)len + HEAD > (uint64_t)ff_load32(head + 12) * r->psize)
 		return FF_LMDBREAD_OTHER;
 	if (len > r->bigcap) {
 		unsigned char *b = realloc(r->big, len);
@@ -218,7 +192,7 @@ ff_lmdbread_get(struct ff_lmdbread *r, const void *key, size_t klen, const void 
 
 		if ((flags = page(r, pgno)) < 0)
 			return FF_LMDBREAD_OTHER;
-		n = (u16(r->page + 12) - HEAD) / 2;
+		n = (ff_load16(r->page + 12) - HEAD) / 2;
 		if ((flags & (P_BRANCH | P_LEAF | P_LEAF2)) == P_LEAF) {
 			for (unsigned i = 0; i < n; i++) {
 				uint32_t size;
@@ -228,13 +202,13 @@ ff_lmdbread_get(struct ff_lmdbread *r, const void *key, size_t klen, const void 
 				if (cmp(k, kl, key, klen) != 0)
 					continue;
 				nd = r->page + at;
-				size = u32(nd);
-				if (u16(nd + 4) == F_BIGDATA) {
+				size = ff_load32(nd);
+				if (ff_load16(nd + 4) == F_BIGDATA) {
 					if (kl + 8 > r->psize - NODE_HEAD - (unsigned)at ||
-					    overflow(r, u64(k + kl), size) < 0)
+					    overflow(r, ff_load64(k + kl), size) < 0)
 						return FF_LMDBREAD_OTHER;
 					*data = r->big;
-				} else if (u16(nd + 4) == 0 &&
+				} else if (ff_load16(nd + 4) == 0 &&
 				    size <= r->psize - NODE_HEAD - (unsigned)at - kl) {
 					*data = k + kl;
 				} else {
@@ -257,7 +231,7 @@ ff_lmdbread_get(struct ff_lmdbread *r, const void *key, size_t klen, const void 
 		if ((at = node(r, child, &k, &kl)) < 0)
 			return FF_LMDBREAD_OTHER;
 		nd = r->page + at;
-		pgno = (uint64_t)u32(nd) | (uint64_t)u16(nd + 4) << 32;
+		pgno = (uint64_t)ff_load32(nd) | (uint64_t)ff_load16(nd + 4) << 32;
 	}
 	return FF_LMDBREAD_OTHER;
 }
