@@ -115,7 +115,7 @@ $(B)/tests/tools/%: tests/tools/%.c $(B)/libfastflush.a
 
 $(B)/tests/tools/%.so: tests/tools/%_shim.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -shared -o $@ $< -ldl
+	$(CC) $(ALL_CFLAGS) -fvisibility=default -shared -o $@ $< -ldl
 
 tools: $(TOOL_BINS)
 

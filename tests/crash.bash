@@ -94,7 +94,14 @@ crash_every() {
 		runs=$((runs + 1))
 	done < <(crash_points "$@")
 	# each write cut after its first byte, every CRASH_TEAR_STEP bytes
-	# (default: only half-way), and before its last byte
+	# (default: only half-way), and before its last byte. A shim that
+	# intercepts nothing (not preloaded, write not exported) would let this
+	# loop pass by doing nothing: it must see the shell's own write first.
+	rm -f "$T/tears"
+	env LD_PRELOAD="$FF_BUILD/tests/tools/tear.so" FF_TEAR_COUNT="$T/tears" \
+		sh -c 'printf x > "$1"' sh "$T/tear.probe"
+	[ -s "$T/tears" ] || { echo "tear.so intercepts no write" >&2; return 1; }
+	tear_points "$@" > "$T/tear.points"
 	while read -r n len; do
 		for keep in $(seq 1 "${CRASH_TEAR_STEP:-$(((len + 1) / 2))}" $((len - 1))) -1; do
 			crash_restore
@@ -106,6 +113,6 @@ crash_every() {
 				return 1
 			runs=$((runs + 1))
 		done
-	done < <(tear_points "$@")
+	done < "$T/tear.points"
 	echo "$runs runs"
 }
