@@ -15,11 +15,6 @@
 #    that each module can be read, tested and replaced with only those
 #    below it in mind.
 #
-# Known and left for later (issue 15): the table dispatcher (table.c)
-# names every driver and the drivers use its helpers, and composite
-# tables (unionmap, pipemap) open tables through it; calls among the
-# modules named table* are not checked for loops yet.
-#
 # Prints every violation and exits 1; exits 2 when nothing is built.
 set -eu
 cd "$(dirname "$0")/.."
@@ -61,8 +56,8 @@ for o in "$build"/lib/*/*.o; do
 	m=$(basename "$o" .o)
 	nm -u "$o" | awk -v m="$m" '{ print $NF, m }'
 done | sort > "$tmp/uses"
-# "caller callee" pairs, calls among the table family left out (see above)
-join "$tmp/uses" "$tmp/defs" | awk '$2 != $3 && !($2 ~ /^table/ && $3 ~ /^table/) { print $2, $3 }' |
+# "caller callee" pairs
+join "$tmp/uses" "$tmp/defs" | awk '$2 != $3 { print $2, $3 }' |
 	sort -u > "$tmp/edges"
 if ! tsort "$tmp/edges" > /dev/null 2> "$tmp/loops"; then
 	echo "layers: modules that call each other in a loop (caller first):" >&2

@@ -1,6 +1,9 @@
 /*
  * table.c - Postfix lookup tables: type registry, surrogate tables, change
- * detection and the key and value rules every type shares (see table.h)
+ * detection and the key and value rules every type shares (see table.h).
+ * The helpers the drivers use are in tabledrv.c, below the drivers; a
+ * composite table opens its parts through t->calls, which this file sets,
+ * so no driver calls back up into the dispatcher.
  */
 #include <errno.h>
 #include <limits.h>
@@ -101,6 +104,13 @@ make_broken(struct ff_table *t, const char *why)
 	t->why = strdup(why);
 }
 
+/* what a composite table (unionmap:, pipemap:) uses to open its parts */
+static const struct ff_table_calls calls = {
+	.open = ff_table_open,
+	.lookup = ff_table_lookup,
+	.close = ff_table_close,
+};
+
 struct ff_table *
 ff_table_open(const char *spec, const struct ff_table_ctx *ctx, struct ff_err *e)
 {
@@ -115,6 +125,7 @@ ff_table_open(const char *spec, const struct ff_table_ctx *ctx, struct ff_err *e
 		return NULL;
 	}
 	t->type = &broken_type;
+	t->calls = &calls;
 	t->utf8 = ctx->utf8;
 	t->try0null = t->try1null = 1;
 	if (colon == NULL || colon == spec || colon[1] == 0) {
@@ -215,82 +226,7 @@ ff_table_close(struct ff_table *t)
 }
 
 int
-ff_table_watch(struct ff_table *t, const char *path, int fd)
-{
-	return ff_watch_add(&t->files, path, fd);
-}
-
-int
 ff_table_changed(const struct ff_table *t)
 {
 	return ff_watch_changed(&t->files);
-}
-
-const char *
-ff_table_value(struct ff_table *t, const void *data, size_t len)
-{
-	char *nb;
-
-	if (len + 1 > t->vcap) {
-		size_t ncap = len + 1 < 64 ? 64 : len + 1;
-		if ((nb = realloc(t->vbuf, ncap)) == NULL)
-			return NULL;
-		t->vbuf = nb;
-		t->vcap = ncap;
-	}
-	memcpy(t->vbuf, data, len);
-	t->vbuf[len] = 0;
-	return t->vbuf;
-}
-
-int
-ff_table_fixed_get(struct ff_table *t, const char *key, ff_table_get_fn *get, const char **value,
-    struct ff_err *e)
-{
-	size_t klen = strlen(key);
-	const void *data;
-	size_t dlen;
-	int r;
-
-	if (t->try1null) {
-		if ((r = get(t, key, klen + 1, &data, &dlen, e)) < 0)
-			return -1;
-		if (r > 0) {
-			t->try0null = 0;
-			goto found;
-		}
-	}
-	if (t->try0null) {
-		if ((r = get(t, key, klen, &data, &dlen, e)) < 0)
-			return -1;
-		if (r > 0) {
-			t->try1null = 0;
-			goto found;
-		}
-	}
-	return 0;
-found:
-	if ((*value = ff_table_value(t, data, dlen)) == NULL)
-		return ff_err_sys(e, ENOMEM, "%s", t->spec);
-	return 1;
-}
-
-int
-ff_table_fail(struct ff_table *t, struct ff_err *e, const char *fmt, ...)
-{
-	char why[600];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	return ff_err_set(e, FF_FAIL, "%s: %s", t->spec, why);
-}
-
-int
-ff_table_need(struct ff_table *t, struct ff_dynlib *lib, struct ff_err *e)
-{
-	if (ff_dynlib_load(lib, e) < 0)
-		return ff_table_fail(t, e, "%s", e->msg);
-	return 0;
 }

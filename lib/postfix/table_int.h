@@ -42,7 +42,12 @@
  *	ff_table_fail() sets e to FF_FAIL with "TYPE:NAME: " and the
  *	formatted reason, and returns -1. ff_table_need() loads the
  *	library a backend calls (dynlib.h) and fails the table the same
- *	way when it cannot be loaded.
+ *	way when it cannot be loaded. These five are tabledrv.c's.
+ *
+ *	A composite table (unionmap:, pipemap:) opens, looks up and closes
+ *	its parts with t->calls, which ff_table_open() sets to itself,
+ *	ff_table_lookup() and ff_table_close(): the drivers are below the
+ *	dispatcher and never call it by name.
  *
  *	ff_table_file_open() (table_file.c) opens an indexed file table's
  *	file, t->name followed by suffix (".db", ".lmdb", ".cdb"), for
@@ -74,8 +79,16 @@ struct ff_table_type {
 	void (*close)(struct ff_table *);
 };
 
+/* the dispatcher's calls, for a composite table's parts (table.c sets them) */
+struct ff_table_calls {
+	struct ff_table *(*open)(const char *, const struct ff_table_ctx *, struct ff_err *);
+	int (*lookup)(struct ff_table *, const char *, const char **, struct ff_err *);
+	void (*close)(struct ff_table *);
+};
+
 struct ff_table {
 	const struct ff_table_type *type;
+	const struct ff_table_calls *calls;
 	char *spec;			/* "type:name" */
 	const char *name;		/* the part after "type:" */
 	int fixed;			/* DICT_FLAG_FIXED */

@@ -86,7 +86,7 @@ composite_close(struct ff_table *t)
 	if (c == NULL)
 		return;
 	for (size_t i = 0; i < c->n; i++)
-		ff_table_close(c->parts[i]);
+		t->calls->close(c->parts[i]);
 	free(c->parts);
 	free(c->buf);
 	free(c);
@@ -136,7 +136,7 @@ open_parts(struct ff_table *t, const struct ff_table_ctx *ctx, char *text, struc
 		return ff_err_sys(e, ENOMEM, "%s", t->spec);
 	}
 	while (rc == 0 && c->n < n) {
-		struct ff_table *p = ff_table_open(names[c->n], ctx, &pe);
+		struct ff_table *p = t->calls->open(names[c->n], ctx, &pe);
 
 		if (p != NULL)
 			c->parts[c->n++] = p;
@@ -145,7 +145,7 @@ open_parts(struct ff_table *t, const struct ff_table_ctx *ctx, char *text, struc
 	}
 	free(names);
 	if (rc == 0)
-		t->fixed = ff_table_fixed(c->parts[0]);
+		t->fixed = c->parts[0]->fixed;
 	return rc;
 }
 
@@ -177,12 +177,12 @@ union_lookup(struct ff_table *t, const char *key, const char **value, struct ff_
 
 	c->len = 0;
 	for (size_t i = 0; i < c->n; i++) {
-		if ((r = ff_table_lookup(c->parts[i], key, &v, e)) < 0)
+		if ((r = t->calls->lookup(c->parts[i], key, &v, e)) < 0)
 			return -1;
 		if (r > 0 && ((c->len > 0 && put(c, 1, ",", 1) < 0) || put(c, 1, v, strlen(v)) < 0))
 			return ff_err_sys(e, ENOMEM, "%s", t->spec);
 	}
-	t->fixed = ff_table_fixed(c->parts[0]);
+	t->fixed = c->parts[0]->fixed;
 	if (c->len == 0)
 		return 0;
 	*value = c->buf;
@@ -199,9 +199,9 @@ pipe_lookup(struct ff_table *t, const char *key, const char **value, struct ff_e
 	if (put(c, 0, key, strlen(key)) < 0)
 		return ff_err_sys(e, ENOMEM, "%s", t->spec);
 	for (size_t i = 0; i < c->n; i++) {
-		r = ff_table_lookup(c->parts[i], c->buf, &v, e);
+		r = t->calls->lookup(c->parts[i], c->buf, &v, e);
 		if (i == 0)
-			t->fixed = ff_table_fixed(c->parts[0]);
+			t->fixed = c->parts[0]->fixed;
 		if (r <= 0)
 			return r;
 		if (put(c, 0, v, strlen(v)) < 0)
