@@ -267,6 +267,13 @@ teardown() { rmspool; }
 	assert_output --partial "does not exist"
 	run fflush-add -o fastflush_lock_timeout=5x example.com A1
 	assert_failure 78
+	# every time parameter is checked at start, as compatibility_level is
+	run fflush-add -o max_idle=5x example.com A1
+	assert_failure 78
+	assert_output --partial 'bad time value for max_idle: "5x"'
+	run fflush-add -o fast_flush_purge_time=soon example.com A1
+	assert_failure 78
+	assert_output --partial 'bad time value for fast_flush_purge_time'
 }
 
 @test "add: -c, MAIL_CONFIG and -o choose the configuration" {

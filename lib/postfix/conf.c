@@ -482,9 +482,15 @@ ff_conf_check(struct ff_conf *c, struct ff_err *e)
 	if (ff_compat_level(v) < 0)
 		return ff_err_set(e, FF_CONFIG, "parameter compatibility_level: malformed"
 		    " compatibility level syntax: \"%.100s\"", v);
-	for (size_t i = 0; i < NDEFAULTS; i++)
+	for (size_t i = 0; i < NDEFAULTS; i++) {
+		long secs;
+
 		if (ff_conf_str(c, defaults[i].name, &v, e) < 0)
 			return -1;
+		if (defaults[i].unit && ff_parse_time(v, defaults[i].unit, &secs) < 0)
+			return ff_err_set(e, FF_CONFIG, "bad time value for %s: \"%.100s\"",
+			    defaults[i].name, v);
+	}
 	return 0;
 }
 

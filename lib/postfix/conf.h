@@ -44,8 +44,9 @@
  *	warning and gives "", so such callers run after ff_conf_check().
  *
  *	ff_conf_check() expands every parameter fastflush reads (one
- *	table in conf.c) and checks compatibility_level, as Postfix's
- *	programs do at start-up: after it, the expansion of those cannot
+ *	table in conf.c), checks the syntax of each time among them and
+ *	checks compatibility_level, as Postfix's programs do at start-up:
+ *	after it, the expansion of those and ff_conf_time() on them cannot
  *	fail. ff_cli_open() and ff_spool_open() call it.
  *
  *	ff_conf_unused() takes the argument of a -o ("name=value") and
