@@ -640,7 +640,7 @@ serve_setup(const struct opts *o, struct ff_scached *sp, const char **service)
 			return usage_error("bad time-out: %s", o->timeout);
 		sp->timeout_ms = ff_time_ms(secs);
 	}
-	sp->owner = cli.sp->uid;
+	sp->owner = ff_spool_owner(cli.sp, NULL);
 	return -1;
 }
 
@@ -681,22 +681,22 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 		return r;
 	sp->reload = reload;
 	fixed_timeout = o->timeout;
-	if ((privfd = openat(cli.sp->qfd, "private", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	if ((privfd = openat(ff_spool_fd(cli.sp), "private", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0) {
-		ff_msg_error("%s/private: %s", cli.sp->queue_dir, strerror(errno));
+		ff_msg_error("%s/private: %s", ff_spool_path(cli.sp), strerror(errno));
 		return EX_OSERR;
 	}
 	if (ff_scached_listen(privfd, service, sp, FF_SCACHED_INHERIT |
 	    (o->replace ? FF_SCACHED_REPLACE : 0), &lfd, &e) < 0) {
 		int busy = errno == EBUSY || errno == EADDRINUSE;
 
-		ff_msg_error("%s/private/%s: %s", cli.sp->queue_dir, service, e.msg);
+		ff_msg_error("%s/private/%s: %s", ff_spool_path(cli.sp), service, e.msg);
 		close(privfd);
 		return busy ? EX_TEMPFAIL : e.status == FF_CONFIG ? EX_CONFIG : EX_OSERR;
 	}
 	close(privfd);
 	if (ff_verbose > 0)
-		ff_msg_info("serving %s/private/%s", cli.sp->queue_dir, service);
+		ff_msg_info("serving %s/private/%s", ff_spool_path(cli.sp), service);
 	r = ff_scached_run(sp, lfd, &e);
 	if (r < 0)
 		ff_msg_error("%s", e.msg);

@@ -4,7 +4,7 @@
 #	tests/layers.sh [BUILD_DIR]
 #
 # lib/ is in layers, bottom to top: util, postfix, then flush and scache
-# side by side, then server (lib/*/README says what each holds). Two rules:
+# side by side, then server (lib/*/README says what each holds). Three rules:
 #
 # 1. A file in lib/LAYER/ includes only headers of its own layer or of
 #    one below it ("util/map.h" from postfix/ is fine, "flush/flush.h"
@@ -14,6 +14,8 @@
 #    default build), and tsort(1) must find no loop in that graph, so
 #    that each module can be read, tested and replaced with only those
 #    below it in mind.
+# 3. Commands (cmd/) include no internal header (*_int.h, not installed):
+#    they use the library as any installed program would.
 #
 # Prints every violation and exits 1; exits 2 when nothing is built.
 set -eu
@@ -31,6 +33,8 @@ for f in lib/*/*.[ch]; do
 	layer=${layer%%/*}
 	mine=$(rank "$layer")
 	[ "$mine" -gt 0 ] || { echo "layers: $f: $layer is not a known layer" >&2; bad=1; continue; }
+	# an include names no spaces: word splitting is what is wanted
+	# shellcheck disable=SC2013
 	for h in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f"); do
 		case $h in
 		*/*) l=${h%%/*} ;;
@@ -43,6 +47,15 @@ for f in lib/*/*.[ch]; do
 			bad=1
 		fi
 	done
+done
+
+# commands use the library as an installed program would: no _int.h
+for f in cmd/*.c cmd/*/*.c; do
+	[ -e "$f" ] || continue
+	if grep -n '^#include ".*_int\.h"' "$f" >&2; then
+		echo "layers: $f includes an internal header (not installed)" >&2
+		bad=1
+	fi
 done
 
 tmp=$(mktemp -d)
@@ -65,4 +78,4 @@ if ! tsort "$tmp/edges" > /dev/null 2> "$tmp/loops"; then
 	bad=1
 fi
 [ "$bad" -eq 0 ] || exit 1
-echo "layers: $(ls lib/*/*.[ch] | wc -l) files in their layers; $(wc -l < "$tmp/edges") calls between modules, no loop"
+echo "layers: $(find lib -mindepth 2 -name '*.[ch]' | wc -l) files in their layers; $(wc -l < "$tmp/edges") calls between modules, no loop"

@@ -65,7 +65,7 @@ read_log(struct ff_spool *sp, int dirfd, const char *name, ff_show_cb *cb, void 
 		fd = ff_open_at(dirfd, name, O_RDONLY, 0, &st, what, e);
 	if (fd < 0)
 		return -1;
-	if (ff_lock(fd, LOCK_SH, sp->lock_timeout_ms, what, e) < 0) {
+	if (ff_lock(fd, LOCK_SH, ff_spool_lock_timeout_ms(sp), what, e) < 0) {
 		close(fd);
 		return -1;
 	}

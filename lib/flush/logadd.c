@@ -64,7 +64,7 @@ ff_log_open_locked(struct ff_spool *sp, int dirfd, const char *logname, int crea
 		}
 		if (fd < 0)
 			return -1;
-		if (ff_lock(fd, LOCK_EX, sp->lock_timeout_ms, what, e) < 0) {
+		if (ff_lock(fd, LOCK_EX, ff_spool_lock_timeout_ms(sp), what, e) < 0) {
 			close(fd);
 			return -1;
 		}

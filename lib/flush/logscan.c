@@ -89,8 +89,7 @@ scan_dir(struct ff_spool *sp, int dirfd, int level, ff_logscan_cb *cb, void *arg
 				ff_msg_warn("flush/%s: %s", names[i], strerror(errno));
 			continue;
 		}
-		if (S_ISDIR(st.st_mode) && names[i][1] == 0 && sp->hashed[FF_Q_FLUSH] &&
-		    level < sp->depth) {
+		if (S_ISDIR(st.st_mode) && names[i][1] == 0 && level < ff_spool_hash_depth(sp, FF_Q_FLUSH)) {
 			sub = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0) {
 				ff_msg_warn("flush/%s: %s", names[i], strerror(errno));

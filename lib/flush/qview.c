@@ -24,8 +24,25 @@ const char *const ff_qview_age_label[FF_QVIEW_NAGES] = {
 	"5", "10", "20", "40", "80", "160", "320", "640", "1280", "1280+",
 };
 
+/*
+ * A destination while the queue is read: the record handed out (first,
+ * so a pointer to it is one to this) and what only collecting needs.
+ */
+struct dest {
+	struct ff_qview_dest pub;
+	size_t msgcap;
+	int wanted;
+	unsigned long serial;	/* the queue file it was last counted for */
+	struct ff_map *ids;	/* deferred IDs for its log -> message number << 1 | in log */
+};
+
+#define DEST(p)	((struct dest *)(p))
+
 struct scan {
 	struct ff_qview *v;
+	size_t cap;		/* of v->dest */
+	struct ff_map names;	/* destination name -> struct dest * */
+	struct ff_map domains;	/* domain as written -> struct dest * */
 	struct ff_spool *sp;
 	struct ff_qdest qd;
 	struct ff_qfile *qf;
@@ -86,65 +103,66 @@ canon(const char *site, size_t len)
 }
 
 /* dest_get - the entry of a destination, made on first use */
-static struct ff_qview_dest *
+static struct dest *
 dest_get(struct scan *s, const char *name, const char *log, struct ff_err *e)
 {
 	struct ff_qview *v = s->v;
-	struct ff_qview_dest *d, **nd;
+	struct ff_qview_dest **nd;
+	struct dest *d;
 	void **slot;
 	int r;
 
-	if ((r = ff_map_put(&v->names, name, strlen(name), &slot)) < 0) {
+	if ((r = ff_map_put(&s->names, name, strlen(name), &slot)) < 0) {
 		nomem(e);
 		return NULL;
 	}
 	if (r == 0)
 		return *slot;
-	if (v->ndest == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 64;
+	if (v->ndest == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
 
 		if ((nd = reallocarray(v->dest, cap, sizeof(*nd))) == NULL) {
 			nomem(e);
 			return NULL;
 		}
 		v->dest = nd;
-		v->cap = cap;
+		s->cap = cap;
 	}
-	if ((d = calloc(1, sizeof(*d))) == NULL || (d->name = strdup(name)) == NULL) {
+	if ((d = calloc(1, sizeof(*d))) == NULL || (d->pub.name = strdup(name)) == NULL) {
 		free(d);
 		nomem(e);
 		return NULL;
 	}
-	strlcpy(d->log, log, sizeof(d->log));
+	strlcpy(d->pub.log, log, sizeof(d->pub.log));
 	d->wanted = s->only.count == 0 || ff_map_has(&s->only, name, strlen(name)) ||
 	    (log[0] != 0 && ff_map_has(&s->only, log, strlen(log)));
 	if (d->wanted && log[0] != 0) {
 		if ((d->ids = calloc(1, sizeof(*d->ids))) == NULL || ff_map_init(d->ids, 0) < 0) {
 			free(d->ids);
-			free(d->name);
+			free(d->pub.name);
 			free(d);
 			nomem(e);
 			return NULL;
 		}
 	}
 	*slot = d;
-	v->dest[v->ndest++] = d;
+	v->dest[v->ndest++] = &d->pub;
 	return d;
 }
 
 /* dest_of - the destination of a recipient, remembered per domain as written */
-static struct ff_qview_dest *
+static struct dest *
 dest_of(struct scan *s, const char *addr, struct ff_err *e)
 {
 	const char *at = strrchr(addr, '@'), *dom = at != NULL ? at + 1 : "";
 	const char *logname;
-	struct ff_qview_dest *d;
+	struct dest *d;
 	size_t dlen = strlen(dom);
 	void **slot;
 	char *name;
 	int r;
 
-	if ((slot = ff_map_get(&s->v->domains, dom, dlen)) != NULL)
+	if ((slot = ff_map_get(&s->domains, dom, dlen)) != NULL)
 		return *slot;
 	if ((r = ff_qdest_log(&s->qd, addr, &logname, e)) < 0)
 		return NULL;
@@ -156,7 +174,7 @@ dest_of(struct scan *s, const char *addr, struct ff_err *e)
 	free(name);
 	if (d == NULL)
 		return NULL;
-	if (ff_map_put(&s->v->domains, dom, dlen, &slot) < 0) {
+	if (ff_map_put(&s->domains, dom, dlen, &slot) < 0) {
 		nomem(e);
 		return NULL;
 	}
@@ -166,17 +184,18 @@ dest_of(struct scan *s, const char *addr, struct ff_err *e)
 
 /* add_msg - a message of a destination kept for FF_QVIEW_IDS */
 static int
-add_msg(struct ff_qview_dest *d, const char *id, const struct ff_qfile *qf, struct ff_err *e)
+add_msg(struct dest *dp, const char *id, const struct ff_qfile *qf, struct ff_err *e)
 {
+	struct ff_qview_dest *d = &dp->pub;
 	struct ff_qview_msg *nm;
 
-	if (d->nmsgs == d->msgcap) {
-		size_t cap = d->msgcap ? d->msgcap * 2 : 16;
+	if (d->nmsgs == dp->msgcap) {
+		size_t cap = dp->msgcap ? dp->msgcap * 2 : 16;
 
 		if ((nm = reallocarray(d->msgs, cap, sizeof(*nm))) == NULL)
 			return nomem(e);
 		d->msgs = nm;
-		d->msgcap = cap;
+		dp->msgcap = cap;
 	}
 	nm = &d->msgs[d->nmsgs++];
 	memset(nm, 0, sizeof(*nm));
@@ -209,13 +228,15 @@ count(struct scan *s, const char *id, size_t len, const char *addr, int probe, s
 {
 	struct ff_qfile *qf = s->qf;
 	struct ff_qview_dest *d;
+	struct dest *dp;
 	void **slot;
 
-	if ((d = dest_of(s, addr, e)) == NULL)
+	if ((dp = dest_of(s, addr, e)) == NULL)
 		return -1;
+	d = &dp->pub;
 	d->recipients++;
-	if (d->serial != s->serial) {
-		d->serial = s->serial;
+	if (dp->serial != s->serial) {
+		dp->serial = s->serial;
 		if (d->messages == 0 || qf->arrival < d->oldest)
 			d->oldest = qf->arrival;
 		if (d->messages == 0 || qf->arrival > d->newest)
@@ -223,15 +244,15 @@ count(struct scan *s, const char *id, size_t len, const char *addr, int probe, s
 		d->messages++;
 		d->bytes += qf->size;
 		d->ages[ff_qview_age_bucket(s->v->now - qf->arrival)]++;
-		if (d->wanted && (s->flags & FF_QVIEW_IDS) && add_msg(d, id, qf, e) < 0)
+		if (dp->wanted && (s->flags & FF_QVIEW_IDS) && add_msg(dp, id, qf, e) < 0)
 			return -1;
-		if (d->ids != NULL && !probe) {
-			if (ff_map_put(d->ids, id, len, &slot) < 0)
+		if (dp->ids != NULL && !probe) {
+			if (ff_map_put(dp->ids, id, len, &slot) < 0)
 				return nomem(e);
 			*slot = (void *)(uintptr_t)(d->nmsgs << 1);
 		}
 	}
-	if (d->wanted && (s->flags & FF_QVIEW_IDS))
+	if (dp->wanted && (s->flags & FF_QVIEW_IDS))
 		return add_rcpt(&d->msgs[d->nmsgs - 1], addr, e);
 	return 0;
 }
@@ -280,7 +301,7 @@ requested(struct scan *s, char *const *sites, size_t nsites, struct ff_err *e)
 			return nomem(e);
 		found = 0;
 		for (size_t j = 0; j < n && !found; j++)
-			found = v->dest[j]->wanted && (strcmp(v->dest[j]->name, name) == 0 ||
+			found = DEST(v->dest[j])->wanted && (strcmp(v->dest[j]->name, name) == 0 ||
 			    strcmp(v->dest[j]->log, sites[i]) == 0);
 		r = 0;
 		if (!found && asprintf(&addr, "@%s", sites[i]) >= 0) {
@@ -297,7 +318,7 @@ requested(struct scan *s, char *const *sites, size_t nsites, struct ff_err *e)
 }
 
 struct logcheck {
-	struct ff_qview_dest *d;
+	struct dest *d;
 	unsigned long found;
 };
 
@@ -311,23 +332,24 @@ log_id(void *arg, const char *id, unsigned long n, int queue)
 		*slot = (void *)((uintptr_t)*slot | 1);
 		c->found++;
 	} else if (queue == -1) {
-		c->d->stale++;
+		c->d->pub.stale++;
 	}
 }
 
 /* check_log - what the destination's logfile lists, against the queue */
 static int
-check_log(struct ff_spool *sp, struct ff_qview_dest *d, struct ff_err *e)
+check_log(struct ff_spool *sp, struct dest *dp, struct ff_err *e)
 {
-	struct logcheck c = { .d = d };
+	struct ff_qview_dest *d = &dp->pub;
+	struct logcheck c = { .d = dp };
 	struct ff_loginfo info;
 
 	if (ff_show_log(sp, d->log, log_id, &c, &info, e) < 0)
 		return -1;
 	d->log_exists = info.exists;
-	d->missing = d->ids->count - c.found;
-	for (size_t i = 0; i < d->ids->count; i++) {
-		uintptr_t val = (uintptr_t)d->ids->ent[i].value;
+	d->missing = dp->ids->count - c.found;
+	for (size_t i = 0; i < dp->ids->count; i++) {
+		uintptr_t val = (uintptr_t)dp->ids->ent[i].value;
 
 		if ((val >> 1) > 0 && (val >> 1) <= d->nmsgs)
 			d->msgs[(val >> 1) - 1].logged = (int)(val & 1);
@@ -356,6 +378,23 @@ msg_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* dest_free - a destination and everything it holds */
+static void
+dest_free(struct ff_qview_dest *d)
+{
+	struct dest *dp = DEST(d);
+
+	for (size_t j = 0; j < d->nmsgs; j++)
+		free(d->msgs[j].rcpt);
+	free(d->msgs);
+	if (dp->ids != NULL) {
+		ff_map_free(dp->ids);
+		free(dp->ids);
+	}
+	free(d->name);
+	free(dp);
+}
+
 /* keep_wanted - drop the destinations not asked for; sort the rest */
 static void
 keep_wanted(struct ff_qview *v)
@@ -363,12 +402,10 @@ keep_wanted(struct ff_qview *v)
 	size_t n = 0;
 
 	for (size_t i = 0; i < v->ndest; i++) {
-		if (v->dest[i]->wanted) {
+		if (DEST(v->dest[i])->wanted)
 			v->dest[n++] = v->dest[i];
-			continue;
-		}
-		free(v->dest[i]->name);
-		free(v->dest[i]);
+		else
+			dest_free(v->dest[i]);
 	}
 	v->ndest = n;
 	if (v->ndest > 1)
@@ -385,10 +422,10 @@ ff_qview_scan(struct ff_qview *v, struct ff_spool *sp, char *const *sites, size_
 
 	memset(v, 0, sizeof(*v));
 	v->now = (long long)time(NULL);
-	if (ff_map_init(&v->names, 0) < 0 || ff_map_init(&v->domains, 0) < 0 ||
-	    ff_map_init(&s.only, 0) < 0)
-		return nomem(e);
-	if (ff_qdest_init(&s.qd, sp) < 0) {
+	if (ff_map_init(&s.names, 0) < 0 || ff_map_init(&s.domains, 0) < 0 ||
+	    ff_map_init(&s.only, 0) < 0 || ff_qdest_init(&s.qd, sp) < 0) {
+		ff_map_free(&s.names);
+		ff_map_free(&s.domains);
 		ff_map_free(&s.only);
 		return nomem(e);
 	}
@@ -414,7 +451,7 @@ ff_qview_scan(struct ff_qview *v, struct ff_spool *sp, char *const *sites, size_
 		struct ff_qview_dest *d = v->dest[i];
 
 		/* the ID sets number the messages in the order they were read */
-		if (d->log[0] != 0 && check_log(sp, d, e) < 0)
+		if (d->log[0] != 0 && check_log(sp, DEST(d), e) < 0)
 			goto out;
 		if (d->nmsgs > 1)
 			qsort(d->msgs, d->nmsgs, sizeof(*d->msgs), msg_cmp);
@@ -422,6 +459,8 @@ ff_qview_scan(struct ff_qview *v, struct ff_spool *sp, char *const *sites, size_
 	rc = 0;
 out:
 	ff_qdest_free(&s.qd);
+	ff_map_free(&s.names);
+	ff_map_free(&s.domains);
 	ff_map_free(&s.only);
 	return rc;
 }
@@ -429,21 +468,8 @@ out:
 void
 ff_qview_free(struct ff_qview *v)
 {
-	for (size_t i = 0; i < v->ndest; i++) {
-		struct ff_qview_dest *d = v->dest[i];
-
-		for (size_t j = 0; j < d->nmsgs; j++)
-			free(d->msgs[j].rcpt);
-		free(d->msgs);
-		if (d->ids != NULL) {
-			ff_map_free(d->ids);
-			free(d->ids);
-		}
-		free(d->name);
-		free(d);
-	}
+	for (size_t i = 0; i < v->ndest; i++)
+		dest_free(v->dest[i]);
 	free(v->dest);
-	ff_map_free(&v->names);
-	ff_map_free(&v->domains);
 	memset(v, 0, sizeof(*v));
 }

@@ -101,11 +101,7 @@ struct ff_qview_dest {
 	unsigned long missing, stale;
 	unsigned long ages[FF_QVIEW_NAGES];
 	struct ff_qview_msg *msgs;
-	size_t nmsgs, msgcap;
-	/* collecting */
-	int wanted;
-	unsigned long serial;	/* the queue file it was last counted for */
-	struct ff_map *ids;	/* deferred IDs for its log -> message number << 1 | in log */
+	size_t nmsgs;
 };
 
 struct ff_qview {
@@ -113,10 +109,6 @@ struct ff_qview {
 	size_t ndest;
 	unsigned long files, skipped, unreadable;
 	long long now;
-	/* collecting */
-	struct ff_map names;	/* destination name -> struct ff_qview_dest * */
-	struct ff_map domains;	/* domain as written -> struct ff_qview_dest * */
-	size_t cap;
 };
 
 FF_API int ff_qview_scan(struct ff_qview *, struct ff_spool *, char *const *, size_t, unsigned,

@@ -302,7 +302,7 @@ rebuild_log(struct rebuild *r, const char *name, const struct ff_map *ids, int r
 				ff_err_clear(e);
 				fd = ff_open_at(dir.fd, name, O_RDONLY, 0, &st, what, e);
 			}
-			if (fd >= 0 && ff_lock(fd, LOCK_SH, r->sp->lock_timeout_ms, what, e) < 0)
+			if (fd >= 0 && ff_lock(fd, LOCK_SH, ff_spool_lock_timeout_ms(r->sp), what, e) < 0)
 				break;
 		} else {
 			fd = ff_log_open_locked(r->sp, dir.fd, name, create, &noatime, &st, what, e);

@@ -31,7 +31,8 @@ struct refresh_ctx {
 	void *arg;
 	struct ff_refresh_totals *t;
 	time_t now;
-	long max_age;
+	long max_age;		/* fast_flush_refresh_time; 0: refresh all */
+	long purge_time;	/* fast_flush_purge_time */
 };
 
 static const char *const action_names[] = {
@@ -80,7 +81,7 @@ salvage(struct refresh_ctx *x, int fd, const char *name, const char *what)
 	(void)fcntl(fd, F_SETLEASE, F_UNLCK);
 	(void)flock(fd, LOCK_UN);
 	while (fcntl(fd, F_SETLEASE, F_WRLCK) < 0) {
-		if (errno != EAGAIN || waited >= x->sp->lock_timeout_ms) {
+		if (errno != EAGAIN || waited >= ff_spool_lock_timeout_ms(x->sp)) {
 			ff_msg_warn("%s: still open by another process after it was purged; "
 			    "what it adds is not in flush/", what);
 			return;
@@ -123,7 +124,7 @@ purge_one(struct refresh_ctx *x, int dirfd, const char *name, struct ff_err *e)
 	if ((fd = open_log(dirfd, name, O_RDONLY, &st, what, e)) < 0)
 		return errno == ENOENT ? 0 : -1;
 	/* an adder holding the lock may be about to write: wait for it */
-	if (ff_lock(fd, LOCK_EX, x->sp->lock_timeout_ms, what, e) < 0) {
+	if (ff_lock(fd, LOCK_EX, ff_spool_lock_timeout_ms(x->sp), what, e) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -195,7 +196,7 @@ compact_one(struct refresh_ctx *x, int dirfd, const char *name, unsigned long *d
 	snprintf(what, sizeof(what), "flush/%s", name);
 	if ((fd = open_log(dirfd, name, dryrun ? O_RDONLY : O_RDWR, NULL, what, e)) < 0)
 		return errno == ENOENT ? 0 : -1;
-	if (ff_lock(fd, dryrun ? LOCK_SH : LOCK_EX, x->sp->lock_timeout_ms, what, e) < 0 ||
+	if (ff_lock(fd, dryrun ? LOCK_SH : LOCK_EX, ff_spool_lock_timeout_ms(x->sp), what, e) < 0 ||
 	    (!dryrun && ff_log_recover(dirfd, name, fd, replayed, what, e) < 0))
 		goto out;
 	if ((rd = malloc(sizeof(*rd))) == NULL || ff_map_init(&seen, 0) < 0 ||
@@ -291,7 +292,7 @@ recover_one(struct refresh_ctx *x, int dirfd, const char *record)
 	name[len] = 0;
 	snprintf(what, sizeof(what), "flush/%s", name);
 	if ((fd = ff_open_at(dirfd, name, O_RDWR | O_CREAT, 0600, NULL, what, &e)) >= 0) {
-		if (ff_lock(fd, LOCK_EX, x->sp->lock_timeout_ms, what, &e) == 0)
+		if (ff_lock(fd, LOCK_EX, ff_spool_lock_timeout_ms(x->sp), what, &e) == 0)
 			r = ff_log_recover(dirfd, name, fd, &ids, what, &e);
 		close(fd);
 	}
@@ -315,7 +316,7 @@ refresh_one(void *arg, int dirfd, const char *name, const struct stat *st, struc
 		return recover_one(x, dirfd, name);
 	x->t->logs++;
 	if (st->st_size == 0) {
-		if (st->st_mtime + x->sp->purge_time >= x->now) {
+		if (st->st_mtime + x->purge_time >= x->now) {
 			report(x, name, FF_R_KEPT, NULL, 0, &e);
 		} else if ((r = purge_one(x, dirfd, name, &e)) < 0) {
 			report(x, name, FF_R_FAILED, NULL, 0, &e);
@@ -349,9 +350,14 @@ ff_refresh(struct ff_spool *sp, unsigned flags, ff_refresh_cb *cb, void *arg,
 	struct refresh_ctx x = {
 		.sp = sp, .flags = flags, .cb = cb, .arg = arg, .t = t,
 		.now = time(NULL),
-		.max_age = (flags & FF_REFRESH_PURGE) ? 0 : sp->refresh_time,
 	};
+	struct ff_conf *conf = ff_spool_conf(sp);
 
 	memset(t, 0, sizeof(*t));
+	if (ff_conf_time(conf, "fast_flush_refresh_time", &x.max_age, e) < 0 ||
+	    ff_conf_time(conf, "fast_flush_purge_time", &x.purge_time, e) < 0)
+		return -1;
+	if (flags & FF_REFRESH_PURGE)
+		x.max_age = 0;
 	return ff_logscan(sp, refresh_one, &x, e);
 }

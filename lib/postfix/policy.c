@@ -8,28 +8,52 @@
 #include "postfix/domlist.h"
 #include "postfix/policy.h"
 #include "postfix/site.h"
+#include "postfix/spool_int.h"
 #include "postfix/table.h"
+
+static const char domains_key;
+
+static void
+domains_release(void *p)
+{
+	ff_domlist_free(p);
+}
+
+/* domains - fast_flush_domains, compiled on first use and kept with the spool */
+static struct ff_domlist *
+domains(struct ff_spool *sp, struct ff_err *e)
+{
+	struct ff_conf *conf = ff_spool_conf(sp);
+	struct ff_domlist *d = ff_spool_state(sp, &domains_key);
+	struct ff_table_ctx ctx;
+	const char *parents, *list;
+
+	if (d != NULL)
+		return d;
+	if (ff_conf_str(conf, "parent_domain_matches_subdomains", &parents, e) < 0 ||
+	    ff_conf_str(conf, "fast_flush_domains", &list, e) < 0)
+		return NULL;
+	ff_table_ctx_init(&ctx, conf);
+	d = ff_domlist_new("fast_flush_domains", list, ff_list_has(parents, "fast_flush_domains"),
+	    &ctx, e);
+	if (d != NULL && ff_spool_keep(sp, &domains_key, d, domains_release) < 0) {
+		ff_domlist_free(d);
+		ff_err_set(e, FF_SOFTWARE, "fast_flush_domains: no room to keep it");
+		return NULL;
+	}
+	return d;
+}
 
 int
 ff_spool_policy(struct ff_spool *sp, const char *site, char *logname, struct ff_err *e)
 {
 	char ascii[FF_SITE_MAX + 1], quoted[300];
+	struct ff_domlist *dl;
 	struct ff_err bad;
 	int match;
 
-	if (sp->domains == NULL) {
-		struct ff_table_ctx ctx;
-		const char *parents, *domains;
-
-		if (ff_conf_str(sp->conf, "parent_domain_matches_subdomains", &parents, e) < 0 ||
-		    ff_conf_str(sp->conf, "fast_flush_domains", &domains, e) < 0)
-			return -1;
-		ff_table_ctx_init(&ctx, sp->conf);
-		sp->domains = ff_domlist_new("fast_flush_domains", domains,
-		    ff_list_has(parents, "fast_flush_domains"), &ctx, e);
-		if (sp->domains == NULL)
-			return -1;
-	}
+	if ((dl = domains(sp, e)) == NULL)
+		return -1;
 	/*
 	 * Convert first, so that a site that can never be valid is reported
 	 * as such (BADSITE) rather than as "not configured"; a failing table
@@ -38,14 +62,14 @@ ff_spool_policy(struct ff_spool *sp, const char *site, char *logname, struct ff_
 	 * logfile, so no other spelling of a name escapes a "!" pattern.
 	 */
 	if (ff_site_canon(site, strlen(site), ascii, &bad) < 0) {
-		if (ff_domlist_match(sp->domains, site, e) < 0)
+		if (ff_domlist_match(dl, site, e) < 0)
 			return -1;
 		if (e != NULL)
 			*e = bad;
 		return -1;
 	}
 	ff_site_mask(ascii, logname);
-	if ((match = ff_domlist_match_canon(sp->domains, ascii, e)) < 0)
+	if ((match = ff_domlist_match_canon(dl, ascii, e)) < 0)
 		return -1;
 	if (match == 0)
 		return ff_err_set(e, FF_DENY, "fast flush service is not configured for"
@@ -57,9 +81,10 @@ ff_spool_policy(struct ff_spool *sp, const char *site, char *logname, struct ff_
 int
 ff_spool_policy_refresh(struct ff_spool *sp)
 {
-	if (sp->domains == NULL || !ff_domlist_stale(sp->domains))
+	struct ff_domlist *d = ff_spool_state(sp, &domains_key);
+
+	if (d == NULL || !ff_domlist_stale(d))
 		return 0;
-	ff_domlist_free(sp->domains);
-	sp->domains = NULL;
+	ff_spool_forget(sp, &domains_key);
 	return 1;
 }

@@ -64,7 +64,7 @@ walk_dir(struct walk *w, int fd, size_t depth, struct ff_err *e)
 					rc = -1;	/* the callback stopped the walk */
 					break;
 				}
-				ff_msg_warn("%s/%s/%s: %s; skipped", w->sp->queue_dir, w->qname,
+				ff_msg_warn("%s/%s/%s: %s; skipped", ff_spool_path(w->sp), w->qname,
 				    w->path, strerror(errno));
 				if (w->unreadable != NULL)
 					(*w->unreadable)++;
@@ -103,10 +103,10 @@ ff_qscan(struct ff_spool *sp, int q, ff_qscan_cb *cb, void *arg, unsigned long *
 	if ((base = ff_spool_qbase(sp, q, 0, e)) < 0)
 		return -1;
 	if ((fd = openat(base, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return ff_err_sys(e, errno, "open %s/%s", sp->queue_dir, w.qname);
+		return ff_err_sys(e, errno, "open %s/%s", ff_spool_path(sp), w.qname);
 	if (walk_dir(&w, fd, 0, e) < 0) {
 		if (e == NULL || e->status == FF_OK)
-			return ff_err_sys(e, errno, "read %s/%s", sp->queue_dir, w.qname);
+			return ff_err_sys(e, errno, "read %s/%s", ff_spool_path(sp), w.qname);
 		return -1;
 	}
 	return 0;

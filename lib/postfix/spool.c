@@ -16,7 +16,30 @@
 #include "util/msg.h"
 #include "postfix/qid.h"
 #include "postfix/site.h"
-#include "postfix/spool.h"
+#include "postfix/spool_int.h"
+#include "util/map.h"
+
+#define FF_DIRCACHE_MAX	512	/* cached hash directory descriptors */
+
+struct ff_spool {
+	struct ff_conf *conf;
+	const char *queue_dir;
+	int qfd;			/* queue_directory */
+	int qbase[FF_Q_COUNT];		/* queue directories, -1 until opened */
+	int hashed[FF_Q_COUNT];		/* listed in hash_queue_names */
+	int depth;			/* hash_queue_depth */
+	struct ff_map dircache[FF_Q_COUNT];	/* "9/F/" -> fd + 1 */
+	size_t ncached;
+	uid_t uid;			/* spool owner */
+	gid_t gid;
+	long lock_timeout_ms;		/* fastflush_lock_timeout */
+	struct {			/* spool_int.h: other modules' state */
+		const void *key;
+		void *state;
+		void (*release)(void *);
+	} kept[FF_SPOOL_STATES];
+	int nkept;
+};
 
 static const char *const queue_names[FF_Q_COUNT] = {
 	[FF_Q_DEFERRED] = "deferred",
@@ -83,7 +106,6 @@ ff_spool_open(struct ff_conf *conf, struct ff_err *e)
 	}
 	sp->conf = conf;
 	sp->qfd = -1;
-	sp->pubfd = -1;
 	for (int q = 0; q < FF_Q_COUNT; q++)
 		sp->qbase[q] = -1;
 	if (ff_conf_check(conf, e) < 0 ||
@@ -91,10 +113,7 @@ ff_spool_open(struct ff_conf *conf, struct ff_err *e)
 	    ff_conf_str(conf, "hash_queue_names", &names, e) < 0 ||
 	    ff_conf_str(conf, "mail_owner", &mail_owner, e) < 0 ||
 	    ff_conf_long(conf, "hash_queue_depth", 1, FF_HASH_MAX_DEPTH, &depth, e) < 0 ||
-	    ff_conf_time_ms(conf, "fastflush_lock_timeout", &sp->lock_timeout_ms, e) < 0 ||
-	    ff_conf_time_ms(conf, "trigger_timeout", &sp->trigger_timeout_ms, e) < 0 ||
-	    ff_conf_time(conf, "fast_flush_refresh_time", &sp->refresh_time, e) < 0 ||
-	    ff_conf_time(conf, "fast_flush_purge_time", &sp->purge_time, e) < 0)
+	    ff_conf_time_ms(conf, "fastflush_lock_timeout", &sp->lock_timeout_ms, e) < 0)
 		goto fail;
 	sp->depth = (int)depth;
 	for (int q = 0; q < FF_Q_COUNT; q++) {
@@ -130,6 +149,10 @@ ff_spool_close(struct ff_spool *sp)
 {
 	if (sp == NULL)
 		return;
+	while (sp->nkept > 0) {
+		sp->nkept--;
+		sp->kept[sp->nkept].release(sp->kept[sp->nkept].state);
+	}
 	for (int q = 0; q < FF_Q_COUNT; q++) {
 		struct ff_map *m = &sp->dircache[q];
 		for (size_t i = 0; i < m->count; i++)
@@ -140,13 +163,80 @@ ff_spool_close(struct ff_spool *sp)
 	}
 	if (sp->qfd >= 0)
 		close(sp->qfd);
-	if (sp->pubfd >= 0)
-		close(sp->pubfd);
-	if (sp->trigger_failures > 1)
-		ff_msg_warn("%lu more queue manager triggers failed the same way",
-		    sp->trigger_failures - 1);
-	ff_domlist_free(sp->domains);
 	free(sp);
+}
+
+struct ff_conf *
+ff_spool_conf(const struct ff_spool *sp)
+{
+	return sp->conf;
+}
+
+const char *
+ff_spool_path(const struct ff_spool *sp)
+{
+	return sp->queue_dir;
+}
+
+int
+ff_spool_fd(const struct ff_spool *sp)
+{
+	return sp->qfd;
+}
+
+uid_t
+ff_spool_owner(const struct ff_spool *sp, gid_t *gid)
+{
+	if (gid != NULL)
+		*gid = sp->gid;
+	return sp->uid;
+}
+
+int
+ff_spool_hash_depth(const struct ff_spool *sp, int q)
+{
+	return q >= 0 && q < FF_Q_COUNT && sp->hashed[q] ? sp->depth : 0;
+}
+
+long
+ff_spool_lock_timeout_ms(const struct ff_spool *sp)
+{
+	return sp->lock_timeout_ms;
+}
+
+void *
+ff_spool_state(struct ff_spool *sp, const void *key)
+{
+	for (int i = 0; i < sp->nkept; i++)
+		if (sp->kept[i].key == key)
+			return sp->kept[i].state;
+	return NULL;
+}
+
+int
+ff_spool_keep(struct ff_spool *sp, const void *key, void *state, void (*release)(void *))
+{
+	if (sp->nkept >= FF_SPOOL_STATES || ff_spool_state(sp, key) != NULL)
+		return -1;
+	sp->kept[sp->nkept].key = key;
+	sp->kept[sp->nkept].state = state;
+	sp->kept[sp->nkept].release = release;
+	sp->nkept++;
+	return 0;
+}
+
+void
+ff_spool_forget(struct ff_spool *sp, const void *key)
+{
+	for (int i = 0; i < sp->nkept; i++) {
+		if (sp->kept[i].key != key)
+			continue;
+		sp->kept[i].release(sp->kept[i].state);
+		memmove(&sp->kept[i], &sp->kept[i + 1], (size_t)(sp->nkept - i - 1) *
+		    sizeof(sp->kept[0]));
+		sp->nkept--;
+		return;
+	}
 }
 
 int

@@ -10,13 +10,18 @@
  *	void ff_dirref_release(struct ff_dirref *ref);
  *	int ff_spool_qbase(struct ff_spool *sp, int queue, int create, struct ff_err *e);
  *	const char *ff_queue_name(int queue);
+ *	struct ff_conf *ff_spool_conf(const struct ff_spool *sp);
+ *	const char *ff_spool_path(const struct ff_spool *sp);
+ *	int ff_spool_fd(const struct ff_spool *sp);
+ *	uid_t ff_spool_owner(const struct ff_spool *sp, gid_t *gid);
+ *	int ff_spool_hash_depth(const struct ff_spool *sp, int queue);
+ *	long ff_spool_lock_timeout_ms(const struct ff_spool *sp);
  *
  * DESCRIPTION
  *	ff_spool_open() checks conf (ff_conf_check(): every parameter
  *	fastflush reads must expand), opens queue_directory as a
  *	directory descriptor, reads the parameters the spool needs
- *	(hash_queue_names, hash_queue_depth, time limits, the lock and
- *	trigger time-outs) and finds the spool owner: the owner of
+ *	(hash_queue_names, hash_queue_depth, fastflush_lock_timeout) and finds the spool owner: the owner of
  *	flush/, else the mail_owner account, else the owner of the
  *	queue directory. Every later file operation is relative to
  *	descriptors, never to a path built from input.
@@ -33,8 +38,18 @@
  *	with ff_dirref_release() when done. ff_spool_qbase() gives the
  *	queue's top directory (cached; do not close it).
  *
- *	Which destinations the fast flush service serves is policy.h's
- *	(fast_flush_domains, kept here in sp->domains).
+ *	The spool is opaque; the accessors give what its users read:
+ *	ff_spool_conf() the configuration it was opened with,
+ *	ff_spool_path() queue_directory, ff_spool_fd() its descriptor
+ *	(do not close it), ff_spool_owner() the owner found above (and
+ *	its group in *gid unless gid is NULL), ff_spool_hash_depth() how
+ *	many hash levels queue has (0: not in hash_queue_names),
+ *	ff_spool_lock_timeout_ms() fastflush_lock_timeout, the longest
+ *	wait for a lock on a spool file.
+ *
+ *	Which destinations the fast flush service serves is policy.h's;
+ *	triggers are trigger.h's: both keep their state with the spool
+ *	(spool_int.h) without the spool knowing it.
  */
 #ifndef FF_SPOOL_H
 #define FF_SPOOL_H
@@ -44,8 +59,6 @@
 
 #include "util/api.h"
 #include "postfix/conf.h"
-#include "postfix/domlist.h"
-#include "util/map.h"
 #include "util/status.h"
 
 enum {
@@ -59,27 +72,7 @@ enum {
 	FF_Q_COUNT
 };
 
-#define FF_DIRCACHE_MAX	512	/* cached hash directory descriptors */
-
-struct ff_spool {
-	struct ff_conf *conf;
-	const char *queue_dir;
-	int qfd;			/* queue_directory */
-	int qbase[FF_Q_COUNT];		/* queue directories, -1 until opened */
-	int hashed[FF_Q_COUNT];		/* listed in hash_queue_names */
-	int depth;			/* hash_queue_depth */
-	struct ff_map dircache[FF_Q_COUNT];	/* "9/F/" -> fd + 1 */
-	size_t ncached;
-	uid_t uid;			/* spool owner */
-	gid_t gid;
-	long lock_timeout_ms;
-	long trigger_timeout_ms;
-	long refresh_time, purge_time;	/* seconds */
-	struct ff_domlist *domains;	/* fast_flush_domains (policy.c), lazily */
-	int pubfd;			/* public/, for triggers; -1 until used */
-	unsigned long trigger_failures;	/* only the first is a warning */
-	int trigger_stalled;		/* a trigger timed out: never wait again */
-};
+struct ff_spool;
 
 struct ff_dirref {
 	int fd;
@@ -94,5 +87,11 @@ FF_API int ff_spool_dir(struct ff_spool *, int, const char *, size_t, int, struc
 FF_API void ff_dirref_release(struct ff_dirref *);
 FF_API int ff_spool_qbase(struct ff_spool *, int, int, struct ff_err *);
 FF_API const char *ff_queue_name(int);
+FF_API struct ff_conf *ff_spool_conf(const struct ff_spool *);
+FF_API const char *ff_spool_path(const struct ff_spool *);
+FF_API int ff_spool_fd(const struct ff_spool *);
+FF_API uid_t ff_spool_owner(const struct ff_spool *, gid_t *);
+FF_API int ff_spool_hash_depth(const struct ff_spool *, int);
+FF_API long ff_spool_lock_timeout_ms(const struct ff_spool *);
 
 #endif

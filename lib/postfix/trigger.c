@@ -10,24 +10,69 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "postfix/attr0.h"
+#include "util/clock.h"
 #include "util/fmt.h"
 #include "util/msg.h"
 #include "util/sfile.h"
-#include "postfix/spool.h"
+#include "postfix/spool_int.h"
 #include "postfix/trigger.h"
 
-static long
-elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
+/*
+ * The trigger's state, kept with the spool (spool_int.h): public/ once
+ * opened, how many triggers failed, and whether one timed out.
+ */
+struct trig {
+	const char *queue_dir;
+	int pubfd;		/* -1 until used */
+	long timeout_ms;	/* trigger_timeout */
+	unsigned long failures;	/* only the first is a warning */
+	int stalled;		/* a trigger timed out: never wait again */
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+static const char trig_key;
+
+static void
+trig_release(void *p)
+{
+	struct trig *t = p;
+
+	if (t->pubfd >= 0)
+		close(t->pubfd);
+	if (t->failures > 1)
+		ff_msg_warn("%lu more queue manager triggers failed the same way",
+		    t->failures - 1);
+	free(t);
+}
+
+/* trig_of - the spool's trigger state, made on first use */
+static struct trig *
+trig_of(struct ff_spool *sp)
+{
+	struct trig *t = ff_spool_state(sp, &trig_key);
+
+	if (t != NULL)
+		return t;
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		ff_msg_warn("queue manager trigger: %s", strerror(ENOMEM));
+		return NULL;
+	}
+	t->queue_dir = ff_spool_path(sp);
+	t->pubfd = -1;
+	/* ff_conf_check() has checked it: this cannot fail */
+	if (ff_conf_time_ms(ff_spool_conf(sp), "trigger_timeout", &t->timeout_ms, NULL) < 0)
+		t->timeout_ms = 0;
+	if (ff_spool_keep(sp, &trig_key, t, trig_release) < 0) {
+		ff_msg_warn("queue manager trigger: no room for its state");
+		free(t);
+		return NULL;
+	}
+	return t;
 }
 
 /*
@@ -36,7 +81,7 @@ elapsed_ms(const struct timespec *start)
  * and summed up when the spool is closed
  */
 static void __attribute__((format(printf, 2, 3)))
-twarn(struct ff_spool *sp, const char *fmt, ...)
+twarn(struct trig *t, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -44,7 +89,7 @@ twarn(struct ff_spool *sp, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (sp->trigger_failures++ == 0)
+	if (t->failures++ == 0)
 		ff_msg_warn("%s", buf);
 	else
 		ff_msg_debug("%s", buf);
@@ -52,48 +97,48 @@ twarn(struct ff_spool *sp, const char *fmt, ...)
 
 /* socket_path - sun_path for public/<service>, via /proc when too long */
 static int
-socket_path(struct ff_spool *sp, int pubfd, const char *service, struct sockaddr_un *sun)
+socket_path(struct trig *t, const char *service, struct sockaddr_un *sun)
 {
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
-	if (ff_fmt(sun->sun_path, sizeof(sun->sun_path), "%s/public/%s", sp->queue_dir,
+	if (ff_fmt(sun->sun_path, sizeof(sun->sun_path), "%s/public/%s", t->queue_dir,
 	    service) >= 0)
 		return 0;
-	return ff_fmt(sun->sun_path, sizeof(sun->sun_path), "/proc/self/fd/%d/%s", pubfd,
+	return ff_fmt(sun->sun_path, sizeof(sun->sun_path), "/proc/self/fd/%d/%s", t->pubfd,
 	    service) < 0 ? -1 : 0;
 }
 
 static int
-trigger_socket(struct ff_spool *sp, int pubfd, const char *service, const char *req, size_t len)
+trigger_socket(struct trig *t, const char *service, const char *req, size_t len)
 {
 	struct sockaddr_un sun;
-	struct timespec start;
+	long start;
 	struct pollfd pfd;
 	char buf[64];
 	size_t off = 0, total;
 	ssize_t n;
 	int fd, rc = -1;
 
-	if (len + 1 > sizeof(buf) || socket_path(sp, pubfd, service, &sun) < 0)
+	if (len + 1 > sizeof(buf) || socket_path(t, service, &sun) < 0)
 		return -1;
 	memcpy(buf, req, len);
 	buf[len] = 0;
 	total = len + 1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
-		twarn(sp, "public/%s: socket: %s", service, strerror(errno));
+		twarn(t, "public/%s: socket: %s", service, strerror(errno));
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = ff_now_ms();
 	/* a full listen queue says EAGAIN: retry until the time-out */
 	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		if (errno != EAGAIN && errno != EINTR) {
-			twarn(sp, "connect to public/%s: %s", service, strerror(errno));
+			twarn(t, "connect to public/%s: %s", service, strerror(errno));
 			goto out;
 		}
-		if (sp->trigger_stalled || elapsed_ms(&start) >= sp->trigger_timeout_ms) {
-			twarn(sp, "connect to public/%s: %s", service, sp->trigger_stalled ?
+		if (t->stalled || (ff_now_ms() - start) >= t->timeout_ms) {
+			twarn(t, "connect to public/%s: %s", service, t->stalled ?
 			    "not accepting (timed out before: not waiting again)" : "timed out");
-			sp->trigger_stalled = 1;
+			t->stalled = 1;
 			goto out;
 		}
 		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
@@ -104,49 +149,49 @@ trigger_socket(struct ff_spool *sp, int pubfd, const char *service, const char *
 			continue;
 		}
 		if (errno != EAGAIN && errno != EINTR) {
-			twarn(sp, "write to public/%s: %s", service, strerror(errno));
+			twarn(t, "write to public/%s: %s", service, strerror(errno));
 			goto out;
 		}
 		pfd.fd = fd;
 		pfd.events = POLLOUT;
-		long left = sp->trigger_stalled ? 0 : sp->trigger_timeout_ms - elapsed_ms(&start);
+		long left = t->stalled ? 0 : t->timeout_ms - (ff_now_ms() - start);
 		if (left <= 0) {
-			twarn(sp, "write to public/%s: timed out", service);
-			sp->trigger_stalled = 1;
+			twarn(t, "write to public/%s: timed out", service);
+			t->stalled = 1;
 			goto out;
 		}
 		/* a wait over ff_poll_ms()'s bound comes back here to wait on */
 		if (poll(&pfd, 1, ff_poll_ms(left)) < 0 && errno != EINTR) {
-			twarn(sp, "write to public/%s: %s", service, strerror(errno));
+			twarn(t, "write to public/%s: %s", service, strerror(errno));
 			goto out;
 		}
 	}
 	rc = 0;
-	sp->trigger_stalled = 0;	/* the queue manager takes triggers again */
+	t->stalled = 0;	/* the queue manager takes triggers again */
 out:
 	close(fd);
 	return rc;
 }
 
 static int
-trigger_fifo(struct ff_spool *sp, int pubfd, const char *service, const char *req, size_t len)
+trigger_fifo(struct trig *t, const char *service, const char *req, size_t len)
 {
 	struct stat st;
 	int fd, rc = 0;
 
-	fd = openat(pubfd, service, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(t->pubfd, service, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENXIO)	/* nobody reads the FIFO: qmgr is not running */
 			ff_msg_info("public/%s: no reader", service);
 		else
-			twarn(sp, "open public/%s: %s", service, strerror(errno));
+			twarn(t, "open public/%s: %s", service, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode) || st.st_nlink > 1) {
-		twarn(sp, "public/%s: not a FIFO with one link; not writing", service);
+		twarn(t, "public/%s: not a FIFO with one link; not writing", service);
 		rc = -1;
 	} else if (ff_write_all(fd, req, len) < 0) {
-		twarn(sp, "write public/%s: %s", service, strerror(errno));
+		twarn(t, "write public/%s: %s", service, strerror(errno));
 		rc = -1;
 	}
 	close(fd);
@@ -156,30 +201,33 @@ trigger_fifo(struct ff_spool *sp, int pubfd, const char *service, const char *re
 int
 ff_trigger(struct ff_spool *sp, const char *service, const char *req, size_t len)
 {
+	struct trig *t;
 	struct stat st;
-	int pubfd, rc;
+	int rc;
 
 	if (!ff_service_name_ok(service)) {
 		ff_msg_warn("bad service name \"%.100s\"; not sending a trigger", service);
 		return -1;
 	}
-	if (sp->pubfd < 0) {
-		sp->pubfd = openat(sp->qfd, "public", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sp->pubfd < 0) {
-			twarn(sp, "unable to look up public/%s: %s", service, strerror(errno));
+	if ((t = trig_of(sp)) == NULL)
+		return -1;
+	if (t->pubfd < 0) {
+		t->pubfd = openat(ff_spool_fd(sp), "public", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (t->pubfd < 0) {
+			twarn(t, "unable to look up public/%s: %s", service, strerror(errno));
 			return -1;
 		}
 	}
-	pubfd = sp->pubfd;
-	if (fstatat(pubfd, service, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		twarn(sp, "unable to look up public/%s: %s", service, strerror(errno));
+	if (fstatat(t->pubfd, service, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		twarn(t, "unable to look up public/%s: %s", service, strerror(errno));
 		rc = -1;
 	} else if (S_ISSOCK(st.st_mode)) {
-		rc = trigger_socket(sp, pubfd, service, req, len);
+		rc = trigger_socket(t, service, req, len);
 	} else if (S_ISFIFO(st.st_mode)) {
-		rc = trigger_fifo(sp, pubfd, service, req, len);
+		rc = trigger_fifo(t, service, req, len);
 	} else {
-		twarn(sp, "public/%s is not a socket or a fifo", service);
+		twarn(t, "public/%s is not a socket or a fifo", service);
 		rc = -1;
 	}
 	if (rc == 0)
@@ -190,5 +238,5 @@ ff_trigger(struct ff_spool *sp, const char *service, const char *req, size_t len
 int
 ff_trigger_qmgr(struct ff_spool *sp, char request)
 {
-	return ff_trigger(sp, ff_conf_get(sp->conf, "queue_service_name"), &request, 1);
+	return ff_trigger(sp, ff_conf_get(ff_spool_conf(sp), "queue_service_name"), &request, 1);
 }

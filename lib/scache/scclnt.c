@@ -207,9 +207,9 @@ ff_scclnt_open(struct ff_scclnt *c, struct ff_spool *sp, const char *service,
 	c->fd = -1;
 	if (ff_service_check("connection_cache_service_name", service, e) < 0)
 		return -1;
-	if ((privfd = openat(sp->qfd, "private", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	if ((privfd = openat(ff_spool_fd(sp), "private", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0)
-		return ff_err_sys(e, errno, "%s/private", sp->queue_dir);
+		return ff_err_sys(e, errno, "%s/private", ff_spool_path(sp));
 	if (ff_fmt(path, sizeof(path), "/proc/self/fd/%d/%s", privfd, service) < 0) {
 		close(privfd);
 		return ff_err_set(e, FF_CONFIG, "connection_cache_service_name too long");
@@ -224,7 +224,7 @@ ff_scclnt_open(struct ff_scclnt *c, struct ff_spool *sp, const char *service,
 		}
 		if ((errno != ENOENT && errno != ECONNREFUSED && errno != EAGAIN) ||
 		    autostart == NULL || ff_now_ms() >= until) {
-			ff_err_sys(e, errno, "connect to %s/private/%s", sp->queue_dir, service);
+			ff_err_sys(e, errno, "connect to %s/private/%s", ff_spool_path(sp), service);
 			close(privfd);
 			return -1;
 		}
