@@ -20,10 +20,6 @@
 
 #define AGE_TICK	300	/* qshape's first bucket: 5 minutes */
 
-const char *const ff_qview_age_label[FF_QVIEW_NAGES] = {
-	"5", "10", "20", "40", "80", "160", "320", "640", "1280", "1280+",
-};
-
 /*
  * A destination while the queue is read: the record handed out (first,
  * so a pointer to it is one to this) and what only collecting needs.
@@ -68,22 +64,6 @@ ff_qview_age_bucket(long long age)
 	for (; m > 0 && b < FF_QVIEW_NAGES - 1; m >>= 1)
 		b++;
 	return b;
-}
-
-const char *
-ff_qview_fmt_age(long long s, char *buf, size_t size)
-{
-	if (s < 0)
-		s = 0;
-	if (s < 60)
-		snprintf(buf, size, "%llds", s);
-	else if (s < 3600)
-		snprintf(buf, size, "%lldm", s / 60);
-	else if (s < 86400)
-		snprintf(buf, size, "%lldh%02lldm", s / 3600, s % 3600 / 60);
-	else
-		snprintf(buf, size, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
-	return buf;
 }
 
 /* canon - a site's destination name: canonical, else lowercased (malloc) */

@@ -1,6 +1,7 @@
 /*
  * qviewout.c - print the deferred queue per destination (see qviewout.h)
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "util/json.h"
@@ -11,6 +12,27 @@
 #define NO_FLUSH	"no fast flush"
 #define NO_FILE		" (no file)"
 #define SAFE_MAX	(4 * 1024 + 8)	/* names and addresses as shown: vis(3) */
+
+/* the age columns: qshape's buckets (ff_qview_age_bucket()) and labels */
+const char *const ff_qview_age_label[FF_QVIEW_NAGES] = {
+	"5", "10", "20", "40", "80", "160", "320", "640", "1280", "1280+",
+};
+
+const char *
+ff_qview_fmt_age(long long s, char *buf, size_t size)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, size, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm", s / 60);
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, size, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+	return buf;
+}
 
 /*
  * safe - a name or an address from a queue file, printable: a hostile
