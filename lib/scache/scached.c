@@ -45,10 +45,13 @@ on_signal(int sig)
 	got_signal = sig;
 }
 
-void
-ff_scached_defaults(struct ff_scached *s)
+struct ff_scached *
+ff_scached_new(void)
 {
-	memset(s, 0, sizeof(*s));
+	struct ff_scached *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
 	s->ttl_limit_ms = 2000;
 	s->stat_interval_ms = 600 * 1000;
 	s->idle_ms = 100 * 1000;
@@ -62,6 +65,73 @@ ff_scached_defaults(struct ff_scached *s)
 	s->owner = (uid_t)-1;
 	s->lockfd = -1;
 	s->one_client = -1;
+	return s;
+}
+
+void
+ff_scached_free(struct ff_scached *s)
+{
+	if (s == NULL)
+		return;
+	ff_scache_free(s->cache);
+	free(s->rules);
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	free(s);
+}
+
+void
+ff_scached_set_owner(struct ff_scached *s, uid_t owner)
+{
+	s->owner = owner;
+}
+
+void
+ff_scached_set_trust_savers(struct ff_scached *s, int trust)
+{
+	s->trust_savers = trust;
+}
+
+void
+ff_scached_set_max_sessions(struct ff_scached *s, size_t n)
+{
+	s->max_sessions = n;
+}
+
+size_t
+ff_scached_max_sessions(const struct ff_scached *s)
+{
+	return s->max_sessions;
+}
+
+void
+ff_scached_set_max_bindings(struct ff_scached *s, size_t n)
+{
+	s->max_bindings = n;
+}
+
+void
+ff_scached_set_timeout(struct ff_scached *s, long timeout_ms)
+{
+	s->timeout_ms = timeout_ms;
+}
+
+long
+ff_scached_timeout(const struct ff_scached *s)
+{
+	return s->timeout_ms;
+}
+
+void
+ff_scached_set_master(struct ff_scached *s, struct ff_master *chan)
+{
+	s->chan = chan;
+}
+
+void
+ff_scached_set_reload(struct ff_scached *s, int (*reload)(struct ff_scached *))
+{
+	s->reload = reload;
 }
 
 /*
@@ -113,16 +183,6 @@ ff_scached_conf(struct ff_scached *s, struct ff_conf *conf, struct ff_err *e)
 		if (ff_conf_time_ms(conf, times[i].name, (long *)((char *)s + times[i].off), e) < 0)
 			return -1;
 	return 0;
-}
-
-void
-ff_scached_free(struct ff_scached *s)
-{
-	ff_scache_free(s->cache);
-	s->cache = NULL;
-	free(s->rules);
-	s->rules = NULL;
-	s->nrules = 0;
 }
 
 static const struct {

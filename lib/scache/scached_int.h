@@ -11,6 +11,25 @@
 #include "scache/scache.h"
 #include "scache/scached.h"
 
+struct ff_scached {
+	long ttl_limit_ms;	/* connection_cache_ttl_limit */
+	long stat_interval_ms;	/* connection_cache_status_update_time */
+	long idle_ms;		/* max_idle */
+	long timeout_ms;	/* ipc_timeout */
+	long first_ms;		/* fastflush_idle_client_timeout */
+	size_t max_buffered;	/* input held for all clients together */
+	size_t max_sessions, max_bindings, max_clients, max_string;
+	uid_t owner;
+	struct ff_scached_rule *rules;
+	size_t nrules;
+	int trust_savers;	/* rules may grant FF_SCOP_SAVE */
+	struct ff_scache *cache;	/* created by run or takeover */
+	int lockfd;
+	int one_client;		/* tests: serve this connection (lfd -1), then return */
+	struct ff_master *chan;	/* master(8)'s status channel, or NULL */
+	int (*reload)(struct ff_scached *);	/* SIGHUP; NULL: SIGHUP exits */
+};
+
 enum {
 	C_READY,	/* reading requests */
 	C_WAIT_FD,	/* save_endp: "dummy" sent, the descriptor should come */

@@ -18,11 +18,19 @@
 #include "util/msg.h"
 #include "util/sfile.h"
 #include "scache/scache.h"
+#include "scache/scached_int.h"
 #include "scache/scclnt.h"
 #include "scache/scwire.h"
 
 #define MAX_REPLY	(64 * 1024 * 1024)
 #define START_WAIT_MS	5000
+
+struct ff_scclnt {
+	int fd;
+	long timeout_ms;
+	struct ff_ain in;
+	int started;		/* ff_scclnt_open() started the server */
+};
 
 static int
 broke(struct ff_scclnt *c, struct ff_err *e, const char *what)
@@ -65,6 +73,15 @@ greeting(struct ff_scclnt *c, struct ff_err *e)
 	return broke(c, e, "greeting");
 }
 
+static void
+hang_up(struct ff_scclnt *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	ff_ain_free(&c->in);
+}
+
 static int
 dial(struct ff_scclnt *c, const char *path, long timeout_ms, struct ff_err *e)
 {
@@ -88,30 +105,54 @@ dial(struct ff_scclnt *c, const char *path, long timeout_ms, struct ff_err *e)
 	c->fd = fd;
 	ff_ain_init(&c->in, fd, timeout_ms, FF_SCACHED_MAX_STRING, MAX_REPLY);
 	if (greeting(c, e) < 0) {
-		ff_scclnt_close(c);
+		hang_up(c);
 		return -1;
 	}
 	return 0;
 }
 
-int
-ff_scclnt_connect(struct ff_scclnt *c, const char *path, long timeout_ms, struct ff_err *e)
+/* client - a new connection, not connected yet */
+static struct ff_scclnt *
+client(struct ff_err *e)
 {
-	memset(c, 0, sizeof(*c));
+	struct ff_scclnt *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		ff_err_sys(e, errno, "connection cache client");
+		return NULL;
+	}
+	c->fd = -1;
+	return c;
+}
+
+struct ff_scclnt *
+ff_scclnt_connect(const char *path, long timeout_ms, struct ff_err *e)
+{
+	struct ff_scclnt *c;
+
+	if ((c = client(e)) == NULL)
+		return NULL;
 	if (dial(c, path, timeout_ms, e) == 0)
-		return 0;
+		return c;
 	if (c->fd < 0 && e->status == FF_OK)
-		return ff_err_sys(e, errno, "connect to %s", path);
-	return -1;
+		ff_err_sys(e, errno, "connect to %s", path);
+	free(c);
+	return NULL;
 }
 
 void
 ff_scclnt_close(struct ff_scclnt *c)
 {
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	ff_ain_free(&c->in);
+	if (c == NULL)
+		return;
+	hang_up(c);
+	free(c);
+}
+
+int
+ff_scclnt_started(const struct ff_scclnt *c)
+{
+	return c->started;
 }
 
 /* start - a server for private/service, as a daemon; 0 when one runs */
@@ -195,16 +236,15 @@ start(int privfd, const char *service, const struct ff_scached *settings, struct
 	return 0;
 }
 
-int
-ff_scclnt_open(struct ff_scclnt *c, struct ff_spool *sp, const char *service,
+/* open_at - ff_scclnt_open() on connection c; -1 when it failed */
+static int
+open_at(struct ff_scclnt *c, struct ff_spool *sp, const char *service,
     const struct ff_scached *autostart, long timeout_ms, struct ff_err *e)
 {
 	char path[108];
 	long until;
 	int privfd, started = 0;
 
-	memset(c, 0, sizeof(*c));
-	c->fd = -1;
 	if (ff_service_check("connection_cache_service_name", service, e) < 0)
 		return -1;
 	if ((privfd = openat(sp->qfd, "private", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -241,6 +281,20 @@ ff_scclnt_open(struct ff_scclnt *c, struct ff_spool *sp, const char *service,
 	close(privfd);
 	c->started = started;
 	return 0;
+}
+
+struct ff_scclnt *
+ff_scclnt_open(struct ff_spool *sp, const char *service, const struct ff_scached *autostart,
+    long timeout_ms, struct ff_err *e)
+{
+	struct ff_scclnt *c;
+
+	if ((c = client(e)) == NULL)
+		return NULL;
+	if (open_at(c, sp, service, autostart, timeout_ms, e) == 0)
+		return c;
+	free(c);
+	return NULL;
 }
 
 /* send_list - the request in one write */
