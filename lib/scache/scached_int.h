@@ -85,9 +85,13 @@ struct server {
 /*
  * The layers within the server, each calling only those below it:
  * scached.c (the event loop: accept, read, timers, drop) calls
- * scproto.c (the requests) and schandoff.c (the takeover); all of them
- * call scconn.c (a client's reply and deadline).
+ * scsettings.c (the settings and what a peer may do), scproto.c (the
+ * requests) and schandoff.c (the takeover); all of them call scconn.c
+ * (a client's reply and deadline).
  */
+
+/* scsettings.c */
+unsigned sc_peer_ops(const struct ff_scached *, int, char *, size_t);
 
 /* scconn.c */
 void sc_reply(struct client *);
