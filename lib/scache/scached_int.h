@@ -86,8 +86,11 @@ struct server {
  * The layers within the server, each calling only those below it:
  * scached.c (the event loop: accept, read, timers, drop) calls
  * scsettings.c (the settings and what a peer may do), scproto.c (the
- * requests) and schandoff.c (the takeover); all of them call scconn.c
- * (a client's reply and deadline).
+ * dispatch of requests), scpostfix.c (Postfix's four requests and its
+ * statistics) and schandoff.c (the takeover); scproto.c calls
+ * scpostfix.c and scadmin.c (our own requests), which calls
+ * schandoff.c; the requests and the dispatch read with scparse.c; all
+ * of them call scconn.c (a client's reply and deadline).
  */
 
 /* scsettings.c */
@@ -97,15 +100,40 @@ unsigned sc_peer_ops(const struct ff_scached *, int, char *, size_t);
 void sc_reply(struct client *);
 int sc_flush(struct client *);
 void sc_set_deadline(struct server *, struct client *, long);
+void sc_status(struct client *, int);
+void sc_put_ulong(struct client *, const char *, unsigned long);
+
 /* scached.c */
 void sc_drop(struct server *, struct client *);
 
+/* scparse.c */
+#define SC_MORE_INPUT	(-2)	/* the request is not all there yet */
+void sc_reader(const struct server *, const struct client *, struct ff_ain *);
+int sc_scan(const struct client *, struct ff_ain *, int, const char *const *, size_t,
+    struct ff_str *);
+void sc_free_values(struct ff_str *, size_t);
+int sc_ttl_ms(const struct server *, const char *, long *);
+int sc_no_more(const struct client *, struct ff_ain *);
+
 /* scproto.c */
 int sc_process(struct server *, struct client *);
+
+/* scpostfix.c: requests return 1 done, 0 or -1 as sc_process(), or SC_MORE_INPUT */
+int sc_save_endp(struct server *, struct client *, struct ff_ain *);
+int sc_find_endp(struct server *, struct client *, struct ff_ain *);
+int sc_save_dest(struct server *, struct client *, struct ff_ain *);
+int sc_find_dest(struct server *, struct client *, struct ff_ain *);
+int sc_dummy(struct server *, struct client *);
 void sc_fd_arrived(struct server *, struct client *);
 int sc_timed_out(struct server *, struct client *);
 void sc_send_held(struct server *, struct client *);
 void sc_stats_dump(struct server *);
+
+/* scadmin.c */
+int sc_stats(struct server *, struct client *, struct ff_ain *);
+int sc_list(struct server *, struct client *, struct ff_ain *);
+int sc_delete(struct server *, struct client *, struct ff_ain *);
+int sc_handoff(struct server *, struct client *, struct ff_ain *);
 
 /* schandoff.c */
 int sc_handoff_send(struct server *, struct client *);
