@@ -138,4 +138,7 @@ int sc_handoff(struct server *, struct client *, struct ff_ain *);
 /* schandoff.c */
 int sc_handoff_send(struct server *, struct client *);
 
+/* scstart.c: the client's on-demand start (scclnt.c) */
+int sc_start(int, const char *, const struct ff_scached *, struct ff_err *);
+
 #endif
