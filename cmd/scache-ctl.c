@@ -293,10 +293,10 @@ print_safe(const char *s)
 /* ------------------------------------------------------------ client side */
 
 static int
-open_client(struct ff_scclnt *c, const struct opts *o)
+open_client(struct ff_scclnt **c, const struct opts *o)
 {
 	struct ff_err e = { .status = FF_OK };
-	struct ff_scached auto_settings;
+	struct ff_scached *auto_settings;
 	const char *service;
 	long secs;
 
@@ -308,14 +308,21 @@ open_client(struct ff_scclnt *c, const struct opts *o)
 			return usage_error("bad time-out: %s", o->timeout);
 	} else if (ff_conf_time(cli.conf, "connection_cache_protocol_timeout", &secs, &e) < 0)
 		return fail(&e, ff_status_exit(e.status));
-	ff_scached_defaults(&auto_settings);
-	if (ff_scached_conf(&auto_settings, cli.conf, &e) < 0)
+	if ((auto_settings = ff_scached_new()) == NULL) {
+		ff_err_sys(&e, errno, "connection cache settings");
+		return fail(&e, EX_OSERR);
+	}
+	if (ff_scached_conf(auto_settings, cli.conf, &e) < 0) {
+		ff_scached_free(auto_settings);
 		return fail(&e, ff_status_exit(e.status));
-	if (ff_scclnt_open(c, cli.sp, service, o->no_start ? NULL : &auto_settings,
-	    ff_time_ms(secs), &e) < 0)
+	}
+	*c = ff_scclnt_open(cli.sp, service, o->no_start ? NULL : auto_settings,
+	    ff_time_ms(secs), &e);
+	ff_scached_free(auto_settings);
+	if (*c == NULL)
 		return fail(&e, e.status == FF_CONFIG || e.status == FF_DENY ?
 		    ff_status_exit(e.status) : EX_UNAVAILABLE);
-	if (c->started && ff_verbose > 0)
+	if (ff_scclnt_started(*c) && ff_verbose > 0)
 		fprintf(stderr, "scache-ctl: started a connection cache server\n");
 	return EX_OK;
 }
@@ -334,7 +341,7 @@ parse_ttl(const char *arg, int *ttl)
 static int
 save_endp(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 {
-	struct ff_scclnt c;
+	struct ff_scclnt *c;
 	struct ff_err e = { .status = FF_OK };
 	int ttl = 0, fd = o->fd < 0 ? 0 : o->fd, r;
 
@@ -346,8 +353,8 @@ save_endp(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 	}
 	if ((r = open_client(&c, o)) != EX_OK)
 		return r;
-	r = ff_scclnt_save_endp(&c, ttl, av[1], av[2], fd, &e);
-	ff_scclnt_close(&c);
+	r = ff_scclnt_save_endp(c, ttl, av[1], av[2], fd, &e);
+	ff_scclnt_close(c);
 	if (r < 0)
 		return fail(&e, EX_TEMPFAIL);
 	return server_status(r, sc);
@@ -356,7 +363,7 @@ save_endp(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 static int
 save_dest(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 {
-	struct ff_scclnt c;
+	struct ff_scclnt *c;
 	struct ff_err e = { .status = FF_OK };
 	int ttl = 0, r;
 
@@ -364,8 +371,8 @@ save_dest(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 		return r;
 	if ((r = open_client(&c, o)) != EX_OK)
 		return r;
-	r = ff_scclnt_save_dest(&c, ttl, av[1], av[2], av[3], &e);
-	ff_scclnt_close(&c);
+	r = ff_scclnt_save_dest(c, ttl, av[1], av[2], av[3], &e);
+	ff_scclnt_close(c);
 	if (r < 0)
 		return fail(&e, EX_TEMPFAIL);
 	return server_status(r, sc);
@@ -400,16 +407,16 @@ run(int fd, int n, char **cmd, const char *dprop, const char *eprop)
 static int
 find(const struct subcmd *sc, const struct opts *o, char **av, int dest)
 {
-	struct ff_scclnt c;
+	struct ff_scclnt *c;
 	struct ff_err e = { .status = FF_OK };
 	char *dprop = NULL, *eprop = NULL;
 	int fd, r, n = o->fd < 0 ? 3 : o->fd;
 
 	if ((r = open_client(&c, o)) != EX_OK)
 		return r;
-	r = dest ? ff_scclnt_find_dest(&c, av[0], &dprop, &eprop, &fd, &e) :
-	    ff_scclnt_find_endp(&c, av[0], &eprop, &fd, &e);
-	ff_scclnt_close(&c);
+	r = dest ? ff_scclnt_find_dest(c, av[0], &dprop, &eprop, &fd, &e) :
+	    ff_scclnt_find_endp(c, av[0], &eprop, &fd, &e);
+	ff_scclnt_close(c);
 	ff_cli_close(&cli);
 	if (r < 0)
 		return fail(&e, EX_TEMPFAIL);
@@ -477,7 +484,7 @@ stats_counter_ok(const char *n, const char *v)
 static int
 stats(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 {
-	struct ff_scclnt c;
+	struct ff_scclnt *c;
 	struct ff_err e = { .status = FF_OK };
 	struct ff_alist l;
 	size_t dropped = 0, printed = 0;
@@ -485,8 +492,8 @@ stats(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 
 	if ((r = open_client(&c, o)) != EX_OK)
 		return r;
-	r = ff_scclnt_stats(&c, &l, &e);
-	ff_scclnt_close(&c);
+	r = ff_scclnt_stats(c, &l, &e);
+	ff_scclnt_close(c);
 	if (r < 0)
 		return fail(&e, EX_TEMPFAIL);
 	if (r == FF_SCACHE_OK) {
@@ -561,7 +568,7 @@ list_row(const struct ff_alist *l, size_t from, size_t to)
 static int
 list(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 {
-	struct ff_scclnt c;
+	struct ff_scclnt *c;
 	struct ff_err e = { .status = FF_OK };
 	struct ff_alist l;
 	size_t row = 0;
@@ -569,8 +576,8 @@ list(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 
 	if ((r = open_client(&c, o)) != EX_OK)
 		return r;
-	r = ff_scclnt_list(&c, &l, &e);
-	ff_scclnt_close(&c);
+	r = ff_scclnt_list(c, &l, &e);
+	ff_scclnt_close(c);
 	if (r < 0)
 		return fail(&e, EX_TEMPFAIL);
 	if (r == FF_SCACHE_OK) {
@@ -594,7 +601,7 @@ list(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 static int
 delete(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 {
-	struct ff_scclnt c;
+	struct ff_scclnt *c;
 	struct ff_err e = { .status = FF_OK };
 	unsigned long count;
 	int r;
@@ -603,8 +610,8 @@ delete(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 		return usage_error("%s: empty LABEL (use --all)", sc->name);
 	if ((r = open_client(&c, o)) != EX_OK)
 		return r;
-	r = ff_scclnt_delete(&c, o->kind, o->all ? NULL : av[0], &count, &e);
-	ff_scclnt_close(&c);
+	r = ff_scclnt_delete(c, o->kind, o->all ? NULL : av[0], &count, &e);
+	ff_scclnt_close(c);
 	if (r < 0)
 		return fail(&e, EX_TEMPFAIL);
 	if (r == FF_SCACHE_OK && !cli.quiet)
@@ -621,13 +628,13 @@ serve_setup(const struct opts *o, struct ff_scached *sp, const char **service)
 	struct ff_err e = { .status = FF_OK };
 	long secs;
 
-	sp->trust_savers = o->trust_savers;
+	ff_scached_set_trust_savers(sp, o->trust_savers);
 	for (size_t i = 0; i < o->nallow; i++)
 		if (ff_scached_allow(sp, o->allow[i], &e) < 0)
 			return usage_error("%s", e.msg);
 	if (o->max_sessions > 0)
-		sp->max_sessions = (size_t)o->max_sessions;
-	sp->max_bindings = 4 * sp->max_sessions;
+		ff_scached_set_max_sessions(sp, (size_t)o->max_sessions);
+	ff_scached_set_max_bindings(sp, 4 * ff_scached_max_sessions(sp));
 	ff_scached_fit_nofile(sp);
 	if (ff_cli_open(&cli, &e) < 0 || ff_scached_conf(sp, cli.conf, &e) < 0 ||
 	    ff_conf_str(cli.conf, "connection_cache_service_name", service, &e) < 0 ||
@@ -638,9 +645,9 @@ serve_setup(const struct opts *o, struct ff_scached *sp, const char **service)
 	if (o->timeout) {
 		if (ff_parse_time(o->timeout, 's', &secs) < 0)
 			return usage_error("bad time-out: %s", o->timeout);
-		sp->timeout_ms = ff_time_ms(secs);
+		ff_scached_set_timeout(sp, ff_time_ms(secs));
 	}
-	sp->owner = ff_spool_owner(cli.sp, NULL);
+	ff_scached_set_owner(sp, ff_spool_owner(cli.sp, NULL));
 	return -1;
 }
 
@@ -651,7 +658,7 @@ static int
 reload(struct ff_scached *sp)
 {
 	struct ff_err e = { .status = FF_OK };
-	long ipc = sp->timeout_ms;
+	long ipc = ff_scached_timeout(sp);
 
 	ff_spool_close(cli.sp);
 	cli.sp = NULL;
@@ -660,7 +667,7 @@ reload(struct ff_scached *sp)
 		return -1;
 	}
 	if (fixed_timeout)
-		sp->timeout_ms = ipc;
+		ff_scached_set_timeout(sp, ipc);
 	return 0;
 }
 
@@ -679,7 +686,7 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 		ff_msg_stderr(FF_MSG_STDERR_NONE);
 	if ((r = serve_setup(o, sp, &service)) >= 0)
 		return r;
-	sp->reload = reload;
+	ff_scached_set_reload(sp, reload);
 	fixed_timeout = o->timeout;
 	if ((privfd = openat(ff_spool_fd(cli.sp), "private", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) < 0) {
@@ -707,14 +714,15 @@ serve_with(const struct opts *o, struct ff_scached *sp)
 static int
 serve(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 {
-	struct ff_scached s;
+	struct ff_scached *s;
 	int r;
 
-	ff_scached_defaults(&s);
-	r = serve_with(o, &s);
-	ff_scached_free(&s);
-	if (s.lockfd >= 0)
-		close(s.lockfd);
+	if ((s = ff_scached_new()) == NULL) {
+		ff_msg_error("connection cache settings: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	r = serve_with(o, s);
+	ff_scached_free(s);
 	ff_cli_close(&cli);
 	return r;
 }
@@ -729,7 +737,7 @@ static int
 master_serve(int argc, char **argv)
 {
 	struct ff_master m;
-	struct ff_scached s;
+	struct ff_scached *s = NULL;
 	struct ff_err e = { .status = FF_OK };
 	struct opts o = { .fd = -1 };
 	const char *service;
@@ -738,7 +746,6 @@ master_serve(int argc, char **argv)
 
 	ff_cli_init(&cli, argv);
 	ff_msg_stderr(FF_MSG_STDERR_NONE);
-	ff_scached_defaults(&s);
 	if (ff_master_args(&m, argc, argv, &e) < 0)
 		goto usage;
 	ff_msg_postfix("postfix", m.service);
@@ -775,10 +782,12 @@ master_serve(int argc, char **argv)
 	}
 	if (ff_cli_master(&cli, &m) < 0)
 		goto usage;
-	if ((r = serve_setup(&o, &s, &service)) >= 0)
+	if ((s = ff_scached_new()) == NULL)
+		goto usage;
+	if ((r = serve_setup(&o, s, &service)) >= 0)
 		goto out;
-	s.chan = &m;
-	r = ff_scached_run(&s, FF_MASTER_LISTEN_FD, &e) < 0 ? EX_OSERR : EX_OK;
+	ff_scached_set_master(s, &m);
+	r = ff_scached_run(s, FF_MASTER_LISTEN_FD, &e) < 0 ? EX_OSERR : EX_OK;
 	if (r != EX_OK)
 		ff_msg_error("%s", e.msg);
 	goto out;
@@ -786,7 +795,7 @@ usage:
 	ff_msg_postfix("postfix", m.service ? m.service : "scache");
 	ff_msg_error("%s", e.msg[0] ? e.msg : "out of memory");
 out:
-	ff_scached_free(&s);
+	ff_scached_free(s);
 	ff_cli_close(&cli);
 	ff_master_free(&m);
 	free(o.allow);

@@ -2,8 +2,18 @@
  * scached.h - the connection cache server: Postfix's scache protocol and more
  *
  * SYNOPSIS
- *	void ff_scached_defaults(struct ff_scached *s);
+ *	struct ff_scached *ff_scached_new(void);
  *	void ff_scached_free(struct ff_scached *s);
+ *	void ff_scached_set_owner(struct ff_scached *s, uid_t owner);
+ *	void ff_scached_set_trust_savers(struct ff_scached *s, int trust);
+ *	void ff_scached_set_max_sessions(struct ff_scached *s, size_t n);
+ *	size_t ff_scached_max_sessions(const struct ff_scached *s);
+ *	void ff_scached_set_max_bindings(struct ff_scached *s, size_t n);
+ *	void ff_scached_set_timeout(struct ff_scached *s, long timeout_ms);
+ *	long ff_scached_timeout(const struct ff_scached *s);
+ *	void ff_scached_set_master(struct ff_scached *s, struct ff_master *chan);
+ *	void ff_scached_set_reload(struct ff_scached *s,
+ *	    int (*reload)(struct ff_scached *));
  *	int ff_scached_conf(struct ff_scached *s, struct ff_conf *conf, struct ff_err *e);
  *	void ff_scached_fit_nofile(struct ff_scached *s);
  *	int ff_scached_allow(struct ff_scached *s, const char *spec, struct ff_err *e);
@@ -16,6 +26,15 @@
  *	unsigned ff_scached_op_bit(const char *name);
  *
  * DESCRIPTION
+ *	ff_scached_new() makes a server's settings with the defaults
+ *	(Postfix's for the times; 10000 sessions, 40000 bindings, 1000
+ *	clients; no owner, no rules); NULL when out of memory.
+ *	ff_scached_free() frees them with what is cached and closes the
+ *	lock s holds (NULL is fine). The setters set what their names say:
+ *	s->owner (a uid), s->trust_savers, s->max_sessions,
+ *	s->max_bindings, s->timeout_ms (ipc_timeout), s->chan (master(8)'s
+ *	status channel) and s->reload; the getters read them.
+ *
  *	ff_scached_conf() takes connection_cache_ttl_limit,
  *	connection_cache_status_update_time, max_idle and ipc_timeout
  *	from the configuration. ff_scached_fit_nofile() raises the soft
@@ -114,32 +133,23 @@ struct ff_scached_rule {
 	unsigned id;
 };
 
-struct ff_scache;
 struct ff_master;
-
-struct ff_scached {
-	long ttl_limit_ms;	/* connection_cache_ttl_limit */
-	long stat_interval_ms;	/* connection_cache_status_update_time */
-	long idle_ms;		/* max_idle */
-	long timeout_ms;	/* ipc_timeout */
-	long first_ms;		/* fastflush_idle_client_timeout */
-	size_t max_buffered;	/* input held for all clients together */
-	size_t max_sessions, max_bindings, max_clients, max_string;
-	uid_t owner;
-	struct ff_scached_rule *rules;
-	size_t nrules;
-	int trust_savers;	/* rules may grant FF_SCOP_SAVE */
-	struct ff_scache *cache;	/* created by run or takeover */
-	int lockfd;
-	int one_client;		/* tests: serve this connection (lfd -1), then return */
-	struct ff_master *chan;	/* master(8)'s status channel, or NULL */
-	int (*reload)(struct ff_scached *);	/* SIGHUP; NULL: SIGHUP exits */
-};
+struct ff_scached;
 
 #define FF_SCACHED_INHERIT	(1 << 0)
 #define FF_SCACHED_REPLACE	(1 << 1)
 
-FF_API void ff_scached_defaults(struct ff_scached *);
+FF_API struct ff_scached *ff_scached_new(void);
+FF_API void ff_scached_free(struct ff_scached *);
+FF_API void ff_scached_set_owner(struct ff_scached *, uid_t);
+FF_API void ff_scached_set_trust_savers(struct ff_scached *, int);
+FF_API void ff_scached_set_max_sessions(struct ff_scached *, size_t);
+FF_API size_t ff_scached_max_sessions(const struct ff_scached *);
+FF_API void ff_scached_set_max_bindings(struct ff_scached *, size_t);
+FF_API void ff_scached_set_timeout(struct ff_scached *, long);
+FF_API long ff_scached_timeout(const struct ff_scached *);
+FF_API void ff_scached_set_master(struct ff_scached *, struct ff_master *);
+FF_API void ff_scached_set_reload(struct ff_scached *, int (*)(struct ff_scached *));
 FF_API int ff_scached_conf(struct ff_scached *, struct ff_conf *, struct ff_err *);
 FF_API void ff_scached_fit_nofile(struct ff_scached *);
 FF_API int ff_scached_allow(struct ff_scached *, const char *, struct ff_err *);
@@ -148,6 +158,5 @@ FF_API int ff_scached_takeover(int, const char *, struct ff_scached *, int *, st
 FF_API int ff_scached_listen(int, const char *, struct ff_scached *, int, int *, struct ff_err *);
 FF_API int ff_scached_run(struct ff_scached *, int, struct ff_err *);
 FF_API unsigned ff_scached_op_bit(const char *);
-FF_API void ff_scached_free(struct ff_scached *);
 
 #endif

@@ -11,6 +11,25 @@
 #include "scache/scache.h"
 #include "scache/scached.h"
 
+struct ff_scached {
+	long ttl_limit_ms;	/* connection_cache_ttl_limit */
+	long stat_interval_ms;	/* connection_cache_status_update_time */
+	long idle_ms;		/* max_idle */
+	long timeout_ms;	/* ipc_timeout */
+	long first_ms;		/* fastflush_idle_client_timeout */
+	size_t max_buffered;	/* input held for all clients together */
+	size_t max_sessions, max_bindings, max_clients, max_string;
+	uid_t owner;
+	struct ff_scached_rule *rules;
+	size_t nrules;
+	int trust_savers;	/* rules may grant FF_SCOP_SAVE */
+	struct ff_scache *cache;	/* created by run or takeover */
+	int lockfd;
+	int one_client;		/* tests: serve this connection (lfd -1), then return */
+	struct ff_master *chan;	/* master(8)'s status channel, or NULL */
+	int (*reload)(struct ff_scached *);	/* SIGHUP; NULL: SIGHUP exits */
+};
+
 enum {
 	C_READY,	/* reading requests */
 	C_WAIT_FD,	/* save_endp: "dummy" sent, the descriptor should come */
@@ -66,25 +85,60 @@ struct server {
 /*
  * The layers within the server, each calling only those below it:
  * scached.c (the event loop: accept, read, timers, drop) calls
- * scproto.c (the requests) and schandoff.c (the takeover); all of them
- * call scconn.c (a client's reply and deadline).
+ * scsettings.c (the settings and what a peer may do), scproto.c (the
+ * dispatch of requests), scpostfix.c (Postfix's four requests and its
+ * statistics) and schandoff.c (the takeover); scproto.c calls
+ * scpostfix.c and scadmin.c (our own requests), which calls
+ * schandoff.c; the requests and the dispatch read with scparse.c; all
+ * of them call scconn.c (a client's reply and deadline).
  */
+
+/* scsettings.c */
+unsigned sc_peer_ops(const struct ff_scached *, int, char *, size_t);
 
 /* scconn.c */
 void sc_reply(struct client *);
 int sc_flush(struct client *);
 void sc_set_deadline(struct server *, struct client *, long);
+void sc_status(struct client *, int);
+void sc_put_ulong(struct client *, const char *, unsigned long);
+
 /* scached.c */
 void sc_drop(struct server *, struct client *);
 
+/* scparse.c */
+#define SC_MORE_INPUT	(-2)	/* the request is not all there yet */
+void sc_reader(const struct server *, const struct client *, struct ff_ain *);
+int sc_scan(const struct client *, struct ff_ain *, int, const char *const *, size_t,
+    struct ff_str *);
+void sc_free_values(struct ff_str *, size_t);
+int sc_ttl_ms(const struct server *, const char *, long *);
+int sc_no_more(const struct client *, struct ff_ain *);
+
 /* scproto.c */
 int sc_process(struct server *, struct client *);
+
+/* scpostfix.c: requests return 1 done, 0 or -1 as sc_process(), or SC_MORE_INPUT */
+int sc_save_endp(struct server *, struct client *, struct ff_ain *);
+int sc_find_endp(struct server *, struct client *, struct ff_ain *);
+int sc_save_dest(struct server *, struct client *, struct ff_ain *);
+int sc_find_dest(struct server *, struct client *, struct ff_ain *);
+int sc_dummy(struct server *, struct client *);
 void sc_fd_arrived(struct server *, struct client *);
 int sc_timed_out(struct server *, struct client *);
 void sc_send_held(struct server *, struct client *);
 void sc_stats_dump(struct server *);
 
+/* scadmin.c */
+int sc_stats(struct server *, struct client *, struct ff_ain *);
+int sc_list(struct server *, struct client *, struct ff_ain *);
+int sc_delete(struct server *, struct client *, struct ff_ain *);
+int sc_handoff(struct server *, struct client *, struct ff_ain *);
+
 /* schandoff.c */
 int sc_handoff_send(struct server *, struct client *);
+
+/* scstart.c: the client's on-demand start (scclnt.c) */
+int sc_start(int, const char *, const struct ff_scached *, struct ff_err *);
 
 #endif

@@ -2,10 +2,11 @@
  * scclnt.h - the client side of the connection cache protocol
  *
  * SYNOPSIS
- *	int ff_scclnt_connect(struct ff_scclnt *c, const char *path, long timeout_ms,
+ *	struct ff_scclnt *ff_scclnt_connect(const char *path, long timeout_ms,
  *	    struct ff_err *e);
- *	int ff_scclnt_open(struct ff_scclnt *c, struct ff_spool *sp, const char *service,
+ *	struct ff_scclnt *ff_scclnt_open(struct ff_spool *sp, const char *service,
  *	    const struct ff_scached *autostart, long timeout_ms, struct ff_err *e);
+ *	int ff_scclnt_started(const struct ff_scclnt *c);
  *	void ff_scclnt_close(struct ff_scclnt *c);
  *
  *	int ff_scclnt_save_endp(struct ff_scclnt *c, int ttl, const char *endp,
@@ -32,13 +33,16 @@
  *	timeout_ms (connection_cache_protocol_timeout).
  *
  *	ff_scclnt_connect() connects to the socket at path and reads the
- *	greeting "protocol" = "connection_cache_protocol".
+ *	greeting "protocol" = "connection_cache_protocol"; it returns the
+ *	connection, or NULL with e set. ff_scclnt_close() hangs up and
+ *	frees it (NULL is fine).
  *	ff_scclnt_open() connects to the spool's private/service; when
  *	nothing answers there and autostart is not NULL it starts a server
  *	with those settings first (a daemon in its own session that exits
  *	after its max_idle without clients), as systemd or xinetd would
  *	on demand. Two clients starting one at the same time are fine:
- *	the server's lock lets one run.
+ *	the server's lock lets one run. ff_scclnt_started() says whether
+ *	ff_scclnt_open() started the server of connection c.
  *
  *	The calls return the server's status (FF_SCACHE_OK, _BAD, _FAIL:
  *	scwire.h) or -1 with e set when the exchange broke.
@@ -67,22 +71,17 @@
 #include "postfix/spool.h"
 #include "util/status.h"
 
-
-struct ff_scclnt {
-	int fd;
-	long timeout_ms;
-	struct ff_ain in;
-	int started;		/* ff_scclnt_open() started the server */
-};
+struct ff_scclnt;
 
 struct ff_alist {
 	struct ff_str *v;	/* name, value, name, value, ... */
 	size_t n;
 };
 
-FF_API int ff_scclnt_connect(struct ff_scclnt *, const char *, long, struct ff_err *);
-FF_API int ff_scclnt_open(struct ff_scclnt *, struct ff_spool *, const char *, const struct ff_scached *,
+FF_API struct ff_scclnt *ff_scclnt_connect(const char *, long, struct ff_err *);
+FF_API struct ff_scclnt *ff_scclnt_open(struct ff_spool *, const char *, const struct ff_scached *,
     long, struct ff_err *);
+FF_API int ff_scclnt_started(const struct ff_scclnt *);
 FF_API void ff_scclnt_close(struct ff_scclnt *);
 FF_API int ff_scclnt_save_endp(struct ff_scclnt *, int, const char *, const char *, int,
     struct ff_err *);

@@ -1,16 +1,19 @@
 /*
  * scconn.c - a client connection of the connection cache server: its
- * deadline and its reply (see scached_int.h). Below both the event loop
- * (scached.c) and the protocol (scproto.c), which call it; it calls
- * neither.
+ * deadline and its reply, with the reply's status and numbers (see
+ * scached_int.h). Below the event loop (scached.c), the dispatch
+ * (scproto.c) and the requests (scpostfix.c, scadmin.c), which call it;
+ * it calls none of them.
  */
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/msg.h"
 #include "scache/scached_int.h"
+#include "scache/scwire.h"
 
 void
 sc_set_deadline(struct server *sv, struct client *c, long when)
@@ -74,4 +77,20 @@ sc_reply(struct client *c)
 	c->pos = c->len = 0;
 	if (sc_flush(c) < 0)
 		c->eof = 1;
+}
+
+/* sc_status - the reply's status */
+void
+sc_status(struct client *c, int st)
+{
+	ff_aout_num(&c->out, FF_SC_A_STATUS, st);
+}
+
+void
+sc_put_ulong(struct client *c, const char *name, unsigned long v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%lu", v);
+	ff_aout_put(&c->out, name, num);
 }

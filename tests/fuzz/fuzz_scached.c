@@ -16,7 +16,7 @@
 
 #include "postfix/fdpass.h"
 #include "util/msg.h"
-#include "scache/scached.h"
+#include "scache/scached_int.h"	/* white box: one_client and the limits */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,7 +24,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char greet[] = "protocol\0connection_cache_protocol\0";
-	struct ff_scached s;
+	struct ff_scached *s;
 	struct ff_err e;
 	char out[sizeof(greet)];
 	size_t cut;
@@ -45,16 +45,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (write(sp[1], data + 1 + cut, size - 1 - cut) != (ssize_t)(size - 1 - cut))
 		abort();
 	shutdown(sp[1], SHUT_WR);
-	ff_scached_defaults(&s);
-	s.one_client = sp[0];
-	s.timeout_ms = 1000;
-	s.max_string = 4096;
-	s.stat_interval_ms = 0;
-	s.idle_ms = 0;
-	s.ttl_limit_ms = 60000;
-	if (ff_scached_run(&s, -1, &e) < 0)
+	if ((s = ff_scached_new()) == NULL)
 		abort();
-	ff_scached_free(&s);
+	s->one_client = sp[0];
+	s->timeout_ms = 1000;
+	s->max_string = 4096;
+	s->stat_interval_ms = 0;
+	s->idle_ms = 0;
+	s->ttl_limit_ms = 60000;
+	if (ff_scached_run(s, -1, &e) < 0)
+		abort();
+	ff_scached_free(s);
 	if (read(sp[1], out, sizeof(out)) != (ssize_t)sizeof(out) ||
 	    memcmp(out, greet, sizeof(greet)) != 0)
 		abort();

@@ -154,7 +154,7 @@ cpu_ticks(long pid)
 static int
 one_client(const char *sock, int id, long count, int ttl, int ready, int go, long *lat)
 {
-	struct ff_scclnt c;
+	struct ff_scclnt *c;
 	struct ff_err e = { .status = FF_OK };
 	char label[128], prop[256], *p;
 	int sp[2], fd, r;
@@ -166,7 +166,7 @@ one_client(const char *sock, int id, long count, int ttl, int ready, int go, lon
 	snprintf(label, sizeof(label), "smtp\n192.0.2.%d\n25\nmay\n", id + 1);
 	snprintf(prop, sizeof(prop), "0\nexample%d.com\nmx%d.example%d.com\n192.0.2.%d\n25\n"
 	    "6400\n%ld", id, id, id, id + 1, (long)time(NULL) + 300);
-	if (ff_scclnt_connect(&c, sock, TIMEOUT_MS, &e) < 0) {
+	if ((c = ff_scclnt_connect(sock, TIMEOUT_MS, &e)) == NULL) {
 		fprintf(stderr, "scache-bench: client %d: %s\n", id, e.msg);
 		return 1;
 	}
@@ -177,13 +177,13 @@ one_client(const char *sock, int id, long count, int ttl, int ready, int go, lon
 		if (i == 0 && (write(ready, &byte, 1) != 1 || read(go, &byte, 1) != 1))
 			die("start");
 		t0 = now_ns();
-		r = ff_scclnt_save_endp(&c, ttl, label, prop, sp[0], &e);
+		r = ff_scclnt_save_endp(c, ttl, label, prop, sp[0], &e);
 		if (r != FF_SCACHE_OK) {
 			fprintf(stderr, "scache-bench: client %d: save_endp: %s\n", id,
 			    r < 0 ? e.msg : "status not 0");
 			return 1;
 		}
-		r = ff_scclnt_find_endp(&c, label, &p, &fd, &e);
+		r = ff_scclnt_find_endp(c, label, &p, &fd, &e);
 		if (r != FF_SCACHE_OK) {
 			fprintf(stderr, "scache-bench: client %d: find_endp: %s\n", id,
 			    r < 0 ? e.msg : "status not 0 (the session was lost)");
@@ -194,7 +194,7 @@ one_client(const char *sock, int id, long count, int ttl, int ready, int go, lon
 		if (i >= 0)
 			lat[i] = now_ns() - t0;
 	}
-	ff_scclnt_close(&c);
+	ff_scclnt_close(c);
 	close(sp[0]);
 	close(sp[1]);
 	return 0;
@@ -325,7 +325,7 @@ nfds(long pid)
 static int
 mem(const char *sock, long pid, long n, int ttl, const char *file, size_t plen)
 {
-	struct ff_scclnt c;
+	struct ff_scclnt *c;
 	struct ff_err e = { .status = FF_OK };
 	long rss0, rss1, fd0, fd1, base = (long)time(NULL);
 	unsigned long lim = nofile((unsigned long)n + 100);
@@ -342,7 +342,7 @@ mem(const char *sock, long pid, long n, int ttl, const char *file, size_t plen)
 	if (file && (ffd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
 		die(file);
 	/* connected and greeted: the server is up and has its client */
-	if (ff_scclnt_connect(&c, sock, TIMEOUT_MS, &e) < 0) {
+	if ((c = ff_scclnt_connect(sock, TIMEOUT_MS, &e)) == NULL) {
 		fprintf(stderr, "scache-bench: %s\n", e.msg);
 		return 1;
 	}
@@ -364,7 +364,7 @@ mem(const char *sock, long pid, long n, int ttl, const char *file, size_t plen)
 		    a >> 16 & 255, a >> 8 & 255, a & 255, base + 300);
 		for (size_t k = strlen(prop); k < plen && k + 1 < sizeof(prop); k++)
 			prop[k] = 'x', prop[k + 1] = 0;
-		r = ff_scclnt_save_endp(&c, ttl, label, prop, sp[0], &e);
+		r = ff_scclnt_save_endp(c, ttl, label, prop, sp[0], &e);
 		close(sp[0]);
 		peer[i] = sp[1];
 		if (r != FF_SCACHE_OK) {
@@ -375,7 +375,7 @@ mem(const char *sock, long pid, long n, int ttl, const char *file, size_t plen)
 	}
 	rss1 = rss_kb(pid);
 	fd1 = nfds(pid);
-	ff_scclnt_close(&c);
+	ff_scclnt_close(c);
 	for (long i = 0; i < n; i++)
 		if (peer[i] >= 0)
 			close(peer[i]);

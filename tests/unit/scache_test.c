@@ -13,6 +13,7 @@
 
 #include "fastflush.h"
 #include "unit.h"
+#include "scache/scached_int.h"	/* white box: the settings run reads */
 
 /* session - a pipe whose read end says name; returns the read end */
 static int
@@ -276,6 +277,7 @@ start_server(const char *dir, struct ff_scached *s)
 	}
 	close(lfd);
 	close(s->lockfd);
+	s->lockfd = -1;
 	close(privfd);
 	return pid;
 }
@@ -283,18 +285,21 @@ start_server(const char *dir, struct ff_scached *s)
 static void
 test_server(void)
 {
-	struct ff_scached s;
-	struct ff_scclnt c;
+	struct ff_scached *s;
+	struct ff_scclnt *c;
 	struct ff_err e;
 	struct ff_alist l;
 	char *p1, *p2;
 	int fd, st, lockfd = -1, privfd;
 	pid_t pid;
 
-	ff_scached_defaults(&s);
-	s.idle_ms = 300;
-	s.ttl_limit_ms = 10000;
-	if (!CHECK((pid = start_server(unit_tmpdir(), &s)) > 0))
+	if (!CHECK((s = ff_scached_new()) != NULL))
+		return;
+	s->idle_ms = 300;
+	s->ttl_limit_ms = 10000;
+	pid = start_server(unit_tmpdir(), s);
+	ff_scached_free(s);
+	if (!CHECK(pid > 0))
 		return;
 
 	UNIT_CASE("a second server on the same directory: the lock says no");
@@ -303,31 +308,31 @@ test_server(void)
 	CHECK(strstr(e.msg, "another cache server is running") != NULL);
 
 	UNIT_CASE("connect and greeting");
-	if (!CHECK(ff_scclnt_connect(&c, unit_path("scache"), 2000, &e) == 0))
+	if (!CHECK((c = ff_scclnt_connect(unit_path("scache"), 2000, &e)) != NULL))
 		return;
 	UNIT_CASE("save_endp, save_dest, find_dest");
-	CHECK_INT_EQ(ff_scclnt_save_endp(&c, 100, "ep", "eprop", (fd = session("S1")), &e), 0);
+	CHECK_INT_EQ(ff_scclnt_save_endp(c, 100, "ep", "eprop", (fd = session("S1")), &e), 0);
 	close(fd);
-	CHECK_INT_EQ(ff_scclnt_save_dest(&c, 100, "dom", "dprop", "ep", &e), 0);
-	CHECK_INT_EQ(ff_scclnt_find_dest(&c, "dom", &p1, &p2, &fd, &e), 0);
+	CHECK_INT_EQ(ff_scclnt_save_dest(c, 100, "dom", "dprop", "ep", &e), 0);
+	CHECK_INT_EQ(ff_scclnt_find_dest(c, "dom", &p1, &p2, &fd, &e), 0);
 	CHECK_STR_EQ(p1, "dprop");
 	CHECK_STR_EQ(p2, "eprop");
 	CHECK_STR_EQ(name_of(fd), "S1");
 	free(p1);
 	free(p2);
 	UNIT_CASE("a miss");
-	CHECK_INT_EQ(ff_scclnt_find_endp(&c, "ep", &p1, &fd, &e), FF_SCACHE_FAIL);
+	CHECK_INT_EQ(ff_scclnt_find_endp(c, "ep", &p1, &fd, &e), FF_SCACHE_FAIL);
 	CHECK_STR_EQ(p1, "");
 	free(p1);
 	UNIT_CASE("ttl 0 is a bad request");
-	CHECK_INT_EQ(ff_scclnt_save_dest(&c, 0, "dom", "dprop", "ep", &e), FF_SCACHE_BAD);
+	CHECK_INT_EQ(ff_scclnt_save_dest(c, 0, "dom", "dprop", "ep", &e), FF_SCACHE_BAD);
 	UNIT_CASE("list and stats");
-	ff_scclnt_save_endp(&c, 100, "ep2", "p", (fd = session("S2")), &e);
+	ff_scclnt_save_endp(c, 100, "ep2", "p", (fd = session("S2")), &e);
 	close(fd);
-	CHECK_INT_EQ(ff_scclnt_call(&c, "list", NULL, 0, &l, &e), 0);
+	CHECK_INT_EQ(ff_scclnt_call(c, "list", NULL, 0, &l, &e), 0);
 	CHECK_STR_EQ(ff_alist_get(&l, "count"), "2");
 	ff_alist_free(&l);
-	CHECK_INT_EQ(ff_scclnt_call(&c, "stats", NULL, 0, &l, &e), 0);
+	CHECK_INT_EQ(ff_scclnt_call(c, "stats", NULL, 0, &l, &e), 0);
 	CHECK_STR_EQ(ff_alist_get(&l, "domain_hits"), "1");
 	CHECK_STR_EQ(ff_alist_get(&l, "address_misses"), "1");
 	CHECK_STR_EQ(ff_alist_get(&l, "sessions"), "1");
@@ -335,13 +340,13 @@ test_server(void)
 	UNIT_CASE("delete");
 	const char *nv[] = { "kind", "endp", "label", "ep2" };
 
-	CHECK_INT_EQ(ff_scclnt_call(&c, "delete", nv, 4, &l, &e), 0);
+	CHECK_INT_EQ(ff_scclnt_call(c, "delete", nv, 4, &l, &e), 0);
 	CHECK_STR_EQ(ff_alist_get(&l, "count"), "1");
 	ff_alist_free(&l);
 	UNIT_CASE("an unknown request");
-	CHECK_INT_EQ(ff_scclnt_call(&c, "nonsense", NULL, 0, &l, &e), FF_SCACHE_BAD);
+	CHECK_INT_EQ(ff_scclnt_call(c, "nonsense", NULL, 0, &l, &e), FF_SCACHE_BAD);
 	ff_alist_free(&l);
-	ff_scclnt_close(&c);
+	ff_scclnt_close(c);
 
 	UNIT_CASE("the server exits after max_idle without clients");
 	CHECK_INT_EQ(waitpid(pid, &st, 0), pid);
