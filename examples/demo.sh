@@ -88,6 +88,7 @@ fi
 # the cache server
 exec 7< <(echo '220 mx.example.com ESMTP'; exec sleep 60)
 mx=$!
+echo "$mx" > "$D/mx.pid"	# for tests/docs.bats: it waits for this one to end
 stop_cache() {
 	if [ -s "$Q/private/scache.lock" ]; then
 		kill "$(cat "$Q/private/scache.lock")" 2>/dev/null || true
