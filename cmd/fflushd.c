@@ -139,8 +139,12 @@ parse_allow(const char *list)
 static void
 log_outcome(const struct ff_flushd *d, int fd, const char *who)
 {
+	const char *request = ff_flushd_request(d), *site = ff_flushd_site(d);
+	const char *queue_id = ff_flushd_queue_id(d), *msg = ff_flushd_outcome(d)->err.msg;
+	enum ff_status st = ff_flushd_status(d);
+	int text = ff_flushd_proto(d) == FF_PROTO_TEXT;
 	char what[700], buf[256];
-	int ok = d->st == FF_OK || d->st == FF_NOTHING;
+	int ok = st == FF_OK || st == FF_NOTHING;
 
 	/* served requests are logged with -v only, as Postfix's flush does */
 	if (ok && ff_verbose == 0)
@@ -149,15 +153,14 @@ log_outcome(const struct ff_flushd *d, int fd, const char *who)
 		peer(fd, buf, sizeof(buf));
 		who = buf;
 	}
-	snprintf(what, sizeof(what), "%s%s%s%s%s", d->request[0] ? d->request : "(none)",
-	    d->site[0] ? " site=" : "", d->site, d->queue_id[0] ? " queue_id=" : "",
-	    d->queue_id);
+	snprintf(what, sizeof(what), "%s%s%s%s%s", request[0] ? request : "(none)",
+	    site[0] ? " site=" : "", site, queue_id[0] ? " queue_id=" : "", queue_id);
 	if (ok)
-		ff_msg_info("%s: %s %s: %s", who, d->proto == FF_PROTO_TEXT ? "text" : "postfix",
-		    what, ff_status_name(d->st));
+		ff_msg_info("%s: %s %s: %s", who, text ? "text" : "postfix", what,
+		    ff_status_name(st));
 	else
-		ff_msg_warn("%s: %s %s: %s%s%s", who, d->proto == FF_PROTO_TEXT ? "text" :
-		    "postfix", what, ff_status_name(d->st), d->out.err.msg[0] ? ": " : "", d->out.err.msg);
+		ff_msg_warn("%s: %s %s: %s%s%s", who, text ? "text" : "postfix", what,
+		    ff_status_name(st), msg[0] ? ": " : "", msg);
 }
 
 /*
@@ -175,17 +178,21 @@ request_conf(struct ff_flushd *d)
 	if (ff_cli_reload(&cli, &e) < 0 ||
 	    (!timeout_fixed && ff_conf_time_ms(cli.conf, "ipc_timeout", &ms, &e) < 0)) {
 		ff_msg_error("%s", e.msg);
-		d->out.err = e;
+		ff_flushd_set_error(d, &e);
 		return NULL;
 	}
 	if (!timeout_fixed)
-		d->timeout_ms = ms;
+		ff_flushd_set_timeout(d, ms);
 	return cli.sp;
 }
 
-/* a long-lived mode's connections: the request settings and the skeleton */
+/*
+ * a long-lived mode's connections: the request settings, the handle each
+ * connection is served with (a copy of them) and the skeleton
+ */
 struct service {
-	struct ff_flushd proto;
+	struct ff_flushd *proto;
+	struct ff_flushd *conn;
 	struct ff_server *srv;
 };
 
@@ -208,16 +215,16 @@ static int
 serve_conn(void *ctx, int fd)
 {
 	struct service *sv = ctx;
-	struct ff_flushd d = sv->proto;
+	struct ff_flushd *d = sv->conn;
 	char who[256];
 
-	d.prepare = prepare;
-	d.prepare_ctx = sv;
-	if (ff_flushd_serve(&d, NULL, fd, fd) < 0) {
+	ff_flushd_copy(d, sv->proto);
+	ff_flushd_set_prepare(d, prepare, sv);
+	if (ff_flushd_serve(d, NULL, fd, fd) < 0) {
 		peer(fd, who, sizeof(who));
-		ff_msg_warn("%s: %s", who, d.out.err.msg);
+		ff_msg_warn("%s: %s", who, ff_flushd_outcome(d)->err.msg);
 	}
-	log_outcome(&d, fd, NULL);
+	log_outcome(d, fd, NULL);
 	return 0;
 }
 
@@ -244,10 +251,10 @@ pool_reload(void *ctx)
 static int
 long_lived(struct ff_server *s, struct service *sv, long *max_workers)
 {
-	struct ff_flushd *d = &sv->proto;
 	struct ff_err e = { .status = FF_OK };
 	long first = 5000;
 	socklen_t len;
+	int domain;
 
 	s->idle_ms = 100 * 1000L;
 	s->max_use = 100;
@@ -262,11 +269,16 @@ long_lived(struct ff_server *s, struct service *sv, long *max_workers)
 	}
 	if (*max_workers > FFLUSHD_MAX_WORKERS)
 		*max_workers = FFLUSHD_MAX_WORKERS;
-	d->first_ms = first;
+	ff_flushd_set_first_timeout(sv->proto, first);
 	/* every connection has the listening socket's family */
-	len = sizeof(d->domain);
-	if (s->nlisten != 1 || getsockopt(s->lfd[0], SOL_SOCKET, SO_DOMAIN, &d->domain, &len) < 0)
-		d->domain = 0;
+	len = sizeof(domain);
+	if (s->nlisten != 1 || getsockopt(s->lfd[0], SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+		domain = 0;
+	ff_flushd_set_domain(sv->proto, domain);
+	if ((sv->conn = ff_flushd_new()) == NULL) {
+		ff_msg_error("out of memory");
+		return EX_OSERR;
+	}
 	sv->srv = s;
 	s->serve = serve_conn;
 	s->ctx = sv;
@@ -287,16 +299,16 @@ open_conf(struct ff_flushd *d, const char *timeout, long secs)
 	if (ff_cli_open(&cli, &e) < 0) {
 		/* answer anyway: every request then fails, and the log says why */
 		ff_msg_error("%s", e.msg);
-		d->out.err = e;
+		ff_flushd_set_error(d, &e);
 	} else if (!timeout && ff_conf_time_ms(cli.conf, "ipc_timeout", &ms, &e) < 0) {
 		ff_msg_error("%s", e.msg);
-		d->out.err = e;
+		ff_flushd_set_error(d, &e);
 		ff_cli_close(&cli);
 	}
 	if (timeout)
 		ms = ff_time_ms(secs);
 	if (timeout || cli.sp)
-		d->timeout_ms = ms;
+		ff_flushd_set_timeout(d, ms);
 	return e.status;
 }
 
@@ -311,7 +323,7 @@ serve_stdin(struct ff_flushd *d, enum ff_status conf_status)
 	r = ff_flushd_serve(d, cli.sp, 0, 1);
 	log_outcome(d, 0, who);
 	if (r < 0)
-		ff_msg_error("%s: %s", who, d->out.err.msg);
+		ff_msg_error("%s: %s", who, ff_flushd_outcome(d)->err.msg);
 	ff_cli_close(&cli);
 	if (r < 0)
 		return EX_OSERR;
@@ -328,16 +340,20 @@ master_main(int argc, char **argv)
 {
 	struct ff_master m;
 	struct ff_server s = { .nlisten = 0 };
-	struct service sv;
-	struct ff_flushd d;
+	struct service sv = { .proto = NULL };
+	struct ff_flushd *d;
 	struct ff_err e = { .status = FF_OK };
 	enum ff_status cst;
 	long max_workers;
 	int r;
 
 	ff_cli_init(&cli, argv);
-	ff_flushd_defaults(&d);
+	d = ff_flushd_new();
 	ff_msg_stderr(FF_MSG_STDERR_NONE);
+	if (d == NULL) {
+		ff_msg_error("out of memory");
+		return EX_OSERR;
+	}
 	if (ff_master_args(&m, argc, argv, &e) < 0 || (m.nrest > 0 &&
 	    ff_err_set(&e, FF_USAGE, "unexpected argument: %.100s", m.rest[0]))) {
 		ff_msg_postfix("postfix", m.service ? m.service : "fflushd");
@@ -346,9 +362,10 @@ master_main(int argc, char **argv)
 	}
 	if (ff_cli_master(&cli, &m) < 0)
 		return EX_OSERR;
-	cst = open_conf(&d, NULL, 0);
+	cst = open_conf(d, NULL, 0);
 	if (m.oneshot) {
-		r = serve_stdin(&d, cst);
+		r = serve_stdin(d, cst);
+		ff_flushd_free(d);
 		ff_master_free(&m);
 		return r;
 	}
@@ -366,6 +383,8 @@ master_main(int argc, char **argv)
 	if (r == FF_SERVER_ERROR)
 		ff_msg_error("event loop: %s", strerror(errno));
 	ff_cli_close(&cli);
+	ff_flushd_free(sv.conn);
+	ff_flushd_free(d);
 	ff_master_free(&m);
 	return r == FF_SERVER_ERROR ? EX_OSERR : EX_OK;
 }
@@ -381,16 +400,20 @@ main(int argc, char **argv)
 		{ "text", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ff_flushd d;
+	struct ff_flushd *d;
 	const char *timeout = NULL;
 	enum ff_status cst;
+	unsigned allow;
 	long secs = 0;
-	int opt, lfd;
+	int opt, lfd, r;
 
 	if (ff_master_started())
 		return master_main(argc, argv);
 	ff_cli_init(&cli, argv);
-	ff_flushd_defaults(&d);
+	if ((d = ff_flushd_new()) == NULL) {
+		ff_msg_error("out of memory");
+		return EX_OSERR;
+	}
 	while ((opt = ff_cli_getopt(&cli, argc, argv, "t:a:", longopts, usage)) != -1) {
 		switch (opt) {
 		case FF_CLI_EXIT:
@@ -399,17 +422,18 @@ main(int argc, char **argv)
 			timeout = optarg;
 			break;
 		case 'a':
-			if ((d.allow = parse_allow(optarg)) == 0) {
+			if ((allow = parse_allow(optarg)) == 0) {
 				fprintf(stderr, "fflushd: bad --allow list: %s (add, send, send-file, "
 				    "refresh, purge)\n", optarg);
 				return EX_USAGE;
 			}
+			ff_flushd_set_allow(d, allow);
 			break;
 		case 'P':
-			d.mode = FF_FLUSHD_POSTFIX;
+			ff_flushd_set_mode(d, FF_FLUSHD_POSTFIX);
 			break;
 		case 'T':
-			d.mode = FF_FLUSHD_TEXT;
+			ff_flushd_set_mode(d, FF_FLUSHD_TEXT);
 			break;
 		}
 	}
@@ -427,13 +451,12 @@ main(int argc, char **argv)
 		ff_msg_stderr(FF_MSG_STDERR_NONE);
 	signal(SIGPIPE, SIG_IGN);
 	lfd = ff_listen_inherited();
-	cst = open_conf(&d, timeout, secs);
+	cst = open_conf(d, timeout, secs);
 	if (lfd >= 0) {
 		struct ff_server s = { .nlisten = 1, .lfd = { lfd } };
 		struct ff_pool p = { .reload = pool_reload };
 		struct service sv = { .proto = d };
 		long max_workers;
-		int r;
 
 		if ((r = long_lived(&s, &sv, &max_workers)) != 0)
 			return r;
@@ -442,7 +465,11 @@ main(int argc, char **argv)
 		if (r < 0)
 			ff_msg_error("listening mode: %s", strerror(errno));
 		ff_cli_close(&cli);
+		ff_flushd_free(sv.conn);
+		ff_flushd_free(d);
 		return r < 0 ? EX_OSERR : EX_OK;
 	}
-	return serve_stdin(&d, cst);
+	r = serve_stdin(d, cst);
+	ff_flushd_free(d);
+	return r;
 }

@@ -19,24 +19,11 @@
 #include <strings.h>
 
 #include "postfix/attr0.h"
-#include "flush/flushd.h"
+#include "flush/flushd_int.h"
 #include "flush/flushtext.h"
 #include "util/msg.h"
 
 #define TEXT_REPLY_MAX	2048
-
-void
-ff_flushd_defaults(struct ff_flushd *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->mode = FF_FLUSHD_AUTO;
-	d->timeout_ms = 3600L * 1000;
-	d->max_string = FF_FLUSHD_MAX_STRING;
-	d->max_request = FF_FLUSHD_MAX_REQUEST;
-	d->allow = FF_REQ_ALL;
-	d->wire = FF_FLUSHD_NOREPLY;
-	d->st = FF_OK;
-}
 
 /* ff_flushd_request_bit - a request as the allow list names it: text or wire */
 unsigned

@@ -22,7 +22,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char greet[] = "protocol\0queue_flush_protocol\0";
-	struct ff_flushd d;
+	struct ff_flushd *d;
+	struct ff_err e;
 	char out[8192];
 	ssize_t n;
 	int in[2], rep[2];
@@ -39,22 +40,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (write(in[1], data + 1, size - 1) != (ssize_t)(size - 1))
 		abort();
 	shutdown(in[1], SHUT_WR);
-	ff_flushd_defaults(&d);
-	d.mode = data[0] % 3;
-	d.timeout_ms = 2000;
-	d.max_string = 1024;
-	d.max_request = 8192;
-	ff_err_set(&d.out.err, FF_CONFIG, "no spool");
-	ff_flushd_serve(&d, NULL, in[0], rep[0]);
+	if ((d = ff_flushd_new()) == NULL)
+		abort();
+	ff_flushd_set_mode(d, data[0] % 3);
+	ff_flushd_set_timeout(d, 2000);
+	ff_flushd_set_limits(d, 1024, 8192);
+	ff_err_set(&e, FF_CONFIG, "no spool");
+	ff_flushd_set_error(d, &e);
+	ff_flushd_serve(d, NULL, in[0], rep[0]);
 	close(rep[0]);
 	n = read(rep[1], out, sizeof(out));
-	if (n > 0 && d.proto == FF_PROTO_POSTFIX && memcmp(out, greet, sizeof(greet)) != 0)
+	if (n > 0 && ff_flushd_proto(d) == FF_PROTO_POSTFIX &&
+	    memcmp(out, greet, sizeof(greet)) != 0)
 		abort();
-	if (n > 0 && d.proto == FF_PROTO_TEXT &&
+	if (n > 0 && ff_flushd_proto(d) == FF_PROTO_TEXT &&
 	    (memchr(out, '\n', (size_t)n) != out + n - 1 || memchr(out, 0, (size_t)n)))
 		abort();
 	close(in[0]);
 	close(in[1]);
 	close(rep[1]);
+	ff_flushd_free(d);
 	return 0;
 }

@@ -204,7 +204,8 @@ test_output(void)
 static size_t
 serve(const char *in, size_t len, int mode, char *out, size_t size)
 {
-	struct ff_flushd d;
+	struct ff_flushd *d;
+	struct ff_err e;
 	int sv[2];
 	ssize_t n;
 	size_t got = 0;
@@ -213,11 +214,14 @@ serve(const char *in, size_t len, int mode, char *out, size_t size)
 	if (len && write(sv[1], in, len) != (ssize_t)len)
 		abort();
 	shutdown(sv[1], SHUT_WR);
-	ff_flushd_defaults(&d);
-	d.mode = mode;
-	d.timeout_ms = 1000;
-	ff_err_set(&d.out.err, FF_CONFIG, "no spool in this test");
-	ff_flushd_serve(&d, NULL, sv[0], sv[0]);
+	if ((d = ff_flushd_new()) == NULL)
+		abort();
+	ff_flushd_set_mode(d, mode);
+	ff_flushd_set_timeout(d, 1000);
+	ff_err_set(&e, FF_CONFIG, "no spool in this test");
+	ff_flushd_set_error(d, &e);
+	ff_flushd_serve(d, NULL, sv[0], sv[0]);
+	ff_flushd_free(d);
 	close(sv[0]);
 	while ((n = read(sv[1], out + got, size - got)) > 0)
 		got += (size_t)n;
@@ -285,7 +289,7 @@ test_client(void)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct ff_err e;
-	struct ff_flushd d;
+	struct ff_flushd *d;
 	pid_t pid;
 	int lfd, cfd, st;
 
@@ -296,10 +300,13 @@ test_client(void)
 	if ((pid = fork()) == 0) {
 		for (int i = 0; i < 3; i++) {
 			cfd = accept(lfd, NULL, NULL);
-			ff_flushd_defaults(&d);
-			d.timeout_ms = 2000;
-			ff_err_set(&d.out.err, FF_CONFIG, "no spool");
-			ff_flushd_serve(&d, NULL, cfd, cfd);
+			if ((d = ff_flushd_new()) == NULL)
+				_exit(1);
+			ff_flushd_set_timeout(d, 2000);
+			ff_err_set(&e, FF_CONFIG, "no spool");
+			ff_flushd_set_error(d, &e);
+			ff_flushd_serve(d, NULL, cfd, cfd);
+			ff_flushd_free(d);
 			close(cfd);
 		}
 		_exit(0);
