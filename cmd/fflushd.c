@@ -204,9 +204,10 @@ static struct ff_spool *
 prepare(void *ctx, struct ff_flushd *d)
 {
 	struct service *sv = ctx;
+	struct ff_master *chan = ff_server_master(sv->srv);
 
-	if (sv->srv->chan)
-		(void)ff_master_notify(sv->srv->chan, FF_MASTER_TAKEN);
+	if (chan)
+		(void)ff_master_notify(chan, FF_MASTER_TAKEN);
 	return request_conf(d);
 }
 
@@ -244,23 +245,23 @@ pool_reload(void *ctx)
 }
 
 /*
- * long_lived - the server's settings for the listening and master modes:
- * max_idle, max_use, fastflush_idle_client_timeout (a client that sends
- * nothing cannot hold a process for ipc_timeout) and the pool's cap
+ * long_lived - the server for the listening and master modes (sv->srv):
+ * nlisten sockets from lfd on, max_idle, max_use,
+ * fastflush_idle_client_timeout (a client that sends nothing cannot hold a
+ * process for ipc_timeout) and the pool's cap
  */
 static int
-long_lived(struct ff_server *s, struct service *sv, long *max_workers)
+long_lived(struct service *sv, int lfd, int nlisten, long *max_workers)
 {
+	struct ff_server *s;
 	struct ff_err e = { .status = FF_OK };
-	long first = 5000;
+	long first = 5000, idle_ms = 100 * 1000L, max_use = 100;
 	socklen_t len;
 	int domain;
 
-	s->idle_ms = 100 * 1000L;
-	s->max_use = 100;
 	*max_workers = 100;
-	if (cli.conf && (ff_conf_time_ms(cli.conf, "max_idle", &s->idle_ms, &e) < 0 ||
-	    ff_conf_long(cli.conf, "max_use", 0, 1000000000, &s->max_use, &e) < 0 ||
+	if (cli.conf && (ff_conf_time_ms(cli.conf, "max_idle", &idle_ms, &e) < 0 ||
+	    ff_conf_long(cli.conf, "max_use", 0, 1000000000, &max_use, &e) < 0 ||
 	    ff_conf_time_ms(cli.conf, "fastflush_idle_client_timeout", &first, &e) < 0 ||
 	    ff_conf_long(cli.conf, "default_process_limit", 1, 1000000000, max_workers,
 	    &e) < 0)) {
@@ -272,17 +273,22 @@ long_lived(struct ff_server *s, struct service *sv, long *max_workers)
 	ff_flushd_set_first_timeout(sv->proto, first);
 	/* every connection has the listening socket's family */
 	len = sizeof(domain);
-	if (s->nlisten != 1 || getsockopt(s->lfd[0], SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+	if (nlisten != 1 || getsockopt(lfd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
 		domain = 0;
 	ff_flushd_set_domain(sv->proto, domain);
-	if ((sv->conn = ff_flushd_new()) == NULL) {
+	if ((sv->conn = ff_flushd_new()) == NULL || (sv->srv = s = ff_server_new()) == NULL) {
 		ff_msg_error("out of memory");
 		return EX_OSERR;
 	}
-	sv->srv = s;
-	s->serve = serve_conn;
-	s->ctx = sv;
-	s->late_taken = 1;
+	for (int i = 0; i < nlisten; i++)
+		if (ff_server_add_listen(s, lfd + i) < 0) {
+			ff_msg_error("listening sockets: %s", strerror(errno));
+			return EX_OSERR;
+		}
+	ff_server_set_max_idle(s, idle_ms);
+	ff_server_set_max_use(s, max_use);
+	ff_server_set_serve(s, serve_conn, sv);
+	ff_server_set_late_taken(s, 1);
 	return 0;
 }
 
@@ -339,7 +345,6 @@ static int
 master_main(int argc, char **argv)
 {
 	struct ff_master m;
-	struct ff_server s = { .nlisten = 0 };
 	struct service sv = { .proto = NULL };
 	struct ff_flushd *d;
 	struct ff_err e = { .status = FF_OK };
@@ -369,20 +374,18 @@ master_main(int argc, char **argv)
 		ff_master_free(&m);
 		return r;
 	}
-	s.nlisten = m.nlisten;
-	for (int i = 0; i < m.nlisten; i++)
-		s.lfd[i] = FF_MASTER_LISTEN_FD + i;
-	s.chan = &m;
 	sv.proto = d;
-	if ((r = long_lived(&s, &sv, &max_workers)) != 0)
+	if ((r = long_lived(&sv, FF_MASTER_LISTEN_FD, m.nlisten, &max_workers)) != 0)
 		return r;
+	ff_server_set_master(sv.srv, &m);
 	if (m.chroot && ff_verbose > 0)
 		ff_msg_info("chroot (-c) not applied: every spool file is opened relative to "
 		    "the queue directory, symlink-safe, as the spool owner");
-	r = ff_server_loop(&s);
+	r = ff_server_loop(sv.srv);
 	if (r == FF_SERVER_ERROR)
 		ff_msg_error("event loop: %s", strerror(errno));
 	ff_cli_close(&cli);
+	ff_server_free(sv.srv);
 	ff_flushd_free(sv.conn);
 	ff_flushd_free(d);
 	ff_master_free(&m);
@@ -453,18 +456,24 @@ main(int argc, char **argv)
 	lfd = ff_listen_inherited();
 	cst = open_conf(d, timeout, secs);
 	if (lfd >= 0) {
-		struct ff_server s = { .nlisten = 1, .lfd = { lfd } };
-		struct ff_pool p = { .reload = pool_reload };
 		struct service sv = { .proto = d };
+		struct ff_pool *p;
 		long max_workers;
 
-		if ((r = long_lived(&s, &sv, &max_workers)) != 0)
+		if ((r = long_lived(&sv, lfd, 1, &max_workers)) != 0)
 			return r;
-		p.max_workers = (int)max_workers;
-		r = ff_server_pool(&s, &p);
+		if ((p = ff_pool_new()) == NULL) {
+			ff_msg_error("out of memory");
+			return EX_OSERR;
+		}
+		ff_pool_set_reload(p, pool_reload);
+		ff_pool_set_max_workers(p, (int)max_workers);
+		r = ff_server_pool(sv.srv, p);
 		if (r < 0)
 			ff_msg_error("listening mode: %s", strerror(errno));
 		ff_cli_close(&cli);
+		ff_pool_free(p);
+		ff_server_free(sv.srv);
 		ff_flushd_free(sv.conn);
 		ff_flushd_free(d);
 		return r < 0 ? EX_OSERR : EX_OK;

@@ -157,16 +157,20 @@ test_loop(void)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct ff_master m = { .gen = 7, .avail = -1 };
-	struct ff_server s = { .nlisten = 1, .chan = &m, .serve = serve_one };
+	struct ff_server *s = ff_server_new();
 	int sv[2], lfd, rec[3];
 	char b;
+
+	if (!CHECK(s != NULL))
+		return;
+	ff_server_set_master(s, &m);
+	ff_server_set_serve(s, serve_one, NULL);
 
 	strlcpy(sun.sun_path, unit_path("sock"), sizeof(sun.sun_path));
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (!CHECK(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0 && listen(lfd, 8) == 0 &&
-	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0))
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && ff_server_add_listen(s, lfd) == 0))
 		return;
-	s.lfd[0] = lfd;
 	m.status_fd = sv[1];
 
 	/*
@@ -187,8 +191,8 @@ test_loop(void)
 		m.avail = -1;
 		for (int i = 0; i < nc; i++)
 			c[i] = client(sun.sun_path);
-		s.max_use = cases[k].max_use;
-		CHECK_INT_EQ(ff_server_loop(&s), FF_SERVER_USED);
+		ff_server_set_max_use(s, cases[k].max_use);
+		CHECK_INT_EQ(ff_server_loop(s), FF_SERVER_USED);
 		CHECK_INT_EQ(served - before, nc);
 		for (int i = 0; i < nc; i++) {
 			CHECK_INT_EQ((int)read(c[i], &b, 1), 1);
@@ -204,17 +208,18 @@ test_loop(void)
 	}
 
 	UNIT_CASE("max_idle: FF_SERVER_IDLE without a connection");
-	s.max_use = 0;
-	s.idle_ms = 50;
-	CHECK_INT_EQ(ff_server_loop(&s), FF_SERVER_IDLE);
+	ff_server_set_max_use(s, 0);
+	ff_server_set_max_idle(s, 50);
+	CHECK_INT_EQ(ff_server_loop(s), FF_SERVER_IDLE);
 
 	UNIT_CASE("the status channel closes: FF_SERVER_GONE");
-	s.idle_ms = 0;
+	ff_server_set_max_idle(s, 0);
 	close(sv[0]);
-	CHECK_INT_EQ(ff_server_loop(&s), FF_SERVER_GONE);
+	CHECK_INT_EQ(ff_server_loop(s), FF_SERVER_GONE);
 	CHECK_INT_EQ(served, 7);
 	close(sv[1]);
 	close(lfd);
+	ff_server_free(s);
 }
 
 static const struct unit_test tests[] = {
