@@ -344,41 +344,47 @@ serve_stdin(struct ff_flushd *d, enum ff_status conf_status)
 static int
 master_main(int argc, char **argv)
 {
-	struct ff_master m;
+	struct ff_master *m;
 	struct service sv = { .proto = NULL };
 	struct ff_flushd *d;
 	struct ff_err e = { .status = FF_OK };
 	enum ff_status cst;
+	const char *service;
+	char **rest;
 	long max_workers;
-	int r;
+	int r, nrest;
 
 	ff_cli_init(&cli, argv);
 	d = ff_flushd_new();
+	m = ff_master_new();
 	ff_msg_stderr(FF_MSG_STDERR_NONE);
-	if (d == NULL) {
+	if (d == NULL || m == NULL) {
 		ff_msg_error("out of memory");
 		return EX_OSERR;
 	}
-	if (ff_master_args(&m, argc, argv, &e) < 0 || (m.nrest > 0 &&
-	    ff_err_set(&e, FF_USAGE, "unexpected argument: %.100s", m.rest[0]))) {
-		ff_msg_postfix("postfix", m.service ? m.service : "fflushd");
+	r = ff_master_args(m, argc, argv, &e);
+	rest = ff_master_rest(m, &nrest);
+	if (r < 0 || (nrest > 0 &&
+	    ff_err_set(&e, FF_USAGE, "unexpected argument: %.100s", rest[0]))) {
+		service = ff_master_service(m);
+		ff_msg_postfix("postfix", service ? service : "fflushd");
 		ff_msg_error("%s", e.msg);
 		return EX_USAGE;
 	}
-	if (ff_cli_master(&cli, &m) < 0)
+	if (ff_cli_master(&cli, m) < 0)
 		return EX_OSERR;
 	cst = open_conf(d, NULL, 0);
-	if (m.oneshot) {
+	if (ff_master_flags(m) & FF_MASTER_F_ONESHOT) {
 		r = serve_stdin(d, cst);
 		ff_flushd_free(d);
-		ff_master_free(&m);
+		ff_master_free(m);
 		return r;
 	}
 	sv.proto = d;
-	if ((r = long_lived(&sv, FF_MASTER_LISTEN_FD, m.nlisten, &max_workers)) != 0)
+	if ((r = long_lived(&sv, FF_MASTER_LISTEN_FD, ff_master_nlisten(m), &max_workers)) != 0)
 		return r;
-	ff_server_set_master(sv.srv, &m);
-	if (m.chroot && ff_verbose > 0)
+	ff_server_set_master(sv.srv, m);
+	if ((ff_master_flags(m) & FF_MASTER_F_CHROOT) && ff_verbose > 0)
 		ff_msg_info("chroot (-c) not applied: every spool file is opened relative to "
 		    "the queue directory, symlink-safe, as the spool owner");
 	r = ff_server_loop(sv.srv);
@@ -388,7 +394,7 @@ master_main(int argc, char **argv)
 	ff_server_free(sv.srv);
 	ff_flushd_free(sv.conn);
 	ff_flushd_free(d);
-	ff_master_free(&m);
+	ff_master_free(m);
 	return r == FF_SERVER_ERROR ? EX_OSERR : EX_OK;
 }
 

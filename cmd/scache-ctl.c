@@ -736,31 +736,34 @@ serve(const struct subcmd *sc, const struct opts *o, char **av, int ac)
 static int
 master_serve(int argc, char **argv)
 {
-	struct ff_master m;
+	struct ff_master *m;
 	struct ff_scached *s = NULL;
 	struct ff_err e = { .status = FF_OK };
 	struct opts o = { .fd = -1 };
 	const char *service;
 	const char *errstr = NULL;
-	int r = EX_USAGE, i;
+	char **rest;
+	unsigned flags;
+	int r = EX_USAGE, i, nrest;
 
 	ff_cli_init(&cli, argv);
 	ff_msg_stderr(FF_MSG_STDERR_NONE);
-	if (ff_master_args(&m, argc, argv, &e) < 0)
+	if ((m = ff_master_new()) == NULL || ff_master_args(m, argc, argv, &e) < 0)
 		goto usage;
-	ff_msg_postfix("postfix", m.service);
-	for (i = 0; i < m.nrest; i++) {
-		const char *a = m.rest[i];
+	ff_msg_postfix("postfix", ff_master_service(m));
+	rest = ff_master_rest(m, &nrest);
+	for (i = 0; i < nrest; i++) {
+		const char *a = rest[i];
 
 		if (i == 0 && strcmp(a, "serve") == 0)
 			continue;
-		if ((strcmp(a, "-a") == 0 || strcmp(a, "-m") == 0) && i + 1 < m.nrest) {
+		if ((strcmp(a, "-a") == 0 || strcmp(a, "-m") == 0) && i + 1 < nrest) {
 			const char **na;
 
 			if (a[1] == 'm') {
-				o.max_sessions = (long)strtonum(m.rest[++i], 1, 10000000, &errstr);
+				o.max_sessions = (long)strtonum(rest[++i], 1, 10000000, &errstr);
 				if (errstr) {
-					ff_err_set(&e, FF_USAGE, "bad -m: %.30s", m.rest[i]);
+					ff_err_set(&e, FF_USAGE, "bad -m: %.30s", rest[i]);
 					goto usage;
 				}
 				continue;
@@ -768,36 +771,37 @@ master_serve(int argc, char **argv)
 			if ((na = reallocarray(o.allow, o.nallow + 1, sizeof(*na))) == NULL)
 				goto usage;
 			o.allow = na;
-			o.allow[o.nallow++] = m.rest[++i];
+			o.allow[o.nallow++] = rest[++i];
 			continue;
 		}
 		ff_err_set(&e, FF_USAGE, "unexpected argument: %.100s (serve, -a OPS=WHO, -m N)", a);
 		goto usage;
 	}
-	if (m.oneshot || !m.solitary) {
+	flags = ff_master_flags(m);
+	if ((flags & FF_MASTER_F_ONESHOT) || !(flags & FF_MASTER_F_SOLITARY)) {
 		/* one cache for all clients: master must run exactly one process */
-		ff_err_set(&e, FF_USAGE, "service %s requires a process limit of 1%s", m.service,
-		    m.oneshot ? " and no -S" : "");
+		ff_err_set(&e, FF_USAGE, "service %s requires a process limit of 1%s",
+		    ff_master_service(m), (flags & FF_MASTER_F_ONESHOT) ? " and no -S" : "");
 		goto usage;
 	}
-	if (ff_cli_master(&cli, &m) < 0)
+	if (ff_cli_master(&cli, m) < 0)
 		goto usage;
 	if ((s = ff_scached_new()) == NULL)
 		goto usage;
 	if ((r = serve_setup(&o, s, &service)) >= 0)
 		goto out;
-	ff_scached_set_master(s, &m);
+	ff_scached_set_master(s, m);
 	r = ff_scached_run(s, FF_MASTER_LISTEN_FD, &e) < 0 ? EX_OSERR : EX_OK;
 	if (r != EX_OK)
 		ff_msg_error("%s", e.msg);
 	goto out;
 usage:
-	ff_msg_postfix("postfix", m.service ? m.service : "scache");
+	ff_msg_postfix("postfix", m && ff_master_service(m) ? ff_master_service(m) : "scache");
 	ff_msg_error("%s", e.msg[0] ? e.msg : "out of memory");
 out:
 	ff_scached_free(s);
 	ff_cli_close(&cli);
-	ff_master_free(&m);
+	ff_master_free(m);
 	free(o.allow);
 	return r;
 }

@@ -23,6 +23,30 @@ ff_master_started(void)
 	    S_ISSOCK(st.st_mode);
 }
 
+struct ff_master *
+ff_master_new(void)
+{
+	struct ff_master *m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	m->status_fd = -1;
+	m->avail = -1;
+	m->nlisten = 1;
+	return m;
+}
+
+/* release - the overrides' copies */
+static void
+release(struct ff_master *m)
+{
+	for (size_t i = 0; i < m->noverrides; i++)
+		free((char *)(uintptr_t)m->overrides[i]);
+	free(m->overrides);
+	m->overrides = NULL;
+	m->noverrides = 0;
+}
+
 /* add_override - a copy of NAME=VALUE (-i 100 is "max_idle=100") */
 static int
 add_override(struct ff_master *m, const char *name, const char *value)
@@ -47,6 +71,7 @@ ff_master_args(struct ff_master *m, int argc, char **argv, struct ff_err *e)
 	unsigned long g;
 	int i;
 
+	release(m);
 	memset(m, 0, sizeof(*m));
 	m->status_fd = -1;
 	m->avail = -1;
@@ -171,11 +196,77 @@ ff_master_notify(struct ff_master *m, int avail)
 }
 
 void
+ff_master_set_status(struct ff_master *m, int fd, unsigned gen)
+{
+	m->status_fd = fd;
+	m->gen = gen;
+	m->avail = -1;
+	m->pid = 0;
+}
+
+void
 ff_master_free(struct ff_master *m)
 {
-	for (size_t i = 0; i < m->noverrides; i++)
-		free((char *)(uintptr_t)m->overrides[i]);
-	free(m->overrides);
-	m->overrides = NULL;
-	m->noverrides = 0;
+	if (m == NULL)
+		return;
+	release(m);
+	free(m);
+}
+
+const char *
+ff_master_service(const struct ff_master *m)
+{
+	return m->service;
+}
+
+const char *
+ff_master_transport(const struct ff_master *m)
+{
+	return m->transport;
+}
+
+unsigned
+ff_master_generation(const struct ff_master *m)
+{
+	return m->gen;
+}
+
+int
+ff_master_status_fd(const struct ff_master *m)
+{
+	return m->status_fd;
+}
+
+int
+ff_master_nlisten(const struct ff_master *m)
+{
+	return m->nlisten;
+}
+
+unsigned
+ff_master_flags(const struct ff_master *m)
+{
+	return (m->oneshot ? FF_MASTER_F_ONESHOT : 0) | (m->solitary ? FF_MASTER_F_SOLITARY : 0) |
+	    (m->unlimited ? FF_MASTER_F_UNLIMITED : 0) | (m->chroot ? FF_MASTER_F_CHROOT : 0) |
+	    (m->unprivileged ? FF_MASTER_F_UNPRIVILEGED : 0);
+}
+
+int
+ff_master_verbose(const struct ff_master *m)
+{
+	return m->verbose;
+}
+
+const char *const *
+ff_master_overrides(const struct ff_master *m, size_t *n)
+{
+	*n = m->noverrides;
+	return m->overrides;
+}
+
+char **
+ff_master_rest(const struct ff_master *m, int *n)
+{
+	*n = m->nrest;
+	return m->rest;
 }

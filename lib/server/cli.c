@@ -50,11 +50,14 @@ add_override(struct ff_cli *cli, const char *arg)
 int
 ff_cli_master(struct ff_cli *cli, const struct ff_master *m)
 {
-	ff_verbose += m->verbose;
-	cli->service = m->service;
-	ff_msg_postfix("postfix", m->service);
-	for (size_t i = 0; i < m->noverrides; i++)
-		if (add_override(cli, m->overrides[i]) < 0)
+	size_t n;
+	const char *const *overrides = ff_master_overrides(m, &n);
+
+	ff_verbose += ff_master_verbose(m);
+	cli->service = ff_master_service(m);
+	ff_msg_postfix("postfix", cli->service);
+	for (size_t i = 0; i < n; i++)
+		if (add_override(cli, overrides[i]) < 0)
 			return -1;
 	return 0;
 }

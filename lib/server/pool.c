@@ -29,6 +29,7 @@ struct pool {
 	struct ff_server *s;
 	const struct ff_pool *p;
 	int chan[2];		/* [0] ours, [1] the workers' end */
+	struct ff_master *m;	/* a worker's end of it */
 	unsigned gen;
 	struct worker *w;
 	size_t nw, cap;
@@ -91,8 +92,6 @@ spawn(struct pool *pl)
 		pl->fork_failed = 0;
 	}
 	if (pid == 0) {
-		struct ff_master m = { .status_fd = pl->chan[1], .gen = pl->gen, .avail = -1,
-			.pid = (int)getpid() };
 		struct sigaction dfl = { .sa_handler = SIG_DFL };
 		sigset_t none;
 
@@ -103,7 +102,8 @@ spawn(struct pool *pl)
 		sigaction(SIGINT, &dfl, NULL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		pl->s->chan = &m;
+		ff_master_set_status(pl->m, pl->chan[1], pl->gen);
+		pl->s->chan = pl->m;
 		_exit(ff_server_loop(pl->s));
 	}
 	w = &pl->w[pl->nw++];
@@ -237,8 +237,12 @@ ff_server_pool(struct ff_server *s, const struct ff_pool *p)
 		if ((fl = fcntl(s->lfd[i], F_GETFL)) < 0 ||
 		    fcntl(s->lfd[i], F_SETFL, fl | O_NONBLOCK) < 0)
 			return -1;
-	if (new_channel(&pl) < 0)
+	if ((pl.m = ff_master_new()) == NULL)
 		return -1;
+	if (new_channel(&pl) < 0) {
+		ff_master_free(pl.m);
+		return -1;
+	}
 	sigemptyset(&block);
 	for (size_t i = 0; i < 4; i++) {
 		sigaddset(&block, sigs[i]);
@@ -301,6 +305,7 @@ ff_server_pool(struct ff_server *s, const struct ff_pool *p)
 			*w = pl.w[--pl.nw];
 	}
 	free(pl.w);
+	ff_master_free(pl.m);
 	for (size_t i = 0; i < 4; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	sigprocmask(SIG_SETMASK, &orig, NULL);

@@ -34,10 +34,10 @@ ff_server_loop(struct ff_server *s)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, s->lfd[i], &ev) < 0)
 			goto out;
 	}
-	if (s->chan && s->chan->status_fd >= 0) {
+	if (s->chan && ff_master_status_fd(s->chan) >= 0) {
 		ev.events = EPOLLIN;
 		ev.data.u32 = (uint32_t)TAG_STATUS;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, s->chan->status_fd, &ev) < 0)
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, ff_master_status_fd(s->chan), &ev) < 0)
 			goto out;
 		if (ff_master_notify(s->chan, FF_MASTER_AVAIL) < 0) {
 			rc = FF_SERVER_GONE;

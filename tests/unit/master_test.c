@@ -26,51 +26,59 @@ parse(struct ff_master *m, struct ff_err *e, char **argv)
 static void
 test_args(void)
 {
-	struct ff_master m;
+	struct ff_master *m = ff_master_new();
 	struct ff_err e = { .status = FF_OK };
+	const char *const *ov;
+	char **rest;
+	size_t nov;
+	int nrest;
+
+	if (!CHECK(m != NULL))
+		return;
 
 	UNIT_CASE("Debian's flush line with fflushd as its command");
 	setenv("GENERATION", "17", 1);
 	char *a1[] = { "fflushd", "-z", "-n", "flush", "-t", "unix", "-u", "-c", NULL };
-	CHECK_INT_EQ(parse(&m, &e, a1), 0);
-	CHECK_STR_EQ(m.service, "flush");
-	CHECK_STR_EQ(m.transport, "unix");
-	CHECK_INT_EQ(m.unlimited, 1);
-	CHECK_INT_EQ(m.unprivileged, 1);
-	CHECK_INT_EQ(m.chroot, 1);
-	CHECK_INT_EQ(m.solitary, 0);
-	CHECK_INT_EQ((int)m.gen, 017);	/* octal, as master writes it */
-	CHECK_INT_EQ(m.status_fd, FF_MASTER_STATUS_FD);
-	CHECK_INT_EQ(m.nlisten, 1);
-	CHECK_INT_EQ(m.nrest, 0);
-	ff_master_free(&m);
+	CHECK_INT_EQ(parse(m, &e, a1), 0);
+	CHECK_STR_EQ(ff_master_service(m), "flush");
+	CHECK_STR_EQ(ff_master_transport(m), "unix");
+	CHECK_INT_EQ((int)ff_master_flags(m), FF_MASTER_F_UNLIMITED | FF_MASTER_F_UNPRIVILEGED |
+	    FF_MASTER_F_CHROOT);	/* not solitary, not one-shot */
+	CHECK_INT_EQ((int)ff_master_generation(m), 017);	/* octal, as master writes it */
+	CHECK_INT_EQ(ff_master_status_fd(m), FF_MASTER_STATUS_FD);
+	CHECK_INT_EQ(ff_master_nlisten(m), 1);
+	(void)ff_master_rest(m, &nrest);
+	CHECK_INT_EQ(nrest, 0);
 
 	UNIT_CASE("scache: -l, the command field's own arguments, -o, -i and -m");
 	char *a2[] = { "/usr/lib/postfix/sbin/scache-ctl", "-l", "-t", "unix", "-v", "-o",
 		"syslog_name=postfix/cache", "-i", "30", "-mmm", "-s", "2", "serve", "-a",
 		"find=nobody", NULL };
-	CHECK_INT_EQ(parse(&m, &e, a2), 0);
-	CHECK_STR_EQ(m.service, "scache-ctl");	/* no -n: the program's name */
-	CHECK_INT_EQ(m.solitary, 1);
-	CHECK_INT_EQ(m.verbose, 1);
-	CHECK_INT_EQ(m.nlisten, 2);
-	if (CHECK_INT_EQ((int)m.noverrides, 3)) {
-		CHECK_STR_EQ(m.overrides[0], "syslog_name=postfix/cache");
-		CHECK_STR_EQ(m.overrides[1], "max_idle=30");
-		CHECK_STR_EQ(m.overrides[2], "max_use=mm");
+	CHECK_INT_EQ(parse(m, &e, a2), 0);	/* parsed again: what m held is replaced */
+	CHECK_STR_EQ(ff_master_service(m), "scache-ctl");	/* no -n: the program's name */
+	CHECK_INT_EQ((int)ff_master_flags(m), FF_MASTER_F_SOLITARY);
+	CHECK_INT_EQ(ff_master_verbose(m), 1);
+	CHECK_INT_EQ(ff_master_nlisten(m), 2);
+	ov = ff_master_overrides(m, &nov);
+	if (CHECK_INT_EQ((int)nov, 3)) {
+		CHECK_STR_EQ(ov[0], "syslog_name=postfix/cache");
+		CHECK_STR_EQ(ov[1], "max_idle=30");
+		CHECK_STR_EQ(ov[2], "max_use=mm");
 	}
-	if (CHECK_INT_EQ(m.nrest, 3)) {
-		CHECK_STR_EQ(m.rest[0], "serve");
-		CHECK_STR_EQ(m.rest[2], "find=nobody");
+	rest = ff_master_rest(m, &nrest);
+	if (CHECK_INT_EQ(nrest, 3)) {
+		CHECK_STR_EQ(rest[0], "serve");
+		CHECK_STR_EQ(rest[2], "find=nobody");
 	}
-	ff_master_free(&m);
+	ff_master_free(m);
 
 	UNIT_CASE("-S needs no transport and no status channel");
 	char *a3[] = { "fflushd", "-S", "-u", NULL };
-	CHECK_INT_EQ(parse(&m, &e, a3), 0);
-	CHECK_INT_EQ(m.oneshot, 1);
-	CHECK_INT_EQ(m.status_fd, -1);
-	ff_master_free(&m);
+	if (!CHECK((m = ff_master_new()) != NULL))
+		return;
+	CHECK_INT_EQ(parse(m, &e, a3), 0);
+	CHECK_INT_EQ((int)(ff_master_flags(m) & FF_MASTER_F_ONESHOT), FF_MASTER_F_ONESHOT);
+	CHECK_INT_EQ(ff_master_status_fd(m), -1);
 
 	static struct {
 		char *argv[6];
@@ -86,17 +94,16 @@ test_args(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		UNIT_CASE("bad: %s", bad[i].why);
 		ff_err_clear(&e);
-		CHECK_INT_EQ(parse(&m, &e, bad[i].argv), -1);
+		CHECK_INT_EQ(parse(m, &e, bad[i].argv), -1);
 		CHECK(strstr(e.msg, bad[i].why) != NULL);
-		ff_master_free(&m);
 	}
 
 	UNIT_CASE("bad generation");
 	setenv("GENERATION", "18", 1);	/* 8 is not an octal digit */
 	char *a4[] = { "fflushd", "-t", "unix", NULL };
-	CHECK_INT_EQ(parse(&m, &e, a4), -1);
+	CHECK_INT_EQ(parse(m, &e, a4), -1);
 	CHECK(strstr(e.msg, "bad generation") != NULL);
-	ff_master_free(&m);
+	ff_master_free(m);
 	unsetenv("GENERATION");
 }
 
@@ -104,15 +111,15 @@ test_args(void)
 static void
 test_notify(void)
 {
-	struct ff_master m = { .gen = 0123, .avail = -1 };
+	struct ff_master *m = ff_master_new();
 	int sv[2], rec[3];
 
-	if (!CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0))
+	if (!CHECK(m != NULL && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0))
 		return;
-	m.status_fd = sv[1];
-	CHECK_INT_EQ(ff_master_notify(&m, FF_MASTER_TAKEN), 0);
-	CHECK_INT_EQ(ff_master_notify(&m, FF_MASTER_TAKEN), 0);	/* no change: nothing */
-	CHECK_INT_EQ(ff_master_notify(&m, FF_MASTER_AVAIL), 0);
+	ff_master_set_status(m, sv[1], 0123);
+	CHECK_INT_EQ(ff_master_notify(m, FF_MASTER_TAKEN), 0);
+	CHECK_INT_EQ(ff_master_notify(m, FF_MASTER_TAKEN), 0);	/* no change: nothing */
+	CHECK_INT_EQ(ff_master_notify(m, FF_MASTER_AVAIL), 0);
 	CHECK_INT_EQ((int)recv(sv[0], rec, sizeof(rec), 0), 12);
 	CHECK_INT_EQ(rec[0], (int)getpid());
 	CHECK_INT_EQ(rec[1], 0123);
@@ -122,8 +129,9 @@ test_notify(void)
 	CHECK_INT_EQ((int)recv(sv[0], rec, sizeof(rec), MSG_DONTWAIT), -1);
 	/* master gone: the caller learns it */
 	close(sv[0]);
-	CHECK_INT_EQ(ff_master_notify(&m, FF_MASTER_TAKEN), -1);
+	CHECK_INT_EQ(ff_master_notify(m, FF_MASTER_TAKEN), -1);
 	close(sv[1]);
+	ff_master_free(m);
 }
 
 static int served;
@@ -156,14 +164,14 @@ static void
 test_loop(void)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct ff_master m = { .gen = 7, .avail = -1 };
+	struct ff_master *m = ff_master_new();
 	struct ff_server *s = ff_server_new();
 	int sv[2], lfd, rec[3];
 	char b;
 
-	if (!CHECK(s != NULL))
+	if (!CHECK(m != NULL && s != NULL))
 		return;
-	ff_server_set_master(s, &m);
+	ff_server_set_master(s, m);
 	ff_server_set_serve(s, serve_one, NULL);
 
 	strlcpy(sun.sun_path, unit_path("sock"), sizeof(sun.sun_path));
@@ -171,7 +179,6 @@ test_loop(void)
 	if (!CHECK(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0 && listen(lfd, 8) == 0 &&
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && ff_server_add_listen(s, lfd) == 0))
 		return;
-	m.status_fd = sv[1];
 
 	/*
 	 * AVAIL at the start, then TAKEN and AVAIL around each connection
@@ -188,7 +195,7 @@ test_loop(void)
 		int c[4], nc = (int)cases[k].max_use, before = served;
 
 		UNIT_CASE("max_use %ld: %d connections, then FF_SERVER_USED", cases[k].max_use, nc);
-		m.avail = -1;
+		ff_master_set_status(m, sv[1], 7);	/* nothing sent yet */
 		for (int i = 0; i < nc; i++)
 			c[i] = client(sun.sun_path);
 		ff_server_set_max_use(s, cases[k].max_use);
@@ -220,6 +227,7 @@ test_loop(void)
 	close(sv[1]);
 	close(lfd);
 	ff_server_free(s);
+	ff_master_free(m);
 }
 
 static const struct unit_test tests[] = {
