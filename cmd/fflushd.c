@@ -360,7 +360,8 @@ master_main(int argc, char **argv)
 	ff_msg_stderr(FF_MSG_STDERR_NONE);
 	if (d == NULL || m == NULL) {
 		ff_msg_error("out of memory");
-		return EX_OSERR;
+		r = EX_OSERR;
+		goto out;
 	}
 	r = ff_master_args(m, argc, argv, &e);
 	rest = ff_master_rest(m, &nrest);
@@ -369,20 +370,21 @@ master_main(int argc, char **argv)
 		service = ff_master_service(m);
 		ff_msg_postfix("postfix", service ? service : "fflushd");
 		ff_msg_error("%s", e.msg);
-		return EX_USAGE;
+		r = EX_USAGE;
+		goto out;
 	}
-	if (ff_cli_master(&cli, m) < 0)
-		return EX_OSERR;
+	if (ff_cli_master(&cli, m) < 0) {
+		r = EX_OSERR;
+		goto out;
+	}
 	cst = open_conf(d, NULL, 0);
 	if (ff_master_flags(m) & FF_MASTER_F_ONESHOT) {
 		r = serve_stdin(d, cst);
-		ff_flushd_free(d);
-		ff_master_free(m);
-		return r;
+		goto out;
 	}
 	sv.proto = d;
 	if ((r = long_lived(&sv, FF_MASTER_LISTEN_FD, ff_master_nlisten(m), &max_workers)) != 0)
-		return r;
+		goto out;
 	ff_server_set_master(sv.srv, m);
 	if ((ff_master_flags(m) & FF_MASTER_F_CHROOT) && ff_verbose > 0)
 		ff_msg_info("chroot (-c) not applied: every spool file is opened relative to "
@@ -391,11 +393,13 @@ master_main(int argc, char **argv)
 	if (r == FF_SERVER_ERROR)
 		ff_msg_error("event loop: %s", strerror(errno));
 	ff_cli_close(&cli);
+	r = r == FF_SERVER_ERROR ? EX_OSERR : EX_OK;
+out:
 	ff_server_free(sv.srv);
 	ff_flushd_free(sv.conn);
 	ff_flushd_free(d);
 	ff_master_free(m);
-	return r == FF_SERVER_ERROR ? EX_OSERR : EX_OK;
+	return r;
 }
 
 int
@@ -412,17 +416,13 @@ main(int argc, char **argv)
 	struct ff_flushd *d;
 	const char *timeout = NULL;
 	enum ff_status cst;
-	unsigned allow;
+	unsigned allow = 0;
 	long secs = 0;
-	int opt, lfd, r;
+	int opt, lfd, r, mode = FF_FLUSHD_AUTO;
 
 	if (ff_master_started())
 		return master_main(argc, argv);
 	ff_cli_init(&cli, argv);
-	if ((d = ff_flushd_new()) == NULL) {
-		ff_msg_error("out of memory");
-		return EX_OSERR;
-	}
 	while ((opt = ff_cli_getopt(&cli, argc, argv, "t:a:", longopts, usage)) != -1) {
 		switch (opt) {
 		case FF_CLI_EXIT:
@@ -436,13 +436,12 @@ main(int argc, char **argv)
 				    "refresh, purge)\n", optarg);
 				return EX_USAGE;
 			}
-			ff_flushd_set_allow(d, allow);
 			break;
 		case 'P':
-			ff_flushd_set_mode(d, FF_FLUSHD_POSTFIX);
+			mode = FF_FLUSHD_POSTFIX;
 			break;
 		case 'T':
-			ff_flushd_set_mode(d, FF_FLUSHD_TEXT);
+			mode = FF_FLUSHD_TEXT;
 			break;
 		}
 	}
@@ -455,6 +454,13 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	timeout_fixed = timeout != NULL;
+	if ((d = ff_flushd_new()) == NULL) {
+		ff_msg_error("out of memory");
+		return EX_OSERR;
+	}
+	ff_flushd_set_mode(d, mode);
+	if (allow != 0)
+		ff_flushd_set_allow(d, allow);
 	/* the client's stream carries protocol bytes only */
 	if (same_file(2, 0) || same_file(2, 1))
 		ff_msg_stderr(FF_MSG_STDERR_NONE);
@@ -463,26 +469,28 @@ main(int argc, char **argv)
 	cst = open_conf(d, timeout, secs);
 	if (lfd >= 0) {
 		struct service sv = { .proto = d };
-		struct ff_pool *p;
+		struct ff_pool *p = NULL;
 		long max_workers;
 
-		if ((r = long_lived(&sv, lfd, 1, &max_workers)) != 0)
-			return r;
-		if ((p = ff_pool_new()) == NULL) {
+		if ((r = long_lived(&sv, lfd, 1, &max_workers)) == 0 &&
+		    (p = ff_pool_new()) == NULL) {
 			ff_msg_error("out of memory");
-			return EX_OSERR;
+			r = EX_OSERR;
 		}
-		ff_pool_set_reload(p, pool_reload);
-		ff_pool_set_max_workers(p, (int)max_workers);
-		r = ff_server_pool(sv.srv, p);
-		if (r < 0)
-			ff_msg_error("listening mode: %s", strerror(errno));
-		ff_cli_close(&cli);
+		if (r == 0) {
+			ff_pool_set_reload(p, pool_reload);
+			ff_pool_set_max_workers(p, (int)max_workers);
+			r = ff_server_pool(sv.srv, p);
+			if (r < 0)
+				ff_msg_error("listening mode: %s", strerror(errno));
+			ff_cli_close(&cli);
+			r = r < 0 ? EX_OSERR : EX_OK;
+		}
 		ff_pool_free(p);
 		ff_server_free(sv.srv);
 		ff_flushd_free(sv.conn);
 		ff_flushd_free(d);
-		return r < 0 ? EX_OSERR : EX_OK;
+		return r;
 	}
 	r = serve_stdin(d, cst);
 	ff_flushd_free(d);
