@@ -14,6 +14,22 @@
 
 #include "postfix/master.h"
 
+struct ff_master {
+	const char *service;	/* -n, else the program's name */
+	const char *transport;	/* -t: unix, inet, fifo, pass, unix-dgram */
+	unsigned gen;		/* GENERATION */
+	int status_fd;		/* FF_MASTER_STATUS_FD, or -1 */
+	int nlisten;		/* -s: sockets from FF_MASTER_LISTEN_FD on */
+	int oneshot;		/* -S: the client is on stdin/stdout */
+	int solitary, unlimited, chroot, unprivileged, verbose;
+	const char **overrides;	/* -o, -i, -m as name=value */
+	size_t noverrides;
+	char **rest;		/* the command field's own arguments */
+	int nrest;
+	int avail;		/* last status sent; -1 none */
+	int pid;		/* ours, for the status records */
+};
+
 int
 ff_master_started(void)
 {

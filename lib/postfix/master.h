@@ -74,10 +74,6 @@
  *	status changes. Returns -1 when master is gone (the caller exits).
  *	The pool front-end of server.h speaks the same protocol to its
  *	workers, so a worker cannot tell the two parents apart.
- *
- *	The struct's fields below are not part of the API: use the
- *	functions. They leave this header once the last module reading
- *	one (scache/scached.c: status_fd) uses ff_master_status_fd().
  */
 #ifndef FF_MASTER_H
 #define FF_MASTER_H
@@ -100,21 +96,7 @@
 #define FF_MASTER_F_CHROOT	0x08	/* -c */
 #define FF_MASTER_F_UNPRIVILEGED 0x10	/* -u */
 
-struct ff_master {
-	const char *service;	/* -n, else the program's name */
-	const char *transport;	/* -t: unix, inet, fifo, pass, unix-dgram */
-	unsigned gen;		/* GENERATION */
-	int status_fd;		/* FF_MASTER_STATUS_FD, or -1 */
-	int nlisten;		/* -s: sockets from FF_MASTER_LISTEN_FD on */
-	int oneshot;		/* -S: the client is on stdin/stdout */
-	int solitary, unlimited, chroot, unprivileged, verbose;
-	const char **overrides;	/* -o, -i, -m as name=value */
-	size_t noverrides;
-	char **rest;		/* the command field's own arguments */
-	int nrest;
-	int avail;		/* last status sent; -1 none */
-	int pid;		/* ours, for the status records */
-};
+struct ff_master;
 
 FF_API int ff_master_started(void);
 FF_API struct ff_master *ff_master_new(void);

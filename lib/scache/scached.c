@@ -351,7 +351,7 @@ ff_scached_run(struct ff_scached *s, int lfd, struct ff_err *e)
 	if (sv.chan) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG(T_STATUS, 0) };
 
-		if (epoll_ctl(sv.ep, EPOLL_CTL_ADD, sv.chan->status_fd, &ev) < 0) {
+		if (epoll_ctl(sv.ep, EPOLL_CTL_ADD, ff_master_status_fd(sv.chan), &ev) < 0) {
 			close(sv.ep);
 			return ff_err_sys(e, errno, "master status channel");
 		}
