@@ -12,9 +12,14 @@
  *	void ff_rx_warn(const struct ff_rx_file *f, int lineno, const char *fmt, ...);
  *	int ff_rx_keyword(const char *p, const char *word);
  *	int ff_rx_isspace(int ch);
+ *	int ff_rx_isalnum(int ch);
+ *	int ff_rx_isdigit(int ch);
+ *	void ff_rx_rule_free(const struct ff_rx_file *f, struct ff_rx_rule *r);
  *
  *	int ff_rx_parse_rule(struct ff_rx_file *f, char *line, int lineno, int nesting,
  *	    struct ff_rx_rule *r, const void *syntax);
+ *	int ff_rx_result_check(const struct ff_rx_file *f, const struct ff_rx_syntax *sx,
+ *	    int lineno, const char *text, size_t *max_sub, char **literal);
  *	int ff_rx_result(struct ff_rx_file *f, const struct ff_rx_rule *r, ff_rx_sub_fn *sub,
  *	    void *arg, const char **value, struct ff_err *e);
  *
@@ -50,7 +55,9 @@
  *
  *	ff_rx_keyword() is 1 when p starts with word, in any case, followed
  *	by a byte that is not an ASCII letter or digit (the "if" and "endif"
- *	of rule files). ff_rx_isspace() is ASCII white space.
+ *	of rule files). ff_rx_isspace(), ff_rx_isalnum() and ff_rx_isdigit()
+ *	are the ASCII classes, whatever the locale. ff_rx_rule_free() frees
+ *	what rule r holds and zeroes it.
  *
  *	ff_rx_parse_rule() is the parse() of regexp: and pcre:, arg a struct
  *	ff_rx_syntax: "[!...]/pattern/flags result" (any delimiter; a
@@ -64,6 +71,12 @@
  *	with Postfix's wording; compile() (1 compiled, 0 bad pattern (it
  *	warned), -1 out of memory) compiles a pattern, with nosub when no
  *	subexpression will be asked for, and says how many it has.
+ *
+ *	ff_rx_result_check() reads the result text of a rule on line lineno
+ *	(syntax sx, for the wording of its warnings) as ff_rx_parse_rule()
+ *	needs it: 1 with the largest $n in *max_sub (0: no reference, and
+ *	*literal is a copy of the text, else NULL), 0 when its syntax is bad
+ *	(it warned), -1 out of memory. table_rxresult.c.
  *
  *	ff_rx_result() copies what match rule r returns into the table's
  *	value buffer (table_int.h): its result text, with each $n replaced
@@ -133,6 +146,11 @@ void ff_rx_free(struct ff_rx_file *);
 void ff_rx_warn(const struct ff_rx_file *, int, const char *, ...) FF_PRINTF(3, 4);
 int ff_rx_keyword(const char *, const char *);
 int ff_rx_isspace(int);
+int ff_rx_isalnum(int);
+int ff_rx_isdigit(int);
+void ff_rx_rule_free(const struct ff_rx_file *, struct ff_rx_rule *);
+int ff_rx_result_check(const struct ff_rx_file *, const struct ff_rx_syntax *, int, const char *,
+    size_t *, char **);
 
 ff_rx_parse_fn ff_rx_parse_rule;
 int ff_rx_result(struct ff_rx_file *, const struct ff_rx_rule *, ff_rx_sub_fn *, void *,
