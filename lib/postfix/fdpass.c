@@ -10,30 +10,44 @@
 
 #include "postfix/fdpass.h"
 
-int
-ff_fd_send(int sock, int fd)
-{
+/* one descriptor's control data, and the one-byte message that carries it */
+struct onefd {
 	union {
 		struct cmsghdr h;
 		char space[CMSG_SPACE(sizeof(int))];
 	} ctl;
-	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.space, .msg_controllen = sizeof(ctl.space),
-	};
+	char byte;
+	struct iovec iov;
+	struct msghdr m;
+};
+
+static void
+onefd_init(struct onefd *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->iov.iov_base = &o->byte;
+	o->iov.iov_len = 1;
+	o->m.msg_iov = &o->iov;
+	o->m.msg_iovlen = 1;
+	o->m.msg_control = o->ctl.space;
+	o->m.msg_controllen = sizeof(o->ctl.space);
+}
+
+int
+ff_fd_send(int sock, int fd)
+{
+	struct onefd o;
 	struct cmsghdr *c;
 	ssize_t n;
 
-	memset(&ctl, 0, sizeof(ctl));
-	c = CMSG_FIRSTHDR(&m);
+	onefd_init(&o);
+	c = CMSG_FIRSTHDR(&o.m);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	do
-		n = sendmsg(sock, &m, MSG_NOSIGNAL);
+		n = sendmsg(sock, &o.m, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	return n == 1 ? 0 : -1;
 }
@@ -59,22 +73,14 @@ close_rights(struct msghdr *m)
 int
 ff_fd_recv(int sock, int *fd)
 {
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.space, .msg_controllen = sizeof(ctl.space),
-	};
+	struct onefd o;
 	struct cmsghdr *c;
 	ssize_t n;
 
 	*fd = -1;
+	onefd_init(&o);
 	do
-		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &o.m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
@@ -82,14 +88,14 @@ ff_fd_recv(int sock, int *fd)
 		errno = 0;
 		return -1;
 	}
-	c = CMSG_FIRSTHDR(&m);
+	c = CMSG_FIRSTHDR(&o.m);
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(sizeof(int)) && CMSG_NXTHDR(&m, c) == NULL) {
+	    c->cmsg_len == CMSG_LEN(sizeof(int)) && CMSG_NXTHDR(&o.m, c) == NULL) {
 		memcpy(fd, CMSG_DATA(c), sizeof(int));
 		return 1;
 	}
 	if (c)
-		close_rights(&m);
+		close_rights(&o.m);
 	return 0;
 }
 
