@@ -12,13 +12,13 @@
 
 /* one descriptor's control data, and the one-byte message that carries it */
 struct onefd {
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(int))];
-	} ctl;
 	char byte;
 	struct iovec iov;
 	struct msghdr m;
+	union {			/* last: clang calls its size variable */
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} ctl;
 };
 
 static void
