@@ -4,6 +4,7 @@
  * One epoll set holds the listening socket, the clients and every cached
  * connection (watched for a hang-up only). Clients are non-blocking; a
  * client's input is kept until a whole request is there (scproto.c).
+ * A client's reads and writes are scclient.c's, called from here.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -29,8 +30,6 @@
 #define T_SESSION	3ULL
 #define T_STATUS	4ULL
 #define TAG(t, fd)	((t) << 32 | (uint32_t)(fd))
-
-#define IN_CHUNK	4096
 
 static volatile sig_atomic_t got_signal;
 
@@ -71,8 +70,8 @@ client_events(struct server *sv, struct client *c)
 		c->events = ev.events;
 }
 
-void
-sc_drop(struct server *sv, struct client *c)
+static void
+drop_client(struct server *sv, struct client *c)
 {
 	sc_set_deadline(sv, c, -1);
 	epoll_ctl(sv->ep, EPOLL_CTL_DEL, c->fd, NULL);
@@ -144,8 +143,8 @@ add_client(struct server *sv, int fd)
 		ff_msg_info("connect from %s", c->who);
 	ff_aout_put(&c->out, FF_SC_A_PROTOCOL, FF_SC_PROTOCOL);
 	sc_reply(c);
-	if (c->eof) {
-		sc_drop(sv, c);
+	if (c->eof || sc_flush(c) < 0) {
+		drop_client(sv, c);
 		return 0;
 	}
 	/* a client that sends nothing leaves after first_ms */
@@ -180,64 +179,12 @@ accept_clients(struct server *sv)
 	listen_events(sv, 0);
 }
 
-/* read_input - take what the client sent; -1: drop it now */
-static int
-read_input(struct server *sv, struct client *c)
-{
-	size_t limit = 4 * sv->s->max_string + 64;
-	ssize_t n;
-
-	if (c->pos > 0 && c->pos == c->len)
-		c->pos = c->len = 0;
-	if (c->cap - c->len < IN_CHUNK + 1) {
-		size_t ncap = c->cap ? c->cap * 2 : IN_CHUNK * 2;
-		char *nb;
-
-		if (c->pos > 0) {	/* the consumed part goes first */
-			memmove(c->buf, c->buf + c->pos, c->len - c->pos);
-			c->len -= c->pos;
-			c->pos = 0;
-		}
-		if (c->cap - c->len < IN_CHUNK + 1) {
-			if (c->len > limit) {
-				ff_msg_warn("%s: request longer than %zu bytes; disconnecting", c->who,
-				    limit);
-				return -1;
-			}
-			/* every client has its first 8 KiB: small requests always fit */
-			if (c->cap > 0 && sv->buffered - c->cap + ncap > sv->s->max_buffered) {
-				ff_msg_warn("%s: the requests of all clients hold %zu bytes, the limit"
-				    " is %zu; disconnecting", c->who, sv->buffered, sv->s->max_buffered);
-				return -1;
-			}
-			if ((nb = realloc(c->buf, ncap)) == NULL)
-				return -1;
-			sv->buffered += ncap - c->cap;
-			c->buf = nb;
-			c->cap = ncap;
-		}
-	}
-	/* plain data: a descriptor sent out of turn is closed, as read(2) would */
-	n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
-	if (n > 0) {
-		c->len += (size_t)n;
-		if (c->silent) {	/* it spoke: ipc_timeout from now on */
-			c->silent = 0;
-			sc_set_deadline(sv, c, -1);
-		}
-		return 0;
-	}
-	if (n == 0 || (errno != EAGAIN && errno != EINTR))
-		c->eof = 1;
-	return 0;
-}
-
 static void
 client_ready(struct server *sv, struct client *c, uint32_t events)
 {
 	if (events & EPOLLOUT) {
 		if (sc_flush(c) < 0) {
-			sc_drop(sv, c);
+			drop_client(sv, c);
 			return;
 		}
 		if (c->state == C_SEND_FD)
@@ -245,15 +192,12 @@ client_ready(struct server *sv, struct client *c, uint32_t events)
 	}
 	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && c->off >= c->out.len) {
 		if (c->state == C_WAIT_FD)
-			sc_fd_arrived(sv, c);
-		else if (read_input(sv, c) < 0)
+			sc_recv_fd(sv, c);
+		else if (sc_read_input(sv, c) < 0)
 			c->eof = 1, c->pos = c->len = 0;
 	}
-	if (sv->cl[c->fd] != c)
-		return;		/* dropped */
-	if (sc_process(sv, c) < 0 || sv->stop == 2) {
-		if (sv->cl[c->fd] == c)
-			sc_drop(sv, c);
+	if (sc_serve(sv, c) < 0 || sv->stop == 2) {
+		drop_client(sv, c);
 		return;
 	}
 	/* a partial request or a reply that does not drain must not wait forever */
@@ -303,8 +247,8 @@ run_timers(struct server *sv, long *next)
 		n = c->tnext;
 		if (c->deadline <= sv->now) {
 			sc_set_deadline(sv, c, -1);
-			if (sc_timed_out(sv, c) < 0)
-				sc_drop(sv, c);
+			if (sc_timed_out(sv, c) < 0 || sc_serve(sv, c) < 0)
+				drop_client(sv, c);
 			else
 				client_events(sv, c);
 			continue;
@@ -422,7 +366,7 @@ ff_scached_run(struct ff_scached *s, int lfd, struct ff_err *e)
 	sc_stats_dump(&sv);
 	for (size_t i = 0; i < sv.ncl; i++)
 		if (sv.cl[i])
-			sc_drop(&sv, sv.cl[i]);
+			drop_client(&sv, sv.cl[i]);
 	free(sv.cl);
 	ff_scache_watch(s->cache, NULL, NULL);
 	close(sv.ep);

@@ -36,6 +36,7 @@ enum {
 	C_WAIT_DUMMY1,	/* find: reply sent, the client's first "dummy" should come */
 	C_SEND_FD,	/* find: the descriptor waits for room in the socket */
 	C_WAIT_DUMMY2,	/* find: descriptor sent, the client's second "dummy" */
+	C_HANDOFF,	/* handoff: the cache goes to the client once the reply is out */
 };
 
 struct client {
@@ -84,13 +85,19 @@ struct server {
 
 /*
  * The layers within the server, each calling only those below it:
- * scached.c (the event loop: accept, read, timers, drop) calls
- * scsettings.c (the settings and what a peer may do), scproto.c (the
- * dispatch of requests), scpostfix.c (Postfix's four requests and its
- * statistics) and schandoff.c (the takeover); scproto.c calls
- * scpostfix.c and scadmin.c (our own requests), which calls
- * schandoff.c; the requests and the dispatch read with scparse.c; all
- * of them call scconn.c (a client's reply and deadline).
+ * scached.c (the event loop: accept, timers, drop) calls scsettings.c
+ * (the settings and what a peer may do), scclient.c (a client's socket:
+ * read, write, pass descriptors, hand the cache over), scpostfix.c
+ * (Postfix's time-outs and statistics) and schandoff.c (the takeover);
+ * scclient.c calls scproto.c (the dispatch of requests) and schandoff.c
+ * (the handoff); scproto.c calls scpostfix.c (Postfix's four requests)
+ * and scadmin.c (our own); the requests and the dispatch read with
+ * scparse.c; all
+ * of them call scconn.c (a client's reply and deadline). Only scclient.c
+ * touches a client's socket: the requests build a reply and set the
+ * client's state (a descriptor to send or to receive, a handoff), and
+ * scclient.c does the sending and receiving, then tells the request what
+ * came of it (sc_fd_received, sc_fd_sent).
  */
 
 /* scsettings.c */
@@ -98,13 +105,16 @@ unsigned sc_peer_ops(const struct ff_scached *, int, char *, size_t);
 
 /* scconn.c */
 void sc_reply(struct client *);
-int sc_flush(struct client *);
 void sc_set_deadline(struct server *, struct client *, long);
 void sc_status(struct client *, int);
 void sc_put_ulong(struct client *, const char *, unsigned long);
 
-/* scached.c */
-void sc_drop(struct server *, struct client *);
+/* scclient.c: sc_read_input, sc_flush and sc_serve return -1 to drop the client */
+int sc_read_input(struct server *, struct client *);
+int sc_flush(struct client *);
+void sc_send_held(struct server *, struct client *);
+void sc_recv_fd(struct server *, struct client *);
+int sc_serve(struct server *, struct client *);
 
 /* scparse.c */
 #define SC_MORE_INPUT	(-2)	/* the request is not all there yet */
@@ -115,7 +125,7 @@ void sc_free_values(struct ff_str *, size_t);
 int sc_ttl_ms(const struct server *, const char *, long *);
 int sc_no_more(const struct client *, struct ff_ain *);
 
-/* scproto.c */
+/* scproto.c: 1 a step done, 0 wait for input, -1 drop the client */
 int sc_process(struct server *, struct client *);
 
 /* scpostfix.c: requests return 1 done, 0 or -1 as sc_process(), or SC_MORE_INPUT */
@@ -124,9 +134,9 @@ int sc_find_endp(struct server *, struct client *, struct ff_ain *);
 int sc_save_dest(struct server *, struct client *, struct ff_ain *);
 int sc_find_dest(struct server *, struct client *, struct ff_ain *);
 int sc_dummy(struct server *, struct client *);
-void sc_fd_arrived(struct server *, struct client *);
+void sc_fd_received(struct server *, struct client *, int, int, int);
 int sc_timed_out(struct server *, struct client *);
-void sc_send_held(struct server *, struct client *);
+void sc_fd_sent(struct server *, struct client *, int);
 void sc_stats_dump(struct server *);
 
 /* scadmin.c */

@@ -1,7 +1,8 @@
 /*
  * scadmin.c - the connection cache requests Postfix does not have (see
- * scached.h): stats, list, delete and handoff (whose sending side is
- * schandoff.c). Called by the dispatch (scproto.c).
+ * scached.h): stats, list, delete and handoff (whose sending side,
+ * run by the event loop once the reply is out, is schandoff.c). Called
+ * by the dispatch (scproto.c).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -169,11 +170,6 @@ sc_handoff(struct server *sv, struct client *c, struct ff_ain *in)
 		return r;
 	sc_status(c, FF_SCACHE_OK);
 	sc_reply(c);
-	ff_msg_info("%s: handing the cache to a successor", c->who);
-	if (sc_handoff_send(sv, c) < 0) {
-		ff_msg_warn("%s: handoff failed; serving on", c->who);
-		return -1;
-	}
-	sv->stop = 2;
-	return -1;
+	c->state = C_HANDOFF;	/* scclient.c hands the cache over */
+	return 1;
 }

@@ -3,10 +3,9 @@
  * deadline and its reply, with the reply's status and numbers (see
  * scached_int.h). Below the event loop (scached.c), the dispatch
  * (scproto.c) and the requests (scpostfix.c, scadmin.c), which call it;
- * it calls none of them.
+ * it calls none of them. Nothing here reads or writes the socket: a
+ * reply is built and ended here and sent by the event loop.
  */
-#include <sys/socket.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,31 +38,10 @@ sc_set_deadline(struct server *sv, struct client *c, long when)
 	c->deadline = when;
 }
 
-/* sc_flush - write what is pending; -1: the client is gone */
-int
-sc_flush(struct client *c)
-{
-	ssize_t n;
-
-	while (c->off < c->out.len) {
-		n = send(c->fd, c->out.buf + c->off, c->out.len - c->off, MSG_NOSIGNAL);
-		if (n > 0) {
-			c->off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return 0;
-		return -1;
-	}
-	c->off = c->out.len = 0;
-	return 0;
-}
-
 /*
- * sc_reply - end the reply list being built in c->out and send it. Like
- * Postfix's daemons, drop input that arrived before the reply.
+ * sc_reply - end the reply list being built in c->out: the event loop
+ * sends it before the client's next request is taken. Like Postfix's
+ * daemons, drop input that arrived before the reply.
  */
 void
 sc_reply(struct client *c)
@@ -75,8 +53,6 @@ sc_reply(struct client *c)
 		c->eof = 1;
 	}
 	c->pos = c->len = 0;
-	if (sc_flush(c) < 0)
-		c->eof = 1;
 }
 
 /* sc_status - the reply's status */

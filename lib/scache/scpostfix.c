@@ -93,16 +93,16 @@ save_endp_done(struct server *sv, struct client *c, int fd, const char *why)
 	sc_reply(c);
 }
 
+/*
+ * sc_fd_received - what the event loop's receive in C_WAIT_FD gave: R
+ * as ff_fd_recv() with its descriptor FD, or -1 with ERR
+ */
 void
-sc_fd_arrived(struct server *sv, struct client *c)
+sc_fd_received(struct server *sv, struct client *c, int r, int fd, int err)
 {
-	int fd, r = ff_fd_recv(c->fd, &fd);
-
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
 	if (r < 0) {
-		if (errno != 0)
-			ff_msg_warn("%s: save_endp: %s", c->who, strerror(errno));
+		if (err != 0)
+			ff_msg_warn("%s: save_endp: %s", c->who, strerror(err));
 		c->eof = 1;
 		c->state = C_READY;
 		return;
@@ -213,8 +213,7 @@ sc_dummy(struct server *sv, struct client *c)
 	sc_free_values(v, 1);
 	c->pos += in.pos;
 	if (r == 1 && c->state == C_WAIT_DUMMY1) {
-		c->state = C_SEND_FD;
-		sc_send_held(sv, c);
+		c->state = C_SEND_FD;	/* the event loop sends it */
 		return 1;
 	}
 	if (r != 1)
@@ -227,17 +226,16 @@ sc_dummy(struct server *sv, struct client *c)
 	return r < 0 ? -1 : 1;
 }
 
+/* sc_fd_sent - the held descriptor went out (ERR 0) or could not (ERR) */
 void
-sc_send_held(struct server *sv, struct client *c)
+sc_fd_sent(struct server *sv, struct client *c, int err)
 {
-	if (ff_fd_send(c->fd, c->held) == 0) {
+	if (err == 0) {
 		c->state = C_WAIT_DUMMY2;
 		sc_set_deadline(sv, c, sv->now + sv->s->timeout_ms);
 		return;
 	}
-	if (errno == EAGAIN)
-		return;		/* when the socket has room */
-	ff_msg_warn("%s: cannot send file descriptor: %s", c->who, strerror(errno));
+	ff_msg_warn("%s: cannot send file descriptor: %s", c->who, strerror(err));
 	ff_fd_close(c->held);
 	c->held = -1;
 	c->state = C_READY;

@@ -5,6 +5,8 @@
  * (scparse.c), checked against what the peer may do and handed to its
  * handler (Postfix's four in scpostfix.c, ours in scadmin.c); between a
  * find's reply and its descriptor the client's "dummy" is what comes.
+ * It reads and replies through the client's buffers only: the event loop
+ * (scached.c) does the socket's I/O.
  */
 #include <string.h>
 
@@ -86,23 +88,21 @@ request(struct server *sv, struct client *c)
 	return 1;
 }
 
+/*
+ * sc_process - one step of the client's input: a request, or the
+ * "dummy" of a find's descriptor exchange. The event loop calls it only
+ * when the previous reply is out and no descriptor waits to be passed.
+ */
 int
 sc_process(struct server *sv, struct client *c)
 {
 	int r;
 
-	for (;;) {
-		if (c->off < c->out.len)
-			return c->eof ? -1 : 0;	/* the reply first */
-		if (c->state == C_WAIT_FD || c->state == C_SEND_FD)
-			return 0;
-		if (c->state == C_WAIT_DUMMY1 || c->state == C_WAIT_DUMMY2)
-			r = sc_dummy(sv, c);
-		else
-			r = request(sv, c);
-		if (r == SC_MORE_INPUT)
-			return c->eof ? -1 : 0;
-		if (r <= 0)
-			return r;
-	}
+	if (c->state == C_WAIT_DUMMY1 || c->state == C_WAIT_DUMMY2)
+		r = sc_dummy(sv, c);
+	else
+		r = request(sv, c);
+	if (r == SC_MORE_INPUT)
+		return c->eof ? -1 : 0;
+	return r;
 }
