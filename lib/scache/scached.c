@@ -182,14 +182,7 @@ accept_clients(struct server *sv)
 static void
 client_ready(struct server *sv, struct client *c, uint32_t events)
 {
-	if (events & EPOLLOUT) {
-		if (sc_flush(c) < 0) {
-			drop_client(sv, c);
-			return;
-		}
-		if (c->state == C_SEND_FD)
-			sc_send_held(sv, c);
-	}
+	/* EPOLLOUT: sc_serve writes what is pending and passes the descriptor */
 	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && c->off >= c->out.len) {
 		if (c->state == C_WAIT_FD)
 			sc_recv_fd(sv, c);

@@ -92,8 +92,8 @@ struct server {
  * scclient.c calls scproto.c (the dispatch of requests) and schandoff.c
  * (the handoff); scproto.c calls scpostfix.c (Postfix's four requests)
  * and scadmin.c (our own); the requests and the dispatch read with
- * scparse.c; all
- * of them call scconn.c (a client's reply and deadline). Only scclient.c
+ * scparse.c; all of them call scconn.c (a client's reply and deadline).
+ * Only scclient.c
  * touches a client's socket: the requests build a reply and set the
  * client's state (a descriptor to send or to receive, a handoff), and
  * scclient.c does the sending and receiving, then tells the request what
@@ -112,7 +112,6 @@ void sc_put_ulong(struct client *, const char *, unsigned long);
 /* scclient.c: sc_read_input, sc_flush and sc_serve return -1 to drop the client */
 int sc_read_input(struct server *, struct client *);
 int sc_flush(struct client *);
-void sc_send_held(struct server *, struct client *);
 void sc_recv_fd(struct server *, struct client *);
 int sc_serve(struct server *, struct client *);
 

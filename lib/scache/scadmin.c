@@ -1,8 +1,8 @@
 /*
  * scadmin.c - the connection cache requests Postfix does not have (see
  * scached.h): stats, list, delete and handoff (whose sending side,
- * run by the event loop once the reply is out, is schandoff.c). Called
- * by the dispatch (scproto.c).
+ * run by scclient.c once the reply is out, is schandoff.c). Called by
+ * the dispatch (scproto.c).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -93,9 +93,9 @@ sc_flush(struct client *c)
 	return 0;
 }
 
-/* sc_send_held - pass the descriptor a find hands out, when the socket has room */
-void
-sc_send_held(struct server *sv, struct client *c)
+/* send_held - pass the descriptor a find hands out, when the socket has room */
+static void
+send_held(struct server *sv, struct client *c)
 {
 	if (ff_fd_send(c->fd, c->held) == 0)
 		sc_fd_sent(sv, c, 0);
@@ -145,7 +145,7 @@ sc_serve(struct server *sv, struct client *c)
 		if (c->off < c->out.len)
 			return c->eof ? -1 : 0;	/* the reply first */
 		if (c->state == C_SEND_FD) {
-			sc_send_held(sv, c);
+			send_held(sv, c);
 			if (c->state == C_SEND_FD)
 				return 0;	/* when the socket has room */
 			continue;

@@ -4,7 +4,7 @@
  * scached_int.h). Below the event loop (scached.c), the dispatch
  * (scproto.c) and the requests (scpostfix.c, scadmin.c), which call it;
  * it calls none of them. Nothing here reads or writes the socket: a
- * reply is built and ended here and sent by the event loop.
+ * reply is built and ended here and sent by scclient.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,7 +39,7 @@ sc_set_deadline(struct server *sv, struct client *c, long when)
 }
 
 /*
- * sc_reply - end the reply list being built in c->out: the event loop
+ * sc_reply - end the reply list being built in c->out: scclient.c
  * sends it before the client's next request is taken. Like Postfix's
  * daemons, drop input that arrived before the reply.
  */

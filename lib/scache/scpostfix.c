@@ -4,8 +4,10 @@
  * save_endp, find_endp, save_dest and find_dest with the Linux
  * descriptor dance (a save's descriptor after the server's "dummy", a
  * found one between the client's two), the time-outs that end a dance,
- * and Postfix's statistics lines. The dispatch (scproto.c) and the
- * event loop (scached.c) call these.
+ * and Postfix's statistics lines. The dispatch (scproto.c) calls the
+ * requests; a client's socket (scclient.c) reports a descriptor passed
+ * or received; the event loop (scached.c) the time-outs and statistics.
+ * None of them touches the socket.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -94,7 +96,7 @@ save_endp_done(struct server *sv, struct client *c, int fd, const char *why)
 }
 
 /*
- * sc_fd_received - what the event loop's receive in C_WAIT_FD gave: R
+ * sc_fd_received - what scclient.c's receive in C_WAIT_FD gave: R
  * as ff_fd_recv() with its descriptor FD, or -1 with ERR
  */
 void
@@ -213,7 +215,7 @@ sc_dummy(struct server *sv, struct client *c)
 	sc_free_values(v, 1);
 	c->pos += in.pos;
 	if (r == 1 && c->state == C_WAIT_DUMMY1) {
-		c->state = C_SEND_FD;	/* the event loop sends it */
+		c->state = C_SEND_FD;	/* scclient.c sends it */
 		return 1;
 	}
 	if (r != 1)

@@ -5,8 +5,8 @@
  * (scparse.c), checked against what the peer may do and handed to its
  * handler (Postfix's four in scpostfix.c, ours in scadmin.c); between a
  * find's reply and its descriptor the client's "dummy" is what comes.
- * It reads and replies through the client's buffers only: the event loop
- * (scached.c) does the socket's I/O.
+ * It reads and replies through the client's buffers only: scclient.c
+ * does the socket's I/O.
  */
 #include <string.h>
 
@@ -90,7 +90,7 @@ request(struct server *sv, struct client *c)
 
 /*
  * sc_process - one step of the client's input: a request, or the
- * "dummy" of a find's descriptor exchange. The event loop calls it only
+ * "dummy" of a find's descriptor exchange. scclient.c calls it only
  * when the previous reply is out and no descriptor waits to be passed.
  */
 int
